@@ -1,0 +1,29 @@
+// Read by the Prisma CLI (generate, migrate, db push, studio). The JavaScript schema engine
+// runs migrations through our fixed pg adapter, so no engine binary is ever downloaded.
+import { defineConfig } from 'prisma/config';
+import { FixedPrismaPg } from './src/db/pg-adapter';
+import { unrefLongTimers } from './src/db/cli-timers';
+
+unrefLongTimers();
+
+// Prisma's own update check and telemetry call Prisma's servers: never from here.
+process.env.CHECKPOINT_DISABLE ??= '1';
+process.env.PRISMA_HIDE_UPDATE_MESSAGE ??= '1';
+
+const databaseUrl = process.env.DATABASE_URL;
+// The schema's `url = env("DATABASE_URL")` must resolve even for `prisma generate`, which
+// never connects; commands that do connect use `databaseUrl` and fail clearly without it.
+process.env.DATABASE_URL ??= 'postgresql://unset.invalid/generate-only';
+
+export default defineConfig({
+  experimental: { adapter: true },
+  engine: 'js',
+  schema: 'prisma/schema.prisma',
+  migrations: { path: 'prisma/migrations' },
+  async adapter() {
+    if (!databaseUrl) throw new Error('DATABASE_URL is not set: point it at the PostgreSQL database to manage');
+    // allowExitOnIdle: the CLI does not always dispose the adapter; without it, every command
+    // would wait for pg's 10 s idle timeout before exiting.
+    return new FixedPrismaPg(databaseUrl, { allowExitOnIdle: true });
+  },
+});

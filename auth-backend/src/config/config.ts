@@ -1,0 +1,202 @@
+/**
+ * Configuration: parsed and validated once at start-up from the environment, typed and frozen.
+ * Every variable is documented in .env.example; a bad value stops the process with one line
+ * per problem (see formatConfigErrors).
+ */
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { parseDurationSeconds } from './duration';
+
+/** The JWT secret shipped in .env.example: refused in production. */
+export const EXAMPLE_JWT_SECRET = 'change-me-to-a-long-random-secret-of-at-least-32-bytes';
+/** The pepper shipped in .env.example: refused in production. */
+export const EXAMPLE_PASSWORD_PEPPER = 'change-me-to-another-long-random-secret-32-bytes';
+/** Used outside production when no pepper is set, so that dev hashes survive restarts. */
+const DEVELOPMENT_PEPPER = 'development-only-pepper-never-use-in-production';
+
+const duration = (fallback: string, min = 1) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const seconds = parseDurationSeconds(text);
+      if (seconds === undefined || seconds < min) {
+        ctx.addIssue({ code: 'custom', message: `expected seconds or a duration like 15m, 12h, 30d (at least ${min}s), got "${text}"` });
+        return z.NEVER;
+      }
+      return seconds;
+    });
+
+const integer = (fallback: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value));
+
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => ['true', '1', 'yes'].includes(value));
+
+/** `trust proxy`: a hop count or a list of addresses/subnets; never `true` (spoofable). */
+const trustProxy = optionalText.transform((value, ctx) => {
+  if (value === undefined) return undefined;
+  if (/^\d+$/.test(value)) return Number(value);
+  if (/^(true|false)$/i.test(value)) {
+    ctx.addIssue({ code: 'custom', message: 'must be a hop count (e.g. 1) or a comma-separated list of subnets, never true/false' });
+    return z.NEVER;
+  }
+  return value.split(',').map((part) => part.trim()).filter(Boolean);
+});
+
+const origins = optionalText.transform((value, ctx) => {
+  if (value === undefined) return [];
+  const list = value.split(',').map((part) => part.trim()).filter(Boolean);
+  for (const origin of list) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
+      ctx.addIssue({ code: 'custom', message: `"${origin}" is not an origin like https://app.example.com` });
+    }
+  }
+  return list;
+});
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['production', 'development', 'test']).default('development'),
+    DATABASE_URL: z
+      .string({ error: 'is required: a PostgreSQL connection string' })
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// connection string'),
+    PORT: integer(3000, 0, 65535),
+    HOST: z.string().default('0.0.0.0'),
+    JWT_SECRET: optionalText,
+    JWT_ISSUER: z.string().min(1).default('auth-backend'),
+    JWT_AUDIENCE: z.string().min(1).default('auth-backend'),
+    ACCESS_TOKEN_TTL: duration('15m'),
+    REFRESH_TOKEN_TTL: duration('30d'),
+    REFRESH_TOKEN_IDLE_TTL: duration('7d'),
+    REFRESH_REUSE_INTERVAL: duration('0', 0),
+    BCRYPT_COST: integer(12, 10, 15),
+    PASSWORD_PEPPER: optionalText,
+    PASSWORD_MIN_LENGTH: integer(8, 8, 15),
+    TRUST_PROXY: trustProxy,
+    CORS_ORIGINS: origins,
+    DB_WAIT_TIMEOUT: duration('60', 1),
+    MIGRATION_LOCK_TIMEOUT: duration('120', 1),
+    SHUTDOWN_TIMEOUT: duration('10', 1),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LOG_PRETTY: flag(false),
+    THROTTLE_IP_MAX: integer(30, 1, 100_000),
+    THROTTLE_IP_WINDOW: duration('15m'),
+    THROTTLE_ACCOUNT_FREE_FAILURES: integer(5, 1, 99),
+    THROTTLE_ACCOUNT_MAX_DELAY: duration('15m'),
+    BACKUP_BEFORE_MIGRATE: flag(false),
+    BACKUP_DIR: z.string().default('backups'),
+  })
+  .superRefine((env, ctx) => {
+    const production = env.NODE_ENV === 'production';
+    if (production) {
+      if (!env.JWT_SECRET) ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required in production' });
+      if (!env.PASSWORD_PEPPER) ctx.addIssue({ code: 'custom', path: ['PASSWORD_PEPPER'], message: 'is required in production' });
+    }
+    if (env.JWT_SECRET !== undefined && (production || env.JWT_SECRET === EXAMPLE_JWT_SECRET)) {
+      if (Buffer.byteLength(env.JWT_SECRET) < 32) ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'must be at least 32 bytes' });
+      if (production && env.JWT_SECRET === EXAMPLE_JWT_SECRET)
+        ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is the example value from .env.example: generate your own (openssl rand -base64 48)' });
+    }
+    if (production && env.PASSWORD_PEPPER !== undefined) {
+      if (Buffer.byteLength(env.PASSWORD_PEPPER) < 32) ctx.addIssue({ code: 'custom', path: ['PASSWORD_PEPPER'], message: 'must be at least 32 bytes' });
+      if (env.PASSWORD_PEPPER === EXAMPLE_PASSWORD_PEPPER)
+        ctx.addIssue({ code: 'custom', path: ['PASSWORD_PEPPER'], message: 'is the example value from .env.example: generate your own (openssl rand -base64 48)' });
+    }
+  });
+
+type Env = z.infer<typeof schema>;
+
+export interface Config {
+  readonly env: Env['NODE_ENV'];
+  readonly databaseUrl: string;
+  readonly http: { readonly port: number; readonly host: string; readonly trustProxy: number | string[] | undefined; readonly corsOrigins: readonly string[] };
+  readonly jwt: {
+    readonly secret: string;
+    readonly secretIsEphemeral: boolean;
+    readonly issuer: string;
+    readonly audience: string;
+    readonly accessTokenTtl: number;
+  };
+  readonly refresh: { readonly ttl: number; readonly idleTtl: number; readonly reuseInterval: number };
+  readonly password: { readonly bcryptCost: number; readonly pepper: string; readonly minLength: number };
+  readonly throttle: {
+    readonly ipMax: number;
+    readonly ipWindow: number;
+    readonly accountFreeFailures: number;
+    readonly accountMaxDelay: number;
+  };
+  readonly startup: {
+    readonly dbWaitTimeout: number;
+    readonly migrationLockTimeout: number;
+    readonly shutdownTimeout: number;
+    readonly backupBeforeMigrate: boolean;
+    readonly backupDir: string;
+  };
+  readonly log: { readonly level: Env['LOG_LEVEL']; readonly pretty: boolean };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((line) => `  ${line}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment once; throws ConfigError with one line per bad variable. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env, randomSecret: () => string = defaultRandomSecret): Config {
+  const parsed = schema.safeParse(source);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`));
+  }
+  const env = parsed.data;
+  const jwtSecret = env.JWT_SECRET ?? randomSecret();
+  return deepFreeze({
+    env: env.NODE_ENV,
+    databaseUrl: env.DATABASE_URL,
+    http: { port: env.PORT, host: env.HOST, trustProxy: env.TRUST_PROXY, corsOrigins: env.CORS_ORIGINS },
+    jwt: {
+      secret: jwtSecret,
+      secretIsEphemeral: env.JWT_SECRET === undefined,
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
+      accessTokenTtl: env.ACCESS_TOKEN_TTL,
+    },
+    refresh: { ttl: env.REFRESH_TOKEN_TTL, idleTtl: Math.min(env.REFRESH_TOKEN_IDLE_TTL, env.REFRESH_TOKEN_TTL), reuseInterval: env.REFRESH_REUSE_INTERVAL },
+    password: { bcryptCost: env.BCRYPT_COST, pepper: env.PASSWORD_PEPPER ?? DEVELOPMENT_PEPPER, minLength: env.PASSWORD_MIN_LENGTH },
+    throttle: {
+      ipMax: env.THROTTLE_IP_MAX,
+      ipWindow: env.THROTTLE_IP_WINDOW,
+      accountFreeFailures: env.THROTTLE_ACCOUNT_FREE_FAILURES,
+      accountMaxDelay: env.THROTTLE_ACCOUNT_MAX_DELAY,
+    },
+    startup: {
+      dbWaitTimeout: env.DB_WAIT_TIMEOUT,
+      migrationLockTimeout: env.MIGRATION_LOCK_TIMEOUT,
+      shutdownTimeout: env.SHUTDOWN_TIMEOUT,
+      backupBeforeMigrate: source.BACKUP_BEFORE_MIGRATE === undefined ? env.NODE_ENV === 'production' : env.BACKUP_BEFORE_MIGRATE,
+      backupDir: env.BACKUP_DIR,
+    },
+    log: { level: env.LOG_LEVEL, pretty: env.LOG_PRETTY },
+  });
+}
+
+function defaultRandomSecret(): string {
+  return randomBytes(48).toString('base64');
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,18 @@
+import { AppError } from '../errors';
+
+// Connection-level failures: the database is down, restarting or unreachable.
+const UNAVAILABLE_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
+const UNAVAILABLE_MESSAGES = /connection terminated|timeout exceeded when trying to connect|Connection terminated|server closed the connection|Client has encountered a connection error|cannot use a pool after calling end/i;
+
+/** Maps failures of the database itself to a 503 AppError; undefined for anything else. */
+export function translateDatabaseError(error: unknown): AppError | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const fields = error as Error & { code?: string; cause?: unknown; kind?: string };
+  const code = fields.code ?? '';
+  const unavailable =
+    UNAVAILABLE_NODE_CODES.has(code) ||
+    /^(08|57P)/.test(code) || // connection exceptions, admin shutdown / crash shutdown / cannot connect now
+    UNAVAILABLE_MESSAGES.test(error.message) ||
+    (fields.cause !== undefined && fields.cause !== error && translateDatabaseError(fields.cause) !== undefined);
+  return unavailable ? new AppError('database_unavailable', 'The database is unavailable; try again shortly.', { retryAfterSeconds: 5 }) : undefined;
+}

@@ -1,0 +1,43 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type pg from 'pg';
+
+export interface MigrationState {
+  /** Migration folders on disk, in the order Prisma applies them. */
+  local: string[];
+  /** Whether `_prisma_migrations` exists yet. */
+  hasHistory: boolean;
+  applied: string[];
+  /** Started and never finished nor rolled back: Prisma's P3009 state. */
+  failed: string[];
+  /** On disk but not applied. */
+  pending: string[];
+}
+
+/** Folders of `dir` that hold a migration.sql, sorted by name as Prisma does. */
+export function listLocalMigrations(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && fs.existsSync(path.join(dir, entry.name, 'migration.sql')))
+    .map((entry) => entry.name)
+    .sort();
+}
+
+type Queryable = Pick<pg.Client | pg.Pool, 'query'>;
+
+/** Compares the folders on disk with `_prisma_migrations` (in the connection's current schema). */
+export async function readMigrationState(db: Queryable, local: string[]): Promise<MigrationState> {
+  const { rows: exists } = await db.query<{ present: boolean }>(
+    `SELECT to_regclass(quote_ident(current_schema()) || '._prisma_migrations') IS NOT NULL AS present`,
+  );
+  if (!exists[0]?.present) return { local, hasHistory: false, applied: [], failed: [], pending: [...local] };
+  const { rows } = await db.query<{ migration_name: string; finished: boolean; rolled_back: boolean }>(
+    `SELECT migration_name, finished_at IS NOT NULL AS finished, rolled_back_at IS NOT NULL AS rolled_back
+       FROM _prisma_migrations`,
+  );
+  const applied = rows.filter((row) => row.finished && !row.rolled_back).map((row) => row.migration_name);
+  const failed = rows.filter((row) => !row.finished && !row.rolled_back).map((row) => row.migration_name);
+  const appliedSet = new Set(applied);
+  return { local, hasHistory: true, applied, failed, pending: local.filter((name) => !appliedSet.has(name)) };
+}

@@ -1,0 +1,120 @@
+/**
+ * Brings the database schema up to date before the API boots: `prisma migrate deploy` when
+ * prisma/migrations holds migrations, else `prisma db push` without --accept-data-loss.
+ * Call it while holding the migration lock (see advisory-lock.ts).
+ */
+import pg from 'pg';
+import { connectionConfig } from './connection';
+import { listLocalMigrations, readMigrationState, type MigrationState } from './migration-state';
+import { runPrismaCli, type CliResult } from './prisma-cli';
+import { migrationsDir } from '../paths';
+import { EXIT, StartupError } from '../startup-error';
+import type { Logger } from '../logger';
+
+export type SyncOutcome =
+  | { path: 'deploy'; applied: string[] }
+  | { path: 'push'; changed: boolean };
+
+export interface SyncOptions {
+  databaseUrl: string;
+  logger: Logger;
+  /** Called once, just before the schema is about to change (pre-migration backup). */
+  beforeChange?: (reason: string) => Promise<void>;
+}
+
+export async function syncSchema(options: SyncOptions): Promise<SyncOutcome> {
+  const local = listLocalMigrations(migrationsDir());
+  if (local.length > 0) return deploy(local, options);
+  return push(options);
+}
+
+async function readState(databaseUrl: string, local: string[]): Promise<MigrationState> {
+  const client = new pg.Client(connectionConfig(databaseUrl));
+  await client.connect();
+  try {
+    return await readMigrationState(client, local);
+  } finally {
+    await client.end();
+  }
+}
+
+async function deploy(local: string[], { databaseUrl, logger, beforeChange }: SyncOptions): Promise<SyncOutcome> {
+  const before = await readState(databaseUrl, local);
+  const failed = before.failed[0];
+  if (failed) throw failedMigrationError(failed);
+  if (before.pending.length === 0) {
+    logger.info({ path: 'deploy', applied: before.applied.length }, `schema: ${local.length} migration(s) in prisma/migrations, none pending: nothing to apply`);
+    return { path: 'deploy', applied: [] };
+  }
+  logger.info(
+    { path: 'deploy', pending: before.pending },
+    `schema: prisma/migrations holds ${local.length} migration(s), ${before.pending.length} pending: running prisma migrate deploy`,
+  );
+  await beforeChange?.(`${before.pending.length} pending migration(s)`);
+  const result = await runPrismaCli(['migrate', 'deploy'], { databaseUrl, logger });
+  if (result.code !== 0) throw deployError(result, await readState(databaseUrl, local).catch(() => undefined));
+  const after = await readState(databaseUrl, local);
+  const applied = before.pending.filter((name) => after.applied.includes(name));
+  logger.info({ path: 'deploy', applied }, `schema: applied ${applied.length} migration(s)`);
+  return { path: 'deploy', applied };
+}
+
+async function push({ databaseUrl, logger, beforeChange }: SyncOptions): Promise<SyncOutcome> {
+  logger.info({ path: 'push' }, 'schema: prisma/migrations holds no migration: running prisma db push (never with --accept-data-loss)');
+  await beforeChange?.('db push');
+  const result = await runPrismaCli(['db', 'push', '--skip-generate'], { databaseUrl, logger });
+  if (result.code !== 0) throw pushError(result);
+  const changed = !/already in sync/i.test(result.output);
+  logger.info({ path: 'push', changed }, changed ? 'schema: pushed changes to the database' : 'schema: database already in sync');
+  return { path: 'push', changed };
+}
+
+function failedMigrationError(name: string): StartupError {
+  return new StartupError(
+    `migration ${name} is recorded as failed in _prisma_migrations (Prisma P3009), so no migration can be applied. ` +
+      'Each migration runs as one transaction, so a failed one changed nothing: fix its migration.sql, then run ' +
+      `\`npx prisma migrate resolve --rolled-back ${name}\` and start again ` +
+      `(or, if you completed it by hand, \`npx prisma migrate resolve --applied ${name}\`).`,
+    EXIT.migrationFailed,
+  );
+}
+
+function deployError(result: CliResult, after: MigrationState | undefined): StartupError {
+  const failed = after?.failed[0] ?? /Migration name: (\S+)/.exec(result.output)?.[1];
+  if (failed) {
+    const cause = /Database error:\s*([\s\S]*?)(?:\n\s*\n|$)/.exec(result.output)?.[1]?.trim().split('\n')[0];
+    const error = failedMigrationError(failed);
+    return new StartupError(`prisma migrate deploy failed${cause ? ` (${cause})` : ''}: ${error.message}`, EXIT.migrationFailed);
+  }
+  if (/P3005/.test(result.output)) {
+    const first = after?.local[0] ?? '<first migration>';
+    return new StartupError(
+      'prisma migrate deploy refused (P3005): the database already has tables but no migration history ' +
+        '(it was probably created with db push). Back it up, check that its schema matches the first migration, then ' +
+        `baseline it with \`npx prisma migrate resolve --applied ${first}\` and start again.`,
+      EXIT.migrationFailed,
+    );
+  }
+  return new StartupError(`prisma migrate deploy failed (exit ${result.code}): ${lastLines(result.output)}`, EXIT.migrationFailed);
+}
+
+function pushError(result: CliResult): StartupError {
+  if (/data loss/i.test(result.output)) {
+    const warnings = result.output
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line.startsWith('•') || line.startsWith('- '))
+      .join(' ');
+    return new StartupError(
+      `prisma db push stopped: applying the schema would lose data${warnings ? ` (${warnings})` : ''}. Nothing was changed. ` +
+        'Never run db push with --accept-data-loss on real data: create a migration that keeps the data instead ' +
+        '(`npm run db:migrate`, edit the SQL to copy or convert the data, commit prisma/migrations), then start again.',
+      EXIT.dataLoss,
+    );
+  }
+  return new StartupError(`prisma db push failed (exit ${result.code}): ${lastLines(result.output)}`, EXIT.migrationFailed);
+}
+
+function lastLines(output: string, count = 6): string {
+  return output.split('\n').map((line) => line.trim()).filter(Boolean).slice(-count).join(' | ');
+}

@@ -1,0 +1,84 @@
+/**
+ * The container's command (and `npm start`): validate config, wait for the database, bring the
+ * schema up to date under a lock, then serve. Any failure before serving ends the process with
+ * a message naming the cause and the fix; the API never boots on a half-migrated schema.
+ */
+import { ConfigError, loadConfig, type Config } from './config/config';
+import { createLogger, type Logger } from './logger';
+import { waitForDatabase, DatabaseUnavailableError } from './db/wait-for-database';
+import { withAdvisoryLock, LockTimeoutError } from './db/advisory-lock';
+import { syncSchema } from './db/schema-sync';
+import { listLocalMigrations } from './db/migration-state';
+import { createDatabase } from './db/database';
+import { createReadinessCheck } from './health/readiness';
+import { createApp } from './app';
+import { startServer } from './server';
+import { buildFeatureRouters } from './composition';
+import { migrationsDir } from './paths';
+import { EXIT, StartupError } from './startup-error';
+
+async function prepareSchema(config: Config, logger: Logger): Promise<void> {
+  await waitForDatabase(config.databaseUrl, config.startup.dbWaitTimeout, logger);
+  await withAdvisoryLock(config.databaseUrl, { timeoutSeconds: config.startup.migrationLockTimeout, logger }, () =>
+    syncSchema({ databaseUrl: config.databaseUrl, logger }),
+  );
+}
+
+async function serve(config: Config, logger: Logger): Promise<void> {
+  const db = createDatabase(config.databaseUrl);
+  let shuttingDown = false;
+  const checkReadiness = createReadinessCheck({
+    pool: db.pool,
+    localMigrations: listLocalMigrations(migrationsDir()),
+    isShuttingDown: () => shuttingDown,
+  });
+  const app = createApp({ config, logger, checkReadiness, routers: buildFeatureRouters({ config, logger, db }) });
+  const running = await startServer(app, { port: config.http.port, host: config.http.host, shutdownTimeoutSeconds: config.startup.shutdownTimeout, logger });
+
+  const shutdown = async (signal: NodeJS.Signals) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info({ signal }, 'shutting down: no new connections, draining in-flight requests');
+    await running.close();
+    await db.close();
+    logger.info('shutdown complete');
+    logger.flush();
+    process.exit(EXIT.ok);
+  };
+  process.on('SIGTERM', (signal) => void shutdown(signal));
+  process.on('SIGINT', (signal) => void shutdown(signal));
+}
+
+function exitCodeOf(error: unknown): number {
+  if (error instanceof StartupError) return error.exitCode;
+  if (error instanceof DatabaseUnavailableError) return EXIT.databaseUnavailable;
+  if (error instanceof LockTimeoutError) return EXIT.migrationLock;
+  return EXIT.unexpected;
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    for (const problem of error.problems) process.stderr.write(`config error: ${problem}\n`);
+    process.exit(EXIT.config);
+  }
+  const logger = createLogger(config.log);
+  if (config.jwt.secretIsEphemeral) logger.warn('JWT_SECRET is not set: using a random secret, so tokens will not survive a restart');
+  try {
+    await prepareSchema(config, logger);
+    await serve(config, logger);
+  } catch (error) {
+    const exitCode = exitCodeOf(error);
+    logger.fatal({ exitCode, err: exitCode === EXIT.unexpected ? error : undefined }, `start-up failed: ${error instanceof Error ? error.message : String(error)}`);
+    logger.flush();
+    process.stderr.write(`start-up failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = exitCode;
+    // Let the async destination write the last line, then leave even if handles remain.
+    setTimeout(() => process.exit(exitCode), 100).unref();
+  }
+}
+
+void main();

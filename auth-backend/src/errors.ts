@@ -1,0 +1,43 @@
+/**
+ * The one error type that services throw. Its `code` is stable and decides the HTTP status
+ * (http/error-handler.ts); its `detail` is safe to show to the client.
+ */
+export const ERRORS = {
+  validation_failed: { status: 400, title: 'Invalid request' },
+  malformed_json: { status: 400, title: 'Malformed JSON' },
+  weak_password: { status: 400, title: 'Password not allowed' },
+  unauthenticated: { status: 401, title: 'Authentication required' },
+  invalid_credentials: { status: 401, title: 'Invalid credentials' },
+  invalid_refresh_token: { status: 401, title: 'Invalid refresh token' },
+  not_found: { status: 404, title: 'Not found' },
+  method_not_allowed: { status: 405, title: 'Method not allowed' },
+  email_taken: { status: 409, title: 'Email already registered' },
+  payload_too_large: { status: 413, title: 'Payload too large' },
+  unsupported_media_type: { status: 415, title: 'Unsupported media type' },
+  throttled: { status: 429, title: 'Too many requests' },
+  internal: { status: 500, title: 'Internal server error' },
+  database_unavailable: { status: 503, title: 'Service unavailable' },
+  not_ready: { status: 503, title: 'Not ready' },
+} as const;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    readonly detail: string,
+    readonly extras: { errors?: FieldError[]; retryAfterSeconds?: number; headers?: Record<string, string> } = {},
+  ) {
+    super(detail);
+    this.name = 'AppError';
+  }
+
+  get status(): number {
+    return ERRORS[this.code].status;
+  }
+}

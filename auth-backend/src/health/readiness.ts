@@ -1,0 +1,30 @@
+import type pg from 'pg';
+import { readMigrationState } from '../db/migration-state';
+
+export type Readiness = { ready: true } | { ready: false; reason: string };
+
+export interface ReadinessOptions {
+  pool: Pick<pg.Pool, 'query'>;
+  /** The migrations this build ships; empty when the schema is managed by db push. */
+  localMigrations: string[];
+  isShuttingDown: () => boolean;
+}
+
+/** Ready when not shutting down, the database answers and no shipped migration is pending. */
+export function createReadinessCheck({ pool, localMigrations, isShuttingDown }: ReadinessOptions): () => Promise<Readiness> {
+  return async () => {
+    if (isShuttingDown()) return { ready: false, reason: 'The service is shutting down.' };
+    try {
+      if (localMigrations.length === 0) {
+        await pool.query('SELECT 1');
+        return { ready: true };
+      }
+      const state = await readMigrationState(pool, localMigrations);
+      if (state.failed.length > 0) return { ready: false, reason: `Migration ${state.failed[0]} failed.` };
+      if (state.pending.length > 0) return { ready: false, reason: `${state.pending.length} migration(s) pending.` };
+      return { ready: true };
+    } catch {
+      return { ready: false, reason: 'The database is unreachable.' };
+    }
+  };
+}
