@@ -72,7 +72,10 @@ async function main(): Promise<void> {
     await serve(config, logger);
   } catch (error) {
     const exitCode = exitCodeOf(error);
-    logger.fatal({ exitCode, err: exitCode === EXIT.unexpected ? error : undefined }, `start-up failed: ${error instanceof Error ? error.message : String(error)}`);
+    logger.fatal(
+      { exitCode, err: exitCode === EXIT.unexpected ? error : undefined },
+      `start-up failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
     logger.flush();
     process.stderr.write(`start-up failed: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = exitCode;

@@ -28,7 +28,13 @@ const duration = (fallback: string, min = 1) =>
     });
 
 const integer = (fallback: number, min: number, max: number) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
+  z
+    .string()
+    .default(String(fallback))
+    .refine((text) => /^\d+$/.test(text.trim()) && Number(text) >= min && Number(text) <= max, {
+      message: `must be a whole number from ${min} to ${max}`,
+    })
+    .transform(Number);
 
 const optionalText = z
   .string()
@@ -49,12 +55,18 @@ const trustProxy = optionalText.transform((value, ctx) => {
     ctx.addIssue({ code: 'custom', message: 'must be a hop count (e.g. 1) or a comma-separated list of subnets, never true/false' });
     return z.NEVER;
   }
-  return value.split(',').map((part) => part.trim()).filter(Boolean);
+  return value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
 });
 
 const origins = optionalText.transform((value, ctx) => {
   if (value === undefined) return [];
-  const list = value.split(',').map((part) => part.trim()).filter(Boolean);
+  const list = value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
   for (const origin of list) {
     if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
       ctx.addIssue({ code: 'custom', message: `"${origin}" is not an origin like https://app.example.com` });
@@ -63,15 +75,27 @@ const origins = optionalText.transform((value, ctx) => {
   return list;
 });
 
-const schema = z
-  .object({
-    NODE_ENV: z.enum(['production', 'development', 'test']).default('development'),
-    DATABASE_URL: z
-      .string({ error: 'is required: a PostgreSQL connection string' })
-      .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// connection string'),
+/** A secret: required and at least 32 bytes in production, and never the example value there. */
+const secret = (production: boolean, example: string) =>
+  optionalText.superRefine((value, ctx) => {
+    if (value === undefined) {
+      if (production) ctx.addIssue({ code: 'custom', message: 'is required in production' });
+      return;
+    }
+    if ((production || value === example) && Buffer.byteLength(value) < 32) ctx.addIssue({ code: 'custom', message: 'must be at least 32 bytes' });
+    if (production && value === example)
+      ctx.addIssue({ code: 'custom', message: 'is the example value from .env.example: generate your own (openssl rand -base64 48)' });
+  });
+
+const nodeEnv = z.enum(['production', 'development', 'test']).default('development');
+
+const buildSchema = (production: boolean) =>
+  z.object({
+    NODE_ENV: nodeEnv,
+    DATABASE_URL: z.string({ error: 'is required: a PostgreSQL connection string' }).regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// connection string'),
     PORT: integer(3000, 0, 65535),
     HOST: z.string().default('0.0.0.0'),
-    JWT_SECRET: optionalText,
+    JWT_SECRET: secret(production, EXAMPLE_JWT_SECRET),
     JWT_ISSUER: z.string().min(1).default('auth-backend'),
     JWT_AUDIENCE: z.string().min(1).default('auth-backend'),
     ACCESS_TOKEN_TTL: duration('15m'),
@@ -79,7 +103,7 @@ const schema = z
     REFRESH_TOKEN_IDLE_TTL: duration('7d'),
     REFRESH_REUSE_INTERVAL: duration('0', 0),
     BCRYPT_COST: integer(12, 10, 15),
-    PASSWORD_PEPPER: optionalText,
+    PASSWORD_PEPPER: secret(production, EXAMPLE_PASSWORD_PEPPER),
     PASSWORD_MIN_LENGTH: integer(8, 8, 15),
     TRUST_PROXY: trustProxy,
     CORS_ORIGINS: origins,
@@ -94,26 +118,9 @@ const schema = z
     THROTTLE_ACCOUNT_MAX_DELAY: duration('15m'),
     BACKUP_BEFORE_MIGRATE: flag(false),
     BACKUP_DIR: z.string().default('backups'),
-  })
-  .superRefine((env, ctx) => {
-    const production = env.NODE_ENV === 'production';
-    if (production) {
-      if (!env.JWT_SECRET) ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required in production' });
-      if (!env.PASSWORD_PEPPER) ctx.addIssue({ code: 'custom', path: ['PASSWORD_PEPPER'], message: 'is required in production' });
-    }
-    if (env.JWT_SECRET !== undefined && (production || env.JWT_SECRET === EXAMPLE_JWT_SECRET)) {
-      if (Buffer.byteLength(env.JWT_SECRET) < 32) ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'must be at least 32 bytes' });
-      if (production && env.JWT_SECRET === EXAMPLE_JWT_SECRET)
-        ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is the example value from .env.example: generate your own (openssl rand -base64 48)' });
-    }
-    if (production && env.PASSWORD_PEPPER !== undefined) {
-      if (Buffer.byteLength(env.PASSWORD_PEPPER) < 32) ctx.addIssue({ code: 'custom', path: ['PASSWORD_PEPPER'], message: 'must be at least 32 bytes' });
-      if (env.PASSWORD_PEPPER === EXAMPLE_PASSWORD_PEPPER)
-        ctx.addIssue({ code: 'custom', path: ['PASSWORD_PEPPER'], message: 'is the example value from .env.example: generate your own (openssl rand -base64 48)' });
-    }
   });
 
-type Env = z.infer<typeof schema>;
+type Env = z.infer<ReturnType<typeof buildSchema>>;
 
 export interface Config {
   readonly env: Env['NODE_ENV'];
@@ -153,7 +160,8 @@ export class ConfigError extends Error {
 
 /** Parses the environment once; throws ConfigError with one line per bad variable. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env, randomSecret: () => string = defaultRandomSecret): Config {
-  const parsed = schema.safeParse(source);
+  const production = nodeEnv.safeParse(source.NODE_ENV).data === 'production';
+  const parsed = buildSchema(production).safeParse(source);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`));
   }

@@ -2,7 +2,8 @@ import { AppError } from '../errors';
 
 // Connection-level failures: the database is down, restarting or unreachable.
 const UNAVAILABLE_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
-const UNAVAILABLE_MESSAGES = /connection terminated|timeout exceeded when trying to connect|Connection terminated|server closed the connection|Client has encountered a connection error|cannot use a pool after calling end/i;
+const UNAVAILABLE_MESSAGES =
+  /connection terminated|timeout exceeded when trying to connect|Connection terminated|server closed the connection|Client has encountered a connection error|cannot use a pool after calling end/i;
 
 /** Maps failures of the database itself to a 503 AppError; undefined for anything else. */
 export function translateDatabaseError(error: unknown): AppError | undefined {

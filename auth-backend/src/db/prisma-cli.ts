@@ -34,7 +34,10 @@ export function runPrismaCli(args: string[], options: { databaseUrl: string; log
     child.stderr.on('data', collect);
     child.on('error', reject);
     child.on('close', (code, signal) => {
-      for (const line of output.split('\n').map((text) => text.trimEnd()).filter(Boolean)) {
+      for (const line of output
+        .split('\n')
+        .map((text) => text.trimEnd())
+        .filter(Boolean)) {
         options.logger.info({ cli: command }, line);
       }
       resolve({ code: code ?? (signal ? 128 : 1), output });

@@ -11,9 +11,7 @@ import { migrationsDir } from '../paths';
 import { EXIT, StartupError } from '../startup-error';
 import type { Logger } from '../logger';
 
-export type SyncOutcome =
-  | { path: 'deploy'; applied: string[] }
-  | { path: 'push'; changed: boolean };
+export type SyncOutcome = { path: 'deploy'; applied: string[] } | { path: 'push'; changed: boolean };
 
 export interface SyncOptions {
   databaseUrl: string;
@@ -43,7 +41,10 @@ async function deploy(local: string[], { databaseUrl, logger, beforeChange }: Sy
   const failed = before.failed[0];
   if (failed) throw failedMigrationError(failed);
   if (before.pending.length === 0) {
-    logger.info({ path: 'deploy', applied: before.applied.length }, `schema: ${local.length} migration(s) in prisma/migrations, none pending: nothing to apply`);
+    logger.info(
+      { path: 'deploy', applied: before.applied.length },
+      `schema: ${local.length} migration(s) in prisma/migrations, none pending: nothing to apply`,
+    );
     return { path: 'deploy', applied: [] };
   }
   logger.info(
@@ -116,5 +117,10 @@ function pushError(result: CliResult): StartupError {
 }
 
 function lastLines(output: string, count = 6): string {
-  return output.split('\n').map((line) => line.trim()).filter(Boolean).slice(-count).join(' | ');
+  return output
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .slice(-count)
+    .join(' | ');
 }

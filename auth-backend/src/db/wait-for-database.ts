@@ -3,7 +3,10 @@ import type { Logger } from '../logger';
 import { connectionConfig } from './connection';
 
 export class DatabaseUnavailableError extends Error {
-  constructor(readonly waitedSeconds: number, readonly lastError: string) {
+  constructor(
+    readonly waitedSeconds: number,
+    readonly lastError: string,
+  ) {
     super(
       `database did not answer within ${waitedSeconds}s (last error: ${lastError}). ` +
         'Check that PostgreSQL is running and DATABASE_URL points at it, or raise DB_WAIT_TIMEOUT.',

@@ -16,8 +16,7 @@ describe('FixedPrismaPg (src/db/pg-adapter.ts)', () => {
   afterAll(() => db.drop());
 
   it('pins the adapter version whose internals the fixes rely on', () => {
-    const versionOf = (name: string) =>
-      JSON.parse(fs.readFileSync(path.join(__dirname, '../../node_modules', name, 'package.json'), 'utf8')).version;
+    const versionOf = (name: string) => JSON.parse(fs.readFileSync(path.join(__dirname, '../../node_modules', name, 'package.json'), 'utf8')).version;
     const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '../../package.json'), 'utf8'));
     for (const name of ['prisma', '@prisma/client', '@prisma/adapter-pg']) {
       expect(manifest.dependencies[name]).toBe('6.19.3');

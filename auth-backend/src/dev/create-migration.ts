@@ -1,0 +1,65 @@
+/**
+ * `npm run db:migrate [-- --name add_something]`: creates a migration from the difference
+ * between prisma/migrations and prisma/schema.prisma, then applies it.
+ *
+ * This is `prisma migrate dev` done by hand: with the JavaScript schema engine, Prisma 6.19's
+ * `migrate dev` fails on any schema change ("PostgreSQL shadow DB must be provided through an
+ * external factory", docs/decisions/0002-adapter-pg-fixes.md). `migrate diff --from-migrations`
+ * computes the same SQL through a throw-away shadow database, and `migrate deploy` applies it.
+ * Review the SQL before committing it: that is where data-preserving steps go.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { appRoot, migrationsDir, prismaCliPath } from '../paths';
+
+function prisma(args: string[], capture = false): { status: number; stdout: string } {
+  const result = spawnSync(process.execPath, [prismaCliPath(), ...args], {
+    cwd: appRoot(),
+    stdio: capture ? ['ignore', 'pipe', 'inherit'] : 'inherit',
+    encoding: 'utf8',
+  });
+  return { status: result.status ?? 1, stdout: result.stdout ?? '' };
+}
+
+function migrationName(argv: string[]): string {
+  const index = argv.findIndex((arg) => arg === '--name' || arg === '-n');
+  const raw = index >= 0 ? argv[index + 1] : argv.find((arg) => arg.startsWith('--name='))?.slice('--name='.length);
+  const slug =
+    (raw ?? 'migration')
+      .toLowerCase()
+      .replace(/[^a-z0-9_]+/g, '_')
+      .replace(/^_+|_+$/g, '') || 'migration';
+  const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
+  return `${stamp}_${slug}`;
+}
+
+function main(): number {
+  if (!process.env.DATABASE_URL) {
+    console.error('db:migrate: DATABASE_URL is not set (it needs a development database and may create a temporary shadow database)');
+    return 1;
+  }
+  console.log('db:migrate: applying existing migrations first (prisma migrate deploy)');
+  if (prisma(['migrate', 'deploy']).status !== 0) return 1;
+
+  const diff = prisma(
+    ['migrate', 'diff', '--from-migrations', 'prisma/migrations', '--to-schema-datamodel', 'prisma/schema.prisma', '--script', '--exit-code'],
+    true,
+  );
+  if (diff.status === 0) {
+    console.log('db:migrate: prisma/schema.prisma matches prisma/migrations: no migration needed');
+    return 0;
+  }
+  if (diff.status !== 2) return diff.status;
+
+  const name = migrationName(process.argv.slice(2));
+  const folder = path.join(migrationsDir(), name);
+  fs.mkdirSync(folder, { recursive: true });
+  fs.writeFileSync(path.join(folder, 'migration.sql'), diff.stdout);
+  console.log(`db:migrate: wrote prisma/migrations/${name}/migration.sql:\n\n${diff.stdout}`);
+  if (prisma(['migrate', 'deploy']).status !== 0) return 1;
+  console.log(`db:migrate: applied ${name}. Review and commit prisma/migrations/${name}.`);
+  return 0;
+}
+
+process.exit(main());

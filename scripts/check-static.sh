@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Static checks that need no Docker engine: shellcheck on every shell script, and
+# `docker-compose config` on the compose file (when it exists).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mapfile -t shell_scripts < <(git ls-files -- '*.sh' '.ci/run' 2>/dev/null || true)
+if [ "${#shell_scripts[@]}" -gt 0 ]; then
+  if ! command -v shellcheck >/dev/null 2>&1; then
+    echo "shellcheck is not installed (apt-get install shellcheck)" >&2
+    exit 1
+  fi
+  shellcheck "${shell_scripts[@]}"
+  echo "shellcheck: ${#shell_scripts[@]} script(s) clean"
+fi
+
+if [ -f docker-compose.yml ]; then
+  if ! command -v docker-compose >/dev/null 2>&1; then
+    echo "docker-compose is not installed (apt-get install docker-compose)" >&2
+    exit 1
+  fi
+  env_file=.env
+  [ -f "$env_file" ] || env_file=.env.example
+  docker-compose --env-file "$env_file" config --quiet
+  echo "docker-compose config: docker-compose.yml is valid"
+fi
