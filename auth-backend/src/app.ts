@@ -1,21 +1,29 @@
-import express, { type Express, type RequestHandler } from 'express';
+import express, { Router, type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import cors from 'cors';
 import { pinoHttp } from 'pino-http';
 import type { Config } from './config/config';
 import type { Logger } from './logger';
+import type { Database } from './db/database';
+import { systemClock, type Clock } from './clock';
 import { AppError } from './errors';
 import { assignRequestId } from './http/request-id';
 import { errorHandler, notFound } from './http/error-handler';
-import { healthRoutes } from './health/health-routes';
-import type { Readiness } from './health/readiness';
+import { mountEndpoints } from './http/endpoint';
+import { createReadinessCheck, type Readiness } from './health/readiness';
+import { listLocalMigrations } from './db/migration-state';
+import { buildEndpoints } from './composition';
+import { buildOpenApiDocument } from './openapi/openapi-document';
+import { docsRoutes } from './openapi/docs-routes';
+import { migrationsDir } from './paths';
 
 export interface AppDeps {
   config: Config;
   logger: Logger;
-  checkReadiness: () => Promise<Readiness>;
-  /** Feature routers mounted after the common middleware (auth, docs). */
-  routers?: express.Router[];
+  db: Database;
+  clock?: Clock;
+  /** Defaults to: the database answers and no shipped migration is pending. */
+  checkReadiness?: () => Promise<Readiness>;
 }
 
 const ALLOWED_METHODS = new Set(['GET', 'HEAD', 'POST', 'OPTIONS']);
@@ -27,8 +35,18 @@ const refuseUnsupportedMethods: RequestHandler = (req, res, next) => {
   next(new AppError('method_not_allowed', `Method ${req.method} is not supported.`));
 };
 
+/** Tokens and account data are never cached by browsers or proxies. */
+const noStore: RequestHandler = (_req, res, next) => {
+  res.setHeader('Cache-Control', 'no-store');
+  next();
+};
+
 /** Builds the Express app; listening and shutdown live in server.ts. */
-export function createApp({ config, logger, checkReadiness, routers = [] }: AppDeps): Express {
+export function createApp({ config, logger, db, clock = systemClock, checkReadiness }: AppDeps): Express {
+  const readiness =
+    checkReadiness ?? createReadinessCheck({ pool: db.pool, localMigrations: listLocalMigrations(migrationsDir()), isShuttingDown: () => false });
+  const endpoints = buildEndpoints({ config, db, clock, checkReadiness: readiness });
+
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.http.trustProxy ?? false);
@@ -40,7 +58,7 @@ export function createApp({ config, logger, checkReadiness, routers = [] }: AppD
       genReqId: assignRequestId,
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
       serializers: {
-        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({ id: req.id, method: req.method, url: req.url }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
     }),
@@ -57,12 +75,17 @@ export function createApp({ config, logger, checkReadiness, routers = [] }: AppD
   );
   app.use(refuseUnsupportedMethods);
   if (config.http.corsOrigins.length > 0) {
-    app.use(cors({ origin: [...config.http.corsOrigins], methods: ['GET', 'POST'], maxAge: 600 }));
+    app.use(
+      cors({ origin: [...config.http.corsOrigins], methods: ['GET', 'POST'], allowedHeaders: ['Content-Type', 'Authorization', 'X-Request-Id'], maxAge: 600 }),
+    );
   }
+  app.use('/auth', noStore);
   app.use(express.json({ limit: '16kb', strict: true, type: ['application/json', 'application/*+json'] }));
 
-  app.use(healthRoutes(checkReadiness));
-  for (const router of routers) app.use(router);
+  const router = Router();
+  mountEndpoints(router, endpoints);
+  app.use(router);
+  app.use(docsRoutes(buildOpenApiDocument(endpoints, { version: '1.0.0' })));
 
   app.use(notFound);
   app.use(errorHandler);

@@ -1,15 +1,36 @@
-import type { Router } from 'express';
+/** Wires the services behind the endpoints; createApp mounts them, the OpenAPI document lists them. */
 import type { Config } from './config/config';
-import type { Logger } from './logger';
 import type { Database } from './db/database';
+import type { Clock } from './clock';
+import type { AnyEndpoint } from './http/endpoint';
+import type { Readiness } from './health/readiness';
+import { healthEndpoints } from './health/health-endpoints';
+import { authEndpoints } from './auth/auth-endpoints';
+import { AuthService } from './auth/auth-service';
+import { PasswordHasher } from './auth/password-hasher';
+import { AccessTokens } from './auth/access-tokens';
+import { SessionStore } from './auth/session-store';
+import { LoginThrottle } from './auth/login-throttle';
+import { preloadCommonPasswords } from './auth/password-policy';
+import { UserRepository } from './users/user-repository';
 
-export interface FeatureDeps {
+export interface CompositionDeps {
   config: Config;
-  logger: Logger;
   db: Database;
+  clock: Clock;
+  checkReadiness: () => Promise<Readiness>;
 }
 
-/** Wires services to their routers; the auth API is mounted here. */
-export function buildFeatureRouters(_deps: FeatureDeps): Router[] {
-  return [];
+export function buildEndpoints({ config, db, clock, checkReadiness }: CompositionDeps): AnyEndpoint[] {
+  preloadCommonPasswords();
+  const throttle = new LoginThrottle(db.pool, config.throttle);
+  const auth = new AuthService({
+    users: new UserRepository(db.prisma, db.pool),
+    sessions: new SessionStore(db.pool, config.refresh, clock),
+    hasher: new PasswordHasher(config.password.pepper, config.password.bcryptCost),
+    tokens: new AccessTokens({ ...config.jwt, ttlSeconds: config.jwt.accessTokenTtl }),
+    throttle,
+    passwordMinLength: config.password.minLength,
+  });
+  return [...healthEndpoints(checkReadiness), ...authEndpoints(auth, throttle)];
 }

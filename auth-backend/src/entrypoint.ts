@@ -13,7 +13,6 @@ import { createDatabase } from './db/database';
 import { createReadinessCheck } from './health/readiness';
 import { createApp } from './app';
 import { startServer } from './server';
-import { buildFeatureRouters } from './composition';
 import { migrationsDir } from './paths';
 import { EXIT, StartupError } from './startup-error';
 
@@ -32,7 +31,7 @@ async function serve(config: Config, logger: Logger): Promise<void> {
     localMigrations: listLocalMigrations(migrationsDir()),
     isShuttingDown: () => shuttingDown,
   });
-  const app = createApp({ config, logger, checkReadiness, routers: buildFeatureRouters({ config, logger, db }) });
+  const app = createApp({ config, logger, db, checkReadiness });
   const running = await startServer(app, { port: config.http.port, host: config.http.host, shutdownTimeoutSeconds: config.startup.shutdownTimeout, logger });
 
   const shutdown = async (signal: NodeJS.Signals) => {

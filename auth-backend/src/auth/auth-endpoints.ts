@@ -1,0 +1,113 @@
+import type { Request } from 'express';
+import { endpoint, type AnyEndpoint, type EndpointContext } from '../http/endpoint';
+import type { AuthService } from './auth-service';
+import { rateLimitHeaders, type LoginThrottle, type ThrottledAction } from './login-throttle';
+import { ChangePasswordBody, LoginBody, LogoutBody, MeResponse, RefreshBody, RegisterBody, TokenResponse, toUserBody } from './auth-schemas';
+import type { TokenGrant } from './auth-service';
+
+const bearerToken = (req: Request): string | undefined => {
+  const match = /^Bearer ([A-Za-z0-9\-_.~+/]+=*)$/.exec(req.headers.authorization ?? '');
+  return match?.[1];
+};
+
+const tokenBody = (grant: TokenGrant) => TokenResponse.parse({ ...grant, user: toUserBody(grant.user) });
+
+/** The HTTP contract of ../shared/API.md for /auth. */
+export function authEndpoints(auth: AuthService, throttle: LoginThrottle): AnyEndpoint[] {
+  const limitByIp =
+    (action: ThrottledAction) =>
+    async ({ req, res }: EndpointContext<unknown>) => {
+      res.set(rateLimitHeaders(await throttle.consumeIp(action, req.ip ?? 'unknown')));
+    };
+  const authenticated = (ctx: EndpointContext<unknown>) => auth.authenticate(bearerToken(ctx.req), ctx.log);
+  const tag = 'auth';
+
+  return [
+    endpoint({
+      method: 'post',
+      path: '/auth/register',
+      operationId: 'register',
+      summary: 'Create an account and sign in',
+      tag,
+      body: RegisterBody,
+      before: limitByIp('register'),
+      success: { status: 201, description: 'Account created; a token pair for its first session', schema: TokenResponse },
+      successHeaders: ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'RateLimit-Policy'],
+      failures: [400, 409, 429],
+      handle: async ({ body, log }) => tokenBody(await auth.register({ email: body.email, password: body.password, name: body.name ?? null }, log)),
+    }),
+    endpoint({
+      method: 'post',
+      path: '/auth/login',
+      operationId: 'login',
+      summary: 'Sign in with email and password',
+      description: 'Unknown email and wrong password give the same answer. Throttled per client IP and per account.',
+      tag,
+      body: LoginBody,
+      before: limitByIp('login'),
+      success: { status: 200, description: 'A token pair for a new session', schema: TokenResponse },
+      successHeaders: ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'RateLimit-Policy'],
+      failures: [400, 401, 429],
+      handle: async ({ body, log }) => tokenBody(await auth.login(body, log)),
+    }),
+    endpoint({
+      method: 'post',
+      path: '/auth/refresh',
+      operationId: 'refresh',
+      summary: 'Exchange a refresh token for a new token pair (rotation)',
+      description: 'Presenting an already-rotated refresh token revokes its whole session (reuse detection).',
+      tag,
+      body: RefreshBody,
+      success: { status: 200, description: 'A new token pair; the presented refresh token is spent', schema: TokenResponse },
+      failures: [400, 401],
+      handle: async ({ body, log }) => tokenBody(await auth.refresh(body.refreshToken, log)),
+    }),
+    endpoint({
+      method: 'post',
+      path: '/auth/logout',
+      operationId: 'logout',
+      summary: 'Revoke the session of a refresh token',
+      description: 'Idempotent: an unknown or already revoked token also answers 204.',
+      tag,
+      body: LogoutBody,
+      success: { status: 204, description: 'The session is revoked' },
+      failures: [400],
+      handle: async ({ body, log }) => auth.logout(body.refreshToken, log),
+    }),
+    endpoint({
+      method: 'post',
+      path: '/auth/logout-all',
+      operationId: 'logoutAll',
+      summary: 'Revoke every session of the current user',
+      tag,
+      bearer: true,
+      success: { status: 204, description: 'Every refresh token of the user is revoked' },
+      failures: [401],
+      handle: async (ctx) => auth.logoutAll(await authenticated(ctx), ctx.log),
+    }),
+    endpoint({
+      method: 'get',
+      path: '/auth/me',
+      operationId: 'me',
+      summary: 'The current user',
+      tag,
+      bearer: true,
+      success: { status: 200, description: 'The user behind the access token', schema: MeResponse },
+      failures: [401],
+      handle: async (ctx) => MeResponse.parse({ user: toUserBody((await authenticated(ctx)).user) }),
+    }),
+    endpoint({
+      method: 'post',
+      path: '/auth/password',
+      operationId: 'changePassword',
+      summary: 'Change the password',
+      description: 'Every other session of the user is revoked; the calling session keeps working.',
+      tag,
+      bearer: true,
+      body: ChangePasswordBody,
+      success: { status: 204, description: 'Password changed' },
+      failures: [400, 401],
+      handle: async (ctx) => auth.changePassword(await authenticated(ctx), ctx.body, ctx.log),
+    }),
+  ];
+}

@@ -1,0 +1,60 @@
+import { z } from '../http/zod';
+import { PASSWORD_MAX_LENGTH } from './password-policy';
+
+/** Emails are trimmed and lower-cased before validation, storage and comparison. */
+const email = z
+  .string({ error: 'is required' })
+  .trim()
+  .toLowerCase()
+  .max(254, 'must be at most 254 characters')
+  .pipe(z.email({ error: 'must be a valid email address' }))
+  .openapi({ example: 'ada@example.com', format: 'email' });
+
+/** Length and blocklist rules for new passwords live in password-policy.ts (clear 400 reasons). */
+const newPassword = z.string({ error: 'is required' }).openapi({ minLength: 8, maxLength: PASSWORD_MAX_LENGTH, example: 'correct horse battery staple' });
+/** A login attempt with an absurd length is a bad request, not a bcrypt job. */
+const presentedPassword = z
+  .string({ error: 'is required' })
+  .min(1, 'is required')
+  .max(1024, 'is too long')
+  .openapi({ example: 'correct horse battery staple' });
+const refreshToken = z.string({ error: 'is required' }).min(1, 'is required').max(512, 'is too long').openapi({ example: 'mRk3...opaque...Q8' });
+
+export const RegisterBody = z
+  .strictObject({
+    email,
+    password: newPassword,
+    name: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters').nullable().optional(),
+  })
+  .openapi('RegisterRequest');
+
+export const LoginBody = z.strictObject({ email, password: presentedPassword }).openapi('LoginRequest');
+export const RefreshBody = z.strictObject({ refreshToken }).openapi('RefreshRequest');
+export const LogoutBody = z.strictObject({ refreshToken }).openapi('LogoutRequest');
+export const ChangePasswordBody = z.strictObject({ currentPassword: presentedPassword, newPassword }).openapi('ChangePasswordRequest');
+
+/** What a client may see of a user: never a password hash, by construction. */
+export const UserSchema = z
+  .object({
+    id: z.string().openapi({ format: 'uuid' }),
+    email: z.string().openapi({ format: 'email' }),
+    name: z.string().nullable(),
+    createdAt: z.iso.datetime().openapi({ description: 'ISO 8601, UTC' }),
+  })
+  .openapi('User');
+
+export const TokenResponse = z
+  .object({
+    user: UserSchema,
+    accessToken: z.string().openapi({ description: 'JWT (typ at+jwt), HS256' }),
+    refreshToken: z.string().openapi({ description: 'Opaque; rotated on every refresh' }),
+    tokenType: z.literal('Bearer'),
+    expiresIn: z.number().int().openapi({ description: 'Access token lifetime in seconds', example: 900 }),
+  })
+  .openapi('TokenResponse');
+
+export const MeResponse = z.object({ user: UserSchema }).openapi('MeResponse');
+
+export function toUserBody(user: { id: string; email: string; name: string | null; createdAt: Date }): z.infer<typeof UserSchema> {
+  return UserSchema.parse({ id: user.id, email: user.email, name: user.name, createdAt: user.createdAt.toISOString() });
+}

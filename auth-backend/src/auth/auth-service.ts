@@ -1,0 +1,150 @@
+/**
+ * The authentication use cases. Knows nothing of HTTP: callers pass plain values and a logger
+ * bound to the request; failures are AppErrors with stable codes.
+ */
+import { createHash } from 'node:crypto';
+import type { Logger } from '../logger';
+import { AppError } from '../errors';
+import type { User, UserRepository } from '../users/user-repository';
+import type { PasswordHasher } from './password-hasher';
+import { passwordProblem } from './password-policy';
+import { InvalidAccessToken, type AccessTokens } from './access-tokens';
+import type { SessionStore } from './session-store';
+import type { LoginThrottle } from './login-throttle';
+
+export interface TokenGrant {
+  user: User;
+  accessToken: string;
+  refreshToken: string;
+  tokenType: 'Bearer';
+  expiresIn: number;
+}
+
+export interface Authenticated {
+  user: User;
+  sessionId: string;
+}
+
+export interface AuthServiceDeps {
+  users: UserRepository;
+  sessions: SessionStore;
+  hasher: PasswordHasher;
+  tokens: AccessTokens;
+  throttle: LoginThrottle;
+  passwordMinLength: number;
+}
+
+const INVALID_CREDENTIALS = 'The email or password is incorrect.';
+const INVALID_REFRESH = 'The refresh token is invalid, expired or revoked.';
+
+/** Correlates log lines of one account without writing the address itself. */
+const emailRef = (email: string) => createHash('sha256').update(email).digest('hex').slice(0, 16);
+
+export class AuthService {
+  constructor(private readonly deps: AuthServiceDeps) {}
+
+  private assertAcceptablePassword(password: string, field: string): void {
+    const problem = passwordProblem(password, this.deps.passwordMinLength);
+    if (problem) throw new AppError('weak_password', `The password ${problem}.`, { errors: [{ path: field, message: problem }] });
+  }
+
+  private async grant(user: User): Promise<TokenGrant> {
+    const { sessionId, refreshToken } = await this.deps.sessions.open(user.id);
+    return this.tokenGrant(user, sessionId, refreshToken);
+  }
+
+  private tokenGrant(user: User, sessionId: string, refreshToken: string): TokenGrant {
+    const accessToken = this.deps.tokens.sign({ sub: user.id, sid: sessionId });
+    return { user, accessToken, refreshToken, tokenType: 'Bearer', expiresIn: this.deps.tokens.ttlSeconds };
+  }
+
+  async register(input: { email: string; password: string; name: string | null }, log: Logger): Promise<TokenGrant> {
+    this.assertAcceptablePassword(input.password, 'password');
+    const passwordHash = await this.deps.hasher.hash(input.password);
+    try {
+      const user = await this.deps.users.create({ email: input.email, passwordHash, name: input.name });
+      log.info({ event: 'auth.register', outcome: 'success', userId: user.id }, 'account registered');
+      return await this.grant(user);
+    } catch (error) {
+      if (error instanceof AppError)
+        log.info({ event: 'auth.register', outcome: 'failure', reason: error.code, emailRef: emailRef(input.email) }, 'registration refused');
+      throw error;
+    }
+  }
+
+  async login(input: { email: string; password: string }, log: Logger): Promise<TokenGrant> {
+    const { users, hasher, throttle } = this.deps;
+    const attempt = { event: 'auth.login', emailRef: emailRef(input.email) };
+    try {
+      await throttle.assertAccountAllowed(input.email);
+    } catch (error) {
+      log.warn({ ...attempt, outcome: 'throttled' }, 'login throttled');
+      throw error;
+    }
+    const user = await users.findByEmail(input.email);
+    const check = user ? await hasher.verify(input.password, user.passwordHash) : { ok: await hasher.verifyAgainstDummy(input.password), needsRehash: false };
+    if (!user || !check.ok) {
+      await throttle.recordFailure(input.email);
+      log.info({ ...attempt, outcome: 'failure', reason: user ? 'wrong-password' : 'unknown-email' }, 'login failed');
+      throw new AppError('invalid_credentials', INVALID_CREDENTIALS);
+    }
+    await throttle.recordSuccess(input.email);
+    if (check.needsRehash) await users.updatePasswordHash(user.id, await hasher.hash(input.password));
+    log.info({ ...attempt, outcome: 'success', userId: user.id, rehashed: check.needsRehash }, 'login succeeded');
+    return this.grant({ id: user.id, email: user.email, name: user.name, createdAt: user.createdAt });
+  }
+
+  async refresh(refreshToken: string, log: Logger): Promise<TokenGrant> {
+    const result = await this.deps.sessions.rotate(refreshToken);
+    if (result.kind === 'rejected') {
+      const level = result.reason === 'reused' ? 'warn' : 'info';
+      log[level]({ event: 'auth.refresh', outcome: 'failure', reason: result.reason, userId: result.userId, sessionId: result.sessionId }, 'refresh refused');
+      throw new AppError('invalid_refresh_token', INVALID_REFRESH);
+    }
+    const user = await this.deps.users.findBySession(result.userId, result.sessionId);
+    if (!user) throw new AppError('invalid_refresh_token', INVALID_REFRESH);
+    log.info({ event: 'auth.refresh', outcome: 'success', userId: user.id, sessionId: result.sessionId }, 'tokens refreshed');
+    return this.tokenGrant(user, result.sessionId, result.refreshToken);
+  }
+
+  async logout(refreshToken: string, log: Logger): Promise<void> {
+    const revoked = await this.deps.sessions.revokeByToken(refreshToken, 'logout');
+    log.info({ event: 'auth.logout', outcome: revoked ? 'success' : 'no-session' }, 'logout');
+  }
+
+  async logoutAll(auth: Authenticated, log: Logger): Promise<void> {
+    const count = await this.deps.sessions.revokeAllOfUser(auth.user.id, 'logout-all');
+    log.info({ event: 'auth.logout-all', outcome: 'success', userId: auth.user.id, sessions: count }, 'all sessions revoked');
+  }
+
+  async changePassword(auth: Authenticated, input: { currentPassword: string; newPassword: string }, log: Logger): Promise<void> {
+    const { users, hasher, sessions } = this.deps;
+    const user = await users.findByIdWithHash(auth.user.id);
+    if (!user || !(await hasher.verify(input.currentPassword, user.passwordHash)).ok) {
+      log.info({ event: 'auth.password-change', outcome: 'failure', userId: auth.user.id, reason: 'wrong-password' }, 'password change refused');
+      throw new AppError('invalid_credentials', 'The current password is incorrect.');
+    }
+    this.assertAcceptablePassword(input.newPassword, 'newPassword');
+    await users.updatePasswordHash(user.id, await hasher.hash(input.newPassword));
+    const revoked = await sessions.revokeAllOfUser(user.id, 'password-change', auth.sessionId);
+    log.info({ event: 'auth.password-change', outcome: 'success', userId: user.id, revokedSessions: revoked }, 'password changed');
+  }
+
+  /** The user and session behind a bearer access token; 401 AppError otherwise. */
+  async authenticate(accessToken: string | undefined, log: Logger): Promise<Authenticated> {
+    if (!accessToken) throw new AppError('unauthenticated', 'A bearer access token is required.');
+    let claims;
+    try {
+      claims = this.deps.tokens.verify(accessToken);
+    } catch (error) {
+      log.info({ event: 'auth.token', outcome: 'failure', reason: error instanceof InvalidAccessToken ? error.message : 'invalid' }, 'access token refused');
+      throw new AppError('unauthenticated', 'The access token is invalid or expired.');
+    }
+    const user = await this.deps.users.findBySession(claims.sub, claims.sid);
+    if (!user) {
+      log.info({ event: 'auth.token', outcome: 'failure', reason: 'session-or-user-gone', userId: claims.sub }, 'access token refused');
+      throw new AppError('unauthenticated', 'The access token is no longer valid.');
+    }
+    return { user, sessionId: claims.sid };
+  }
+}

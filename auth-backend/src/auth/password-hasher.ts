@@ -1,0 +1,46 @@
+/**
+ * Password storage per the OWASP Password Storage cheat sheet: bcrypt over a pepper-keyed
+ * pre-hash, `bcrypt(base64(HMAC-SHA-384(password, pepper)))`. The pre-hash is 64 base64
+ * characters, inside bcrypt's 72-byte input, so no byte of a long password is ever ignored;
+ * the pepper lives in config, never in the database (docs/decisions/0003-password-prehash.md).
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import bcrypt from 'bcrypt';
+
+export interface PasswordCheck {
+  ok: boolean;
+  /** The stored hash used a lower cost than configured: store a fresh one. */
+  needsRehash: boolean;
+}
+
+export class PasswordHasher {
+  /** A real hash of a random password, compared against for unknown emails (same timing). */
+  private readonly dummyHash: Promise<string>;
+
+  constructor(
+    private readonly pepper: string,
+    private readonly cost: number,
+  ) {
+    this.dummyHash = this.hash(randomBytes(32).toString('hex'));
+    this.dummyHash.catch(() => undefined);
+  }
+
+  private preHash(password: string): string {
+    return createHmac('sha384', this.pepper).update(password, 'utf8').digest('base64');
+  }
+
+  hash(password: string): Promise<string> {
+    return bcrypt.hash(this.preHash(password), this.cost);
+  }
+
+  async verify(password: string, storedHash: string): Promise<PasswordCheck> {
+    const ok = await bcrypt.compare(this.preHash(password), storedHash);
+    return { ok, needsRehash: ok && bcrypt.getRounds(storedHash) < this.cost };
+  }
+
+  /** Spends the same work as verify() for an account that does not exist; always false. */
+  async verifyAgainstDummy(password: string): Promise<false> {
+    await bcrypt.compare(this.preHash(password), await this.dummyHash);
+    return false;
+  }
+}

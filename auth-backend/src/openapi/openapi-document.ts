@@ -1,0 +1,83 @@
+/**
+ * The OpenAPI 3.1 document, generated from the same endpoint definitions and zod schemas that
+ * the app mounts and validates with.
+ */
+import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from '@asteasolutions/zod-to-openapi';
+import { z } from '../http/zod';
+import type { AnyEndpoint } from '../http/endpoint';
+import { ERRORS } from '../errors';
+
+const Problem = z
+  .object({
+    type: z.string().openapi({ example: 'about:blank' }),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    errors: z
+      .array(z.object({ path: z.string().openapi({ example: 'email' }), message: z.string() }))
+      .optional()
+      .openapi({ description: 'Only for validation failures: one entry per bad field' }),
+  })
+  .openapi('Problem', { description: 'RFC 9457 problem details' });
+
+const FAILURE_DESCRIPTIONS: Record<number, string> = {
+  400: 'Invalid input (problem body with `errors` per field)',
+  401: 'Not authenticated: missing, invalid or expired credentials',
+  409: 'Conflict: the email is already registered',
+  413: 'Request body larger than 16 KiB',
+  415: 'Request body is not application/json',
+  429: 'Too many attempts; see Retry-After',
+  500: 'Unexpected error',
+  503: 'Not ready or database unavailable',
+};
+
+const problemResponse = (status: number): ResponseConfig => ({
+  description: FAILURE_DESCRIPTIONS[status] ?? Object.values(ERRORS).find((entry) => entry.status === status)?.title ?? 'Error',
+  content: { 'application/problem+json': { schema: Problem } },
+  ...(status === 429 ? { headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } } } : {}),
+});
+
+export function buildOpenApiDocument(endpoints: readonly AnyEndpoint[], info: { version: string }) {
+  const registry = new OpenAPIRegistry();
+  const bearer = registry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+
+  for (const definition of endpoints) {
+    const statuses = [...definition.failures, ...(definition.body ? [413, 415] : [])];
+    const success: ResponseConfig = {
+      description: definition.success.description,
+      ...(definition.success.schema ? { content: { 'application/json': { schema: definition.success.schema } } } : {}),
+      ...(definition.successHeaders
+        ? { headers: Object.fromEntries(definition.successHeaders.map((name) => [name, { description: name, schema: { type: 'string' } }])) }
+        : {}),
+    };
+    registry.registerPath({
+      method: definition.method,
+      path: definition.path,
+      operationId: definition.operationId,
+      summary: definition.summary,
+      ...(definition.description ? { description: definition.description } : {}),
+      tags: [definition.tag],
+      security: definition.bearer ? [{ [bearer.name]: [] }] : [],
+      ...(definition.body ? { request: { body: { required: true, content: { 'application/json': { schema: definition.body } } } } } : {}),
+      responses: {
+        [definition.success.status]: success,
+        ...Object.fromEntries([...new Set(statuses)].sort((a, b) => a - b).map((status) => [status, problemResponse(status)])),
+      },
+    });
+  }
+
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'auth-backend',
+      version: info.version,
+      description: 'Authentication API: register, login, rotating refresh tokens, logout, password change.',
+      license: { name: 'UNLICENSED', identifier: 'UNLICENSED' },
+    },
+    servers: [{ url: '/' }],
+    tags: [
+      { name: 'auth', description: 'Accounts, sessions and tokens' },
+      { name: 'operations', description: 'Liveness and readiness' },
+    ],
+  });
+}
