@@ -56,6 +56,8 @@ export function createApp({ config, logger, db, clock = systemClock, checkReadin
     pinoHttp({
       logger,
       genReqId: assignRequestId,
+      // Lines logged through req.log carry just the request id (reqId); the completion line has the rest.
+      quietReqLogger: true,
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
       serializers: {
         req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({ id: req.id, method: req.method, url: req.url }),

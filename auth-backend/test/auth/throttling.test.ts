@@ -1,0 +1,112 @@
+import request from 'supertest';
+import { createDatabase } from '../../src/db/database';
+import { LoginThrottle, MAX_CONSECUTIVE_FAILURES } from '../../src/auth/login-throttle';
+import { createTestApp, registerUser, uniqueEmail, STRONG_PASSWORD, type TestApp } from '../support/test-app';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('login throttling per client IP', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ THROTTLE_IP_MAX: '3', THROTTLE_IP_WINDOW: '2' });
+  });
+  afterAll(() => t.close());
+
+  it('answers 429 with Retry-After and RateLimit fields past the limit, then recovers after the window', async () => {
+    const body = { email: uniqueEmail(), password: 'whatever it is here' };
+    const first = await request(t.app).post('/auth/login').send(body).expect(401);
+    expect(first.headers['ratelimit-limit']).toBe('3');
+    expect(first.headers['ratelimit-remaining']).toBe('2');
+    await request(t.app).post('/auth/login').send(body).expect(401);
+    await request(t.app).post('/auth/login').send(body).expect(401);
+    const throttled = await request(t.app).post('/auth/login').send(body).expect(429);
+    expect(Number(throttled.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(throttled.headers['ratelimit-remaining']).toBe('0');
+    expect(throttled.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(throttled.body).toMatchObject({ status: 429, title: 'Too many requests' });
+
+    await sleep(2100);
+    await request(t.app).post('/auth/login').send(body).expect(401);
+  });
+
+  it('keys on the socket address: a spoofed X-Forwarded-For does not reset the count (no trust proxy)', async () => {
+    await sleep(2100);
+    const body = { email: uniqueEmail(), password: 'whatever it is here' };
+    for (let i = 0; i < 3; i++) await request(t.app).post('/auth/login').set('X-Forwarded-For', `203.0.113.${i}`).send(body).expect(401);
+    await request(t.app).post('/auth/login').set('X-Forwarded-For', '198.51.100.7').send(body).expect(429);
+  });
+
+  it('keeps its counters in PostgreSQL, so another instance on the same database sees them', async () => {
+    await sleep(2100);
+    const body = { email: uniqueEmail(), password: 'whatever it is here' };
+    for (let i = 0; i < 3; i++) await request(t.app).post('/auth/login').send(body).expect(401);
+    const otherInstance = createDatabase(t.database.url);
+    try {
+      const throttle = new LoginThrottle(otherInstance.pool, t.config.throttle);
+      await expect(throttle.consumeIp('login', '::ffff:127.0.0.1')).rejects.toMatchObject({ code: 'throttled' });
+    } finally {
+      await otherInstance.close();
+    }
+  });
+});
+
+describe('login throttling per account', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ THROTTLE_ACCOUNT_FREE_FAILURES: '2', THROTTLE_ACCOUNT_MAX_DELAY: '2' });
+  });
+  afterAll(() => t.close());
+
+  it('delays an account after its free failures, with the generic 429 even for the right password, then lets it in', async () => {
+    const { email } = await registerUser(t.app);
+    await request(t.app).post('/auth/login').send({ email, password: 'wrong guess number 1' }).expect(401);
+    await request(t.app).post('/auth/login').send({ email, password: 'wrong guess number 2' }).expect(401);
+    const throttled = await request(t.app).post('/auth/login').send({ email, password: STRONG_PASSWORD }).expect(429);
+    expect(throttled.body.detail).toBe('Too many attempts; try again later.');
+    expect(Number(throttled.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+
+    await sleep(1100);
+    await request(t.app).post('/auth/login').send({ email, password: STRONG_PASSWORD }).expect(200);
+  });
+
+  it('throttles an unknown email exactly like a known one (no enumeration)', async () => {
+    const ghost = uniqueEmail('ghost');
+    await request(t.app).post('/auth/login').send({ email: ghost, password: 'wrong guess number 1' }).expect(401);
+    await request(t.app).post('/auth/login').send({ email: ghost, password: 'wrong guess number 2' }).expect(401);
+    await request(t.app).post('/auth/login').send({ email: ghost, password: 'wrong guess number 3' }).expect(429);
+  });
+
+  it('resets the account counter on a successful login', async () => {
+    const { email } = await registerUser(t.app);
+    await request(t.app).post('/auth/login').send({ email, password: 'wrong guess number 1' }).expect(401);
+    await request(t.app).post('/auth/login').send({ email, password: STRONG_PASSWORD }).expect(200);
+    await request(t.app).post('/auth/login').send({ email, password: 'wrong guess number 2' }).expect(401);
+    // Only one failure since the success: still free.
+    await request(t.app).post('/auth/login').send({ email, password: STRONG_PASSWORD }).expect(200);
+  });
+
+  it('never allows more than 100 consecutive failures in a day', async () => {
+    const throttle = new LoginThrottle(t.db.pool, { ...t.config.throttle, accountFreeFailures: 99, accountMaxDelay: 1 });
+    const email = uniqueEmail('cap');
+    for (let i = 0; i < MAX_CONSECUTIVE_FAILURES; i++) await throttle.recordFailure(email);
+    await sleep(1100); // past any short delay: only the cap remains
+    await expect(throttle.assertAccountAllowed(email)).rejects.toMatchObject({ code: 'throttled' });
+    await throttle.recordSuccess(email);
+    await expect(throttle.assertAccountAllowed(email)).resolves.toBeUndefined();
+  });
+});
+
+describe('registration throttling per client IP', () => {
+  it('answers 429 past the limit and creates no account', async () => {
+    const t = await createTestApp({ THROTTLE_IP_MAX: '2', THROTTLE_IP_WINDOW: '60' });
+    try {
+      await request(t.app).post('/auth/register').send({ email: uniqueEmail(), password: STRONG_PASSWORD }).expect(201);
+      await request(t.app).post('/auth/register').send({ email: uniqueEmail(), password: STRONG_PASSWORD }).expect(201);
+      const email = uniqueEmail();
+      await request(t.app).post('/auth/register').send({ email, password: STRONG_PASSWORD }).expect(429);
+      expect(await t.database.query('SELECT 1 FROM "user" WHERE email = $1', [email])).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+});

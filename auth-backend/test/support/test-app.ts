@@ -1,0 +1,76 @@
+import { Writable } from 'node:stream';
+import type { Express } from 'express';
+import request from 'supertest';
+import { createApp } from '../../src/app';
+import { loadConfig, type Config } from '../../src/config/config';
+import { createDatabase, type Database } from '../../src/db/database';
+import { createLogger } from '../../src/logger';
+import type { Clock } from '../../src/clock';
+import { createTestDatabase, type TestDatabase } from './test-database';
+
+export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-bytes-long!';
+export const TEST_PEPPER = 'test-pepper-that-is-at-least-32-bytes-long!!';
+
+export interface TestApp {
+  app: Express;
+  config: Config;
+  db: Database;
+  database: TestDatabase;
+  /** Every log line written so far, raw. */
+  logText(): string;
+  logs(): Array<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+/** The real app on its own migrated database, logging into memory. */
+export async function createTestApp(env: Record<string, string> = {}, options: { clock?: Clock } = {}): Promise<TestApp> {
+  const database = await createTestDatabase({ migrated: true });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: database.url,
+    JWT_SECRET: TEST_JWT_SECRET,
+    PASSWORD_PEPPER: TEST_PEPPER,
+    BCRYPT_COST: '10',
+    THROTTLE_IP_MAX: '10000',
+    LOG_LEVEL: 'debug',
+    ...env,
+  });
+  let text = '';
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      text += chunk.toString();
+      done();
+    },
+  });
+  const logger = createLogger({ level: config.log.level, pretty: false, destination: sink });
+  const db = createDatabase(config.databaseUrl);
+  const app = createApp({ config, logger, db, clock: options.clock });
+  return {
+    app,
+    config,
+    db,
+    database,
+    logText: () => text,
+    logs: () =>
+      text
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+    async close() {
+      await db.close();
+      await database.drop();
+    },
+  };
+}
+
+let counter = 0;
+/** A unique, valid email per call. */
+export const uniqueEmail = (label = 'user') => `${label}.${process.pid}.${Date.now()}.${counter++}@example.com`;
+
+export const STRONG_PASSWORD = 'a perfectly good passphrase';
+
+export async function registerUser(app: Express, overrides: { email?: string; password?: string; name?: string } = {}) {
+  const body = { email: overrides.email ?? uniqueEmail(), password: overrides.password ?? STRONG_PASSWORD, ...(overrides.name ? { name: overrides.name } : {}) };
+  const response = await request(app).post('/auth/register').send(body).expect(201);
+  return { ...body, ...(response.body as { accessToken: string; refreshToken: string; user: { id: string; email: string } }) };
+}
