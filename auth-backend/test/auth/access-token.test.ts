@@ -20,7 +20,15 @@ describe('GET /auth/me access token checks', () => {
   });
   afterAll(() => t.close());
 
-  const sign = (options: { key?: Parameters<typeof jwt.sign>[1]; payload?: object; header?: object; algorithm?: jwt.Algorithm; expiresIn?: number | null; issuer?: string; audience?: string }) => {
+  const sign = (options: {
+    key?: Parameters<typeof jwt.sign>[1];
+    payload?: object;
+    header?: object;
+    algorithm?: jwt.Algorithm;
+    expiresIn?: number | null;
+    issuer?: string;
+    audience?: string;
+  }) => {
     const payload = { sid: claims.sid, sub: claims.sub, jti: randomUUID(), ...options.payload };
     return jwt.sign(payload, options.key ?? ourKey, {
       algorithm: options.algorithm ?? 'HS256',
@@ -41,7 +49,11 @@ describe('GET /auth/me access token checks', () => {
   });
 
   it.each([
-    ['alg none', () => `${b64({ alg: 'none', typ: 'at+jwt' })}.${b64({ ...claims, jti: 'x', exp: Math.floor(Date.now() / 1000) + 600, iss: 'auth-backend', aud: 'auth-backend' })}.`],
+    [
+      'alg none',
+      () =>
+        `${b64({ alg: 'none', typ: 'at+jwt' })}.${b64({ ...claims, jti: 'x', exp: Math.floor(Date.now() / 1000) + 600, iss: 'auth-backend', aud: 'auth-backend' })}.`,
+    ],
     ['an expired token', () => sign({ expiresIn: -10 })],
     ['a token without exp', () => sign({ expiresIn: null })],
     ['a wrong audience', () => sign({ audience: 'another-service' })],
@@ -86,7 +98,10 @@ describe('GET /auth/me access token checks', () => {
   it('refuses a missing Authorization header with 401 and WWW-Authenticate: Bearer', async () => {
     const response = await me().expect(401);
     expect(response.headers['www-authenticate']).toBe('Bearer realm="auth-backend"');
-    await request(t.app).get('/auth/me').set('Authorization', `Basic ${Buffer.from('a:b').toString('base64')}`).expect(401);
+    await request(t.app)
+      .get('/auth/me')
+      .set('Authorization', `Basic ${Buffer.from('a:b').toString('base64')}`)
+      .expect(401);
   });
 
   it('refuses the token of a deleted user', async () => {

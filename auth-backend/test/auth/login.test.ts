@@ -11,7 +11,10 @@ describe('POST /auth/login', () => {
 
   it('answers 200 with a new token pair for the right password, whatever the email case', async () => {
     const { email, user } = await registerUser(t.app);
-    const response = await request(t.app).post('/auth/login').send({ email: ` ${email.toUpperCase()} `, password: STRONG_PASSWORD }).expect(200);
+    const response = await request(t.app)
+      .post('/auth/login')
+      .send({ email: ` ${email.toUpperCase()} `, password: STRONG_PASSWORD })
+      .expect(200);
     expect(response.headers['cache-control']).toBe('no-store');
     expect(response.body).toMatchObject({ user: { id: user.id, email }, tokenType: 'Bearer', expiresIn: 900 });
     await request(t.app).get('/auth/me').set('Authorization', `Bearer ${response.body.accessToken}`).expect(200);
@@ -20,7 +23,10 @@ describe('POST /auth/login', () => {
   it('gives unknown email and wrong password the same status and body', async () => {
     const { email } = await registerUser(t.app);
     const wrongPassword = await request(t.app).post('/auth/login').send({ email, password: 'not the password at all' }).expect(401);
-    const unknownEmail = await request(t.app).post('/auth/login').send({ email: uniqueEmail('ghost'), password: 'not the password at all' }).expect(401);
+    const unknownEmail = await request(t.app)
+      .post('/auth/login')
+      .send({ email: uniqueEmail('ghost'), password: 'not the password at all' })
+      .expect(401);
     expect(wrongPassword.body).toEqual(unknownEmail.body);
     expect(wrongPassword.body).toEqual({ type: 'about:blank', title: 'Invalid credentials', status: 401, detail: 'The email or password is incorrect.' });
     expect(wrongPassword.headers['content-type']).toBe(unknownEmail.headers['content-type']);
@@ -48,8 +54,14 @@ describe('POST /auth/login', () => {
   it('treats passwords that differ only after byte 72 as different passwords', async () => {
     const prefix = 'p'.repeat(72);
     const { email } = await registerUser(t.app, { password: `${prefix}-first` });
-    await request(t.app).post('/auth/login').send({ email, password: `${prefix}-second` }).expect(401);
-    await request(t.app).post('/auth/login').send({ email, password: `${prefix}-first` }).expect(200);
+    await request(t.app)
+      .post('/auth/login')
+      .send({ email, password: `${prefix}-second` })
+      .expect(401);
+    await request(t.app)
+      .post('/auth/login')
+      .send({ email, password: `${prefix}-first` })
+      .expect(200);
   });
 
   it('re-hashes the stored password with the configured cost when it was hashed with a lower one', async () => {
@@ -61,7 +73,9 @@ describe('POST /auth/login', () => {
     try {
       await stronger.database.query(`INSERT INTO "user" (id, email, "passwordHash", "updatedAt") VALUES (gen_random_uuid(), $1, $2, now())`, [email, original]);
       await request(stronger.app).post('/auth/login').send({ email, password: STRONG_PASSWORD }).expect(200);
-      const [{ passwordHash: upgraded }] = await stronger.database.query<{ passwordHash: string }>('SELECT "passwordHash" FROM "user" WHERE email = $1', [email]);
+      const [{ passwordHash: upgraded }] = await stronger.database.query<{ passwordHash: string }>('SELECT "passwordHash" FROM "user" WHERE email = $1', [
+        email,
+      ]);
       expect(bcrypt.getRounds(upgraded!)).toBe(11);
       await request(stronger.app).post('/auth/login').send({ email, password: STRONG_PASSWORD }).expect(200);
     } finally {
@@ -76,7 +90,11 @@ describe('POST /auth/login', () => {
     ['a malformed email', { email: 'a@', password: STRONG_PASSWORD }],
     ['a 2000-character password', { email: 'a@example.com', password: 'x'.repeat(2000) }],
   ])('answers 400 for %s', async (_case, body) => {
-    const response = await request(t.app).post('/auth/login').set('Content-Type', 'application/json').send(body === undefined ? '' : JSON.stringify(body)).expect(400);
+    const response = await request(t.app)
+      .post('/auth/login')
+      .set('Content-Type', 'application/json')
+      .send(body === undefined ? '' : JSON.stringify(body))
+      .expect(400);
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
   });
 

@@ -8,7 +8,8 @@ describe('POST /auth/register', () => {
   });
   afterAll(() => t.close());
 
-  const countUsers = async (email: string) => Number((await t.database.query<{ n: string }>('SELECT COUNT(*) AS n FROM "user" WHERE email = $1', [email]))[0]!.n);
+  const countUsers = async (email: string) =>
+    Number((await t.database.query<{ n: string }>('SELECT COUNT(*) AS n FROM "user" WHERE email = $1', [email]))[0]!.n);
 
   it('creates the account and answers 201 with a token pair, no-store, and the user without any hash', async () => {
     const email = uniqueEmail('new');
@@ -27,8 +28,13 @@ describe('POST /auth/register', () => {
 
   it('stores the email trimmed and lower-cased, and only a bcrypt hash of the password', async () => {
     const email = uniqueEmail('MiXeD');
-    await request(t.app).post('/auth/register').send({ email: `  ${email.toUpperCase()} `, password: STRONG_PASSWORD }).expect(201);
-    const rows = await t.database.query<{ email: string; passwordHash: string }>('SELECT email, "passwordHash" FROM "user" WHERE email = $1', [email.toLowerCase()]);
+    await request(t.app)
+      .post('/auth/register')
+      .send({ email: `  ${email.toUpperCase()} `, password: STRONG_PASSWORD })
+      .expect(201);
+    const rows = await t.database.query<{ email: string; passwordHash: string }>('SELECT email, "passwordHash" FROM "user" WHERE email = $1', [
+      email.toLowerCase(),
+    ]);
     expect(rows).toHaveLength(1);
     expect(rows[0]!.passwordHash).toMatch(/^\$2b\$10\$/);
     expect(rows[0]!.passwordHash).not.toContain(STRONG_PASSWORD);
@@ -36,7 +42,10 @@ describe('POST /auth/register', () => {
 
   it('answers 409 for an email already registered, also when it differs in case and whitespace, and keeps one row', async () => {
     const { email } = await registerUser(t.app);
-    const response = await request(t.app).post('/auth/register').send({ email: ` ${email.toUpperCase()}\t`, password: 'another fine passphrase' }).expect(409);
+    const response = await request(t.app)
+      .post('/auth/register')
+      .send({ email: ` ${email.toUpperCase()}\t`, password: 'another fine passphrase' })
+      .expect(409);
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(response.body).toMatchObject({ status: 409, title: 'Email already registered' });
     expect(await countUsers(email)).toBe(1);
@@ -87,8 +96,14 @@ describe('POST /auth/register', () => {
 
   it('counts password length in Unicode code points, not UTF-16 units or bytes', async () => {
     // 8 emoji: 16 UTF-16 units, 32 bytes, 8 code points: allowed. 7 emoji: refused.
-    await request(t.app).post('/auth/register').send({ email: uniqueEmail('emoji'), password: '🔑'.repeat(8) }).expect(201);
-    await request(t.app).post('/auth/register').send({ email: uniqueEmail('emoji'), password: '🔑'.repeat(7) }).expect(400);
+    await request(t.app)
+      .post('/auth/register')
+      .send({ email: uniqueEmail('emoji'), password: '🔑'.repeat(8) })
+      .expect(201);
+    await request(t.app)
+      .post('/auth/register')
+      .send({ email: uniqueEmail('emoji'), password: '🔑'.repeat(7) })
+      .expect(400);
   });
 });
 

@@ -47,7 +47,11 @@ describe('session endpoints', () => {
       await request(t.app).post('/auth/logout-all').set(bearer(accessToken)).expect(204);
       await request(t.app).post('/auth/refresh').send({ refreshToken }).expect(401);
       await request(t.app).post('/auth/refresh').send({ refreshToken: second.refreshToken }).expect(401);
-      expect(await t.database.query(`SELECT COUNT(*)::int AS n FROM session s JOIN "user" u ON u.id = s."userId" WHERE u.email = $1 AND s."revokedAt" IS NULL`, [email])).toEqual([{ n: 0 }]);
+      expect(
+        await t.database.query(`SELECT COUNT(*)::int AS n FROM session s JOIN "user" u ON u.id = s."userId" WHERE u.email = $1 AND s."revokedAt" IS NULL`, [
+          email,
+        ]),
+      ).toEqual([{ n: 0 }]);
     });
 
     it('answers 401 with WWW-Authenticate without a token', async () => {
@@ -57,10 +61,14 @@ describe('session endpoints', () => {
   });
 
   describe('POST /auth/password', () => {
-    it('changes the password, revokes every other session, and keeps the caller\'s working', async () => {
+    it("changes the password, revokes every other session, and keeps the caller's working", async () => {
       const { email, accessToken, refreshToken } = await registerUser(t.app);
       const other = await login(email);
-      await request(t.app).post('/auth/password').set(bearer(accessToken)).send({ currentPassword: STRONG_PASSWORD, newPassword: 'a brand new passphrase' }).expect(204);
+      await request(t.app)
+        .post('/auth/password')
+        .set(bearer(accessToken))
+        .send({ currentPassword: STRONG_PASSWORD, newPassword: 'a brand new passphrase' })
+        .expect(204);
 
       await request(t.app).get('/auth/me').set(bearer(accessToken)).expect(200);
       await request(t.app).post('/auth/refresh').send({ refreshToken }).expect(200);
@@ -73,14 +81,22 @@ describe('session endpoints', () => {
 
     it('answers 401 for a wrong current password and changes nothing', async () => {
       const { email, accessToken } = await registerUser(t.app);
-      const response = await request(t.app).post('/auth/password').set(bearer(accessToken)).send({ currentPassword: 'not my password at all', newPassword: 'a brand new passphrase' }).expect(401);
+      const response = await request(t.app)
+        .post('/auth/password')
+        .set(bearer(accessToken))
+        .send({ currentPassword: 'not my password at all', newPassword: 'a brand new passphrase' })
+        .expect(401);
       expect(response.headers['www-authenticate']).toMatch(/^Bearer/);
       await login(email);
     });
 
     it('answers 400 for a weak new password and changes nothing', async () => {
       const { email, accessToken } = await registerUser(t.app);
-      const response = await request(t.app).post('/auth/password').set(bearer(accessToken)).send({ currentPassword: STRONG_PASSWORD, newPassword: 'qwerty123' }).expect(400);
+      const response = await request(t.app)
+        .post('/auth/password')
+        .set(bearer(accessToken))
+        .send({ currentPassword: STRONG_PASSWORD, newPassword: 'qwerty123' })
+        .expect(400);
       expect(response.body.errors).toEqual([{ path: 'newPassword', message: expect.stringMatching(/most common/) }]);
       await login(email);
     });

@@ -70,7 +70,11 @@ export const uniqueEmail = (label = 'user') => `${label}.${process.pid}.${Date.n
 export const STRONG_PASSWORD = 'a perfectly good passphrase';
 
 export async function registerUser(app: Express, overrides: { email?: string; password?: string; name?: string } = {}) {
-  const body = { email: overrides.email ?? uniqueEmail(), password: overrides.password ?? STRONG_PASSWORD, ...(overrides.name ? { name: overrides.name } : {}) };
+  const body = {
+    email: overrides.email ?? uniqueEmail(),
+    password: overrides.password ?? STRONG_PASSWORD,
+    ...(overrides.name ? { name: overrides.name } : {}),
+  };
   const response = await request(app).post('/auth/register').send(body).expect(201);
   return { ...body, ...(response.body as { accessToken: string; refreshToken: string; user: { id: string; email: string } }) };
 }
