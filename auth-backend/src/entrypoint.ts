@@ -8,6 +8,7 @@ import { createLogger, type Logger } from './logger';
 import { waitForDatabase, DatabaseUnavailableError } from './db/wait-for-database';
 import { withAdvisoryLock, LockTimeoutError } from './db/advisory-lock';
 import { syncSchema } from './db/schema-sync';
+import { backupBeforeChange } from './db/pre-migration-backup';
 import { listLocalMigrations } from './db/migration-state';
 import { createDatabase } from './db/database';
 import { createReadinessCheck } from './health/readiness';
@@ -19,7 +20,13 @@ import { EXIT, StartupError } from './startup-error';
 async function prepareSchema(config: Config, logger: Logger): Promise<void> {
   await waitForDatabase(config.databaseUrl, config.startup.dbWaitTimeout, logger);
   await withAdvisoryLock(config.databaseUrl, { timeoutSeconds: config.startup.migrationLockTimeout, logger }, () =>
-    syncSchema({ databaseUrl: config.databaseUrl, logger }),
+    syncSchema({
+      databaseUrl: config.databaseUrl,
+      logger,
+      beforeChange: config.startup.backupBeforeMigrate
+        ? async (reason) => void (await backupBeforeChange({ databaseUrl: config.databaseUrl, dir: config.startup.backupDir, reason, logger }))
+        : undefined,
+    }),
   );
 }
 

@@ -6,6 +6,7 @@ export const EXIT = {
   migrationLock: 3,
   migrationFailed: 4,
   dataLoss: 5,
+  backupFailed: 6,
   unexpected: 70,
 } as const;
 

@@ -1,0 +1,98 @@
+/**
+ * Docker cannot run here: the compose file is checked by Debian's docker-compose (`config`
+ * needs no engine) and its facts are asserted on the normalised output.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { parse } from 'yaml';
+
+const repo = path.resolve(__dirname, '../../..');
+const hasCompose = spawnSync('docker-compose', ['version'], { encoding: 'utf8' }).status === 0;
+
+interface Service {
+  image?: string;
+  build?: { context: string };
+  depends_on?: Record<string, { condition: string }>;
+  volumes?: string[];
+  healthcheck?: { test: string[] | string };
+  restart?: string;
+  init?: boolean;
+  stop_grace_period?: string;
+  profiles?: string[];
+  environment?: Record<string, string>;
+  env_file?: string[];
+}
+
+(hasCompose ? describe : describe.skip)('docker-compose.yml (docker-compose config)', () => {
+  let config: { services: Record<string, Service>; volumes: Record<string, { name?: string }> };
+
+  beforeAll(() => {
+    // A copy with .env made from .env.example, as a new user would have after scripts/init-env.sh.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'compose-'));
+    fs.copyFileSync(path.join(repo, 'docker-compose.yml'), path.join(dir, 'docker-compose.yml'));
+    fs.copyFileSync(path.join(repo, '.env.example'), path.join(dir, '.env'));
+    fs.mkdirSync(path.join(dir, 'auth-backend')); // the build context must exist
+    const result = spawnSync('docker-compose', ['config'], { cwd: dir, encoding: 'utf8' });
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+    config = parse(result.stdout);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('has the db service: PostgreSQL 16, database auth_service, user postgres, pg_isready healthcheck, data in postgres_data', () => {
+    const db = config.services.db!;
+    expect(db.image).toMatch(/^postgres:16/);
+    expect(db.environment).toMatchObject({ POSTGRES_DB: 'auth_service', POSTGRES_USER: 'postgres' });
+    expect(JSON.stringify(db.healthcheck?.test)).toContain('pg_isready');
+    expect(db.volumes).toEqual([expect.stringMatching(/^postgres_data:\/var\/lib\/postgresql\/data(:rw)?$/)]);
+    expect(config.volumes.postgres_data).toEqual({ name: 'postgres_data' });
+  });
+
+  it('has the backend service: built from auth-backend, waits for a healthy db, mounts migrations, checks /ready', () => {
+    const backend = config.services.backend!;
+    expect(backend.build?.context).toMatch(/auth-backend$/);
+    expect(backend.depends_on).toEqual({ db: { condition: 'service_healthy' } });
+    expect(backend.volumes).toEqual(expect.arrayContaining([expect.stringMatching(/auth-backend\/prisma\/migrations:\/app\/prisma\/migrations(:rw)?$/)]));
+    expect(JSON.stringify(backend.healthcheck?.test)).toContain('/ready');
+    expect(backend.restart).toBe('unless-stopped');
+    expect(backend.init).toBe(true);
+    expect(backend.environment?.DATABASE_URL).toMatch(/^postgresql:\/\/postgres:[^@]+@db:5432\/auth_service$/);
+  });
+
+  it('gives the backend more time to stop than its drain timeout', () => {
+    const grace = Number(/^(\d+)s$/.exec(config.services.backend!.stop_grace_period ?? '')?.[1]);
+    const drain = Number(/^SHUTDOWN_TIMEOUT=(\d+)$/m.exec(fs.readFileSync(path.join(repo, '.env.example'), 'utf8'))?.[1]);
+    expect(grace).toBeGreaterThan(drain);
+  });
+
+  it('has an optional backup service behind a profile, writing to the host backups folder', () => {
+    const backup = config.services.backup!;
+    expect(backup.profiles).toEqual(['backup']);
+    expect(backup.volumes).toEqual(expect.arrayContaining([expect.stringMatching(/\/backups:\/backups(:rw)?$/)]));
+  });
+});
+
+describe('auth-backend/Dockerfile', () => {
+  const dockerfile = fs
+    .readFileSync(path.join(repo, 'auth-backend', 'Dockerfile'), 'utf8')
+    .split('\n')
+    .filter((line) => !line.trimStart().startsWith('#'))
+    .join('\n');
+  const dockerignore = fs.readFileSync(path.join(repo, 'auth-backend', '.dockerignore'), 'utf8').split('\n');
+
+  it('installs from the lockfile without install scripts and fetches nothing else', () => {
+    expect(dockerfile).toMatch(/npm ci --omit=dev --ignore-scripts/);
+    expect(dockerfile).not.toMatch(/apt-get|apk add|curl |wget |npx /);
+  });
+
+  it('runs as a non-root user, the built entrypoint with node directly', () => {
+    const runtime = dockerfile.slice(dockerfile.lastIndexOf('FROM '));
+    expect(runtime).toMatch(/^USER node$/m);
+    expect(runtime).toMatch(/^CMD \["node", "dist\/entrypoint\.js"\]$/m);
+  });
+
+  it('keeps node_modules, .env, backups and local data out of the build context', () => {
+    expect(dockerignore).toEqual(expect.arrayContaining(['node_modules', '.env', 'backups', '.data']));
+  });
+});
