@@ -29,7 +29,7 @@ export interface LoggerOptions {
 export function createLogger({ level, pretty, destination }: LoggerOptions): Logger {
   const options: pino.LoggerOptions = {
     level,
-    base: { service: 'auth-backend' },
+    base: { service: 'auth-backend', pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
   };

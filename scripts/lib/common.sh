@@ -34,6 +34,9 @@ compose() {
 select_mode() {
   if [ -n "${DATABASE_URL:-}" ]; then
     PG_MODE=direct
+    # The database named in the URL (its path, without query).
+    local path=${DATABASE_URL#*://*/}
+    DB_NAME=${path%%\?*}
     require_tool pg_dump "install the PostgreSQL client, e.g. apt-get install postgresql-client"
     require_tool psql "install the PostgreSQL client, e.g. apt-get install postgresql-client"
   else

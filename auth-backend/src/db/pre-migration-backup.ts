@@ -25,10 +25,20 @@ async function hasTables(databaseUrl: string): Promise<boolean> {
   }
 }
 
-const stamp = (date: Date) => date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+const stamp = (date: Date) =>
+  date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 
 /** Writes the backup and returns its path, or undefined when the database holds nothing yet. */
-export async function backupBeforeChange(options: { databaseUrl: string; dir: string; reason: string; logger: Logger; now?: Date }): Promise<string | undefined> {
+export async function backupBeforeChange(options: {
+  databaseUrl: string;
+  dir: string;
+  reason: string;
+  logger: Logger;
+  now?: Date;
+}): Promise<string | undefined> {
   const { databaseUrl, dir, reason, logger } = options;
   if (!(await hasTables(databaseUrl))) {
     logger.info({ reason }, 'pre-migration backup skipped: the database has no tables yet');
@@ -39,13 +49,14 @@ export async function backupBeforeChange(options: { databaseUrl: string; dir: st
   const partial = `${file}.partial`;
   try {
     fs.mkdirSync(dir, { recursive: true });
+    fs.accessSync(dir, fs.constants.W_OK);
     const dump = spawn('pg_dump', [`--dbname=${databaseUrl}`, '--clean', '--if-exists', '--no-owner', '--no-privileges', '--quote-all-identifiers'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
     dump.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number>((resolve, reject) => {
-      dump.on('error', reject);
+      dump.on('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ENOENT' ? new Error('pg_dump is not installed or not on PATH') : error));
       dump.on('close', (code) => resolve(code ?? 1));
     });
     await pipeline(dump.stdout, createGzip({ level: 9 }), fs.createWriteStream(partial));
@@ -55,8 +66,8 @@ export async function backupBeforeChange(options: { databaseUrl: string; dir: st
     const digest = createHash('sha256').update(fs.readFileSync(file)).digest('hex');
     fs.writeFileSync(`${file}.sha256`, `${digest}  ${path.basename(file)}\n`);
   } catch (error) {
-    fs.rmSync(partial, { force: true });
-    const cause = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'pg_dump is not installed or not on PATH' : error instanceof Error ? error.message : String(error);
+    removeQuietly(partial);
+    const cause = error instanceof Error ? error.message : String(error);
     throw new StartupError(
       `pre-migration backup failed (${cause}), so the schema was not changed. Fix the cause (BACKUP_DIR=${dir} must be writable, pg_dump must match the server), ` +
         'or, knowing there is another backup, start once with BACKUP_BEFORE_MIGRATE=false.',
@@ -66,4 +77,12 @@ export async function backupBeforeChange(options: { databaseUrl: string; dir: st
   const size = fs.statSync(file).size;
   logger.info({ reason, file, bytes: size }, `pre-migration backup written: ${file} (${size} bytes)`);
   return file;
+}
+
+function removeQuietly(file: string): void {
+  try {
+    fs.rmSync(file, { force: true });
+  } catch {
+    // Nothing was written there (e.g. the folder itself is unusable).
+  }
 }

@@ -2,8 +2,13 @@
  * Black-box tests of the container entrypoint: the built dist/entrypoint.js is spawned against a
  * fresh database per test, and exit codes, logs, schema and data are asserted.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import http from 'node:http';
+import { spawn } from 'node:child_process';
 import net from 'node:net';
+import zlib from 'node:zlib';
 import request from 'supertest';
 import { createTestDatabase, adminUrl, type TestDatabase } from '../support/test-database';
 import { makeAppRoot, projectMigrationSql, projectSchema, INIT_MIGRATION } from '../support/app-root';
@@ -259,5 +264,78 @@ describe('entrypoint shutdown', () => {
     expect(status).toBeLessThan(500);
     expect(await service.exited).toEqual({ code: 0, signal: null });
     expect(service.output()).toMatch(/shutdown complete/);
+  });
+});
+
+describe('npm start', () => {
+  it.each(['SIGTERM', 'SIGINT'] as const)('passes %s to the service, which ends gracefully: npm exits 0 and leaves no process', async (signal) => {
+    const db = await createTestDatabase({ migrated: true });
+    cleanups.push(() => db.drop());
+    const root = appRoot({ migrations: 'project' });
+    const npm = spawn('npm', ['start', '--silent'], {
+      cwd: path.resolve(__dirname, '../..'),
+      env: { ...process.env, NODE_ENV: 'test', DATABASE_URL: db.url, APP_ROOT: root.dir, PORT: '0', HOST: '127.0.0.1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const listening = new Promise<void>((resolve) =>
+      npm.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('HTTP server listening')) resolve();
+      }),
+    );
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => npm.on('exit', (code, sig) => resolve({ code, signal: sig })));
+    await listening;
+    const servicePid = Number(/"pid":(\d+)/.exec(output)?.[1]);
+    npm.kill(signal);
+    expect(await exited).toEqual({ code: 0, signal: null });
+    expect(output).toMatch(/shutdown complete/);
+    expect(() => process.kill(servicePid, 0)).toThrow();
+  });
+});
+
+describe('entrypoint pre-migration backup (BACKUP_BEFORE_MIGRATE)', () => {
+  it('backs up before applying a pending migration, and not when none is pending', async () => {
+    const db = await freshDatabase();
+    const backups = fs.mkdtempSync(path.join(os.tmpdir(), 'pre-migrate-'));
+    cleanups.push(() => fs.rmSync(backups, { recursive: true, force: true }));
+    const env = { BACKUP_BEFORE_MIGRATE: 'true', BACKUP_DIR: backups };
+    const root = appRoot({ migrations: 'project' });
+
+    const fresh = start(db, root, env);
+    await fresh.waitForPort();
+    await fresh.stop();
+    expect(fresh.output()).toMatch(/pre-migration backup skipped: the database has no tables yet/);
+    expect(fs.readdirSync(backups)).toEqual([]);
+
+    await db.query(`INSERT INTO "user" (id, email, "passwordHash", "updatedAt") VALUES (gen_random_uuid(), 'kept@example.com', 'x', now())`);
+    root.addMigration('20261126000000_add_nickname', 'ALTER TABLE "user" ADD COLUMN "nickname" TEXT;');
+    const upgrade = start(db, root, env);
+    await upgrade.waitForPort();
+    await upgrade.stop();
+    const files = fs.readdirSync(backups).sort();
+    expect(files).toEqual([
+      expect.stringMatching(new RegExp(`^${db.name}-\\d{8}T\\d{6}Z-pre-migrate\\.sql\\.gz$`)),
+      expect.stringMatching(/-pre-migrate\.sql\.gz\.sha256$/),
+    ]);
+    const dump = zlib.gunzipSync(fs.readFileSync(path.join(backups, files[0]!))).toString();
+    expect(dump).toContain('kept@example.com');
+    expect(dump).not.toContain('nickname'); // taken before the migration ran
+
+    const again = start(db, root, env);
+    await again.waitForPort();
+    await again.stop();
+    expect(fs.readdirSync(backups)).toHaveLength(2);
+  });
+
+  it('refuses to migrate when the backup cannot be written', async () => {
+    const db = await createTestDatabase({ migrated: true });
+    cleanups.push(() => db.drop());
+    const root = appRoot({ migrations: 'project' });
+    root.addMigration('20261126000000_add_nickname', 'ALTER TABLE "user" ADD COLUMN "nickname" TEXT;');
+    const service = start(db, root, { BACKUP_BEFORE_MIGRATE: 'true', BACKUP_DIR: '/etc/hostname/backups' });
+    expect((await service.exited).code).toBe(6);
+    expect(service.output()).toMatch(/pre-migration backup failed .*so the schema was not changed/);
+    expect(await columnsOf(db, 'user')).not.toContain('nickname');
   });
 });

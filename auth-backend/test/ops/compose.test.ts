@@ -96,3 +96,17 @@ describe('auth-backend/Dockerfile', () => {
     expect(dockerignore).toEqual(expect.arrayContaining(['node_modules', '.env', 'backups', '.data']));
   });
 });
+
+const hasShellcheck = spawnSync('shellcheck', ['--version'], { encoding: 'utf8' }).status === 0;
+
+(hasShellcheck ? describe : describe.skip)('shell scripts', () => {
+  it('are all clean on shellcheck', () => {
+    const scripts = spawnSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '--', '*.sh', '.ci/run'], { cwd: repo, encoding: 'utf8' })
+      .stdout.split('\n')
+      .filter(Boolean);
+    expect(scripts).toEqual(expect.arrayContaining(['scripts/backup.sh', 'scripts/restore.sh', 'scripts/verify.sh', '.ci/run']));
+    const result = spawnSync('shellcheck', ['-x', ...scripts], { cwd: repo, encoding: 'utf8' });
+    expect(result.stdout + result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+});
