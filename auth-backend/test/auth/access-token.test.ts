@@ -1,4 +1,4 @@
-import { createSecretKey, generateKeyPairSync, randomUUID } from 'node:crypto';
+import { createSecretKey, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { createTestApp, registerUser, TEST_JWT_SECRET, type TestApp } from '../support/test-app';
@@ -21,7 +21,7 @@ describe('GET /auth/me access token checks', () => {
   afterAll(() => t.close());
 
   const sign = (options: {
-    key?: Parameters<typeof jwt.sign>[1];
+    key?: jwt.Secret | KeyObject;
     payload?: object;
     header?: object;
     algorithm?: jwt.Algorithm;
@@ -30,7 +30,7 @@ describe('GET /auth/me access token checks', () => {
     audience?: string;
   }) => {
     const payload = { sid: claims.sid, sub: claims.sub, jti: randomUUID(), ...options.payload };
-    return jwt.sign(payload, options.key ?? ourKey, {
+    return jwt.sign(payload, (options.key ?? ourKey) as jwt.Secret, {
       algorithm: options.algorithm ?? 'HS256',
       header: { alg: options.algorithm ?? 'HS256', typ: 'at+jwt', ...options.header } as jwt.JwtHeader,
       ...(options.expiresIn === null ? {} : { expiresIn: options.expiresIn ?? 600 }),

@@ -66,17 +66,16 @@ describe('POST /auth/login', () => {
 
   it('re-hashes the stored password with the configured cost when it was hashed with a lower one', async () => {
     const { email } = await registerUser(t.app);
-    const [{ passwordHash: original }] = await t.database.query<{ passwordHash: string }>('SELECT "passwordHash" FROM "user" WHERE email = $1', [email]);
-    expect(bcrypt.getRounds(original!)).toBe(10);
+    const original = (await t.database.query<{ passwordHash: string }>('SELECT "passwordHash" FROM "user" WHERE email = $1', [email]))[0]!.passwordHash;
+    expect(bcrypt.getRounds(original)).toBe(10);
 
     const stronger = await createTestApp({ BCRYPT_COST: '11' });
     try {
       await stronger.database.query(`INSERT INTO "user" (id, email, "passwordHash", "updatedAt") VALUES (gen_random_uuid(), $1, $2, now())`, [email, original]);
       await request(stronger.app).post('/auth/login').send({ email, password: STRONG_PASSWORD }).expect(200);
-      const [{ passwordHash: upgraded }] = await stronger.database.query<{ passwordHash: string }>('SELECT "passwordHash" FROM "user" WHERE email = $1', [
-        email,
-      ]);
-      expect(bcrypt.getRounds(upgraded!)).toBe(11);
+      const upgraded = (await stronger.database.query<{ passwordHash: string }>('SELECT "passwordHash" FROM "user" WHERE email = $1', [email]))[0]!
+        .passwordHash;
+      expect(bcrypt.getRounds(upgraded)).toBe(11);
       await request(stronger.app).post('/auth/login').send({ email, password: STRONG_PASSWORD }).expect(200);
     } finally {
       await stronger.close();

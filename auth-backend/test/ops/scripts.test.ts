@@ -42,8 +42,8 @@ describe('scripts/backup.sh, restore.sh and verify.sh', () => {
   beforeAll(async () => {
     db = await createTestDatabase({ migrated: true });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'backups-'));
-    const [{ v }] = await db.query<{ v: string }>(`SELECT current_setting('server_version_num')::int / 10000 AS v`);
-    unusable = clientToolsUsable(Number(v));
+    const version = (await db.query<{ v: string }>(`SELECT current_setting('server_version_num')::int / 10000 AS v`))[0]!.v;
+    unusable = clientToolsUsable(Number(version));
     await db.query(`INSERT INTO "user" (id, email, "passwordHash", name, "updatedAt")
                     SELECT gen_random_uuid(), 'user' || n || '@example.com', 'hash-' || n, CASE WHEN n % 2 = 0 THEN 'Name ''' || n || ';' END, now()
                       FROM generate_series(1, 50) AS n`);

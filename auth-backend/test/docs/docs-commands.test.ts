@@ -1,0 +1,156 @@
+/**
+ * Docs drift is a bug: every command in the ```sh blocks of README.md and docs/ is either run
+ * here for real (in a scratch copy of the repository, against a test database), replayed against
+ * the app (curl), or, when it needs Docker or the network, checked against what it names
+ * (compose services, npm scripts, files).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import request from 'supertest';
+import { parse } from 'yaml';
+import { createTestApp, type TestApp } from '../support/test-app';
+import { createTestDatabase, type TestDatabase } from '../support/test-database';
+
+const repo = path.resolve(__dirname, '../../..');
+const pkg = JSON.parse(fs.readFileSync(path.join(repo, 'auth-backend', 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+const composeServices = Object.keys((parse(fs.readFileSync(path.join(repo, 'docker-compose.yml'), 'utf8')) as { services: object }).services);
+
+interface DocCommand {
+  file: string;
+  line: string;
+}
+
+function docCommands(): DocCommand[] {
+  const files = ['README.md', ...fs.readdirSync(path.join(repo, 'docs'), { recursive: true }).map((f) => path.join('docs', String(f)))].filter((f) =>
+    f.endsWith('.md'),
+  );
+  const commands: DocCommand[] = [];
+  for (const file of files) {
+    const text = fs.readFileSync(path.join(repo, file), 'utf8');
+    for (const block of text.matchAll(/^\s*```(?:sh|bash)\n([\s\S]*?)^\s*```/gm)) {
+      for (const raw of block[1]!.split('\n')) {
+        const line = raw.trim();
+        if (line && !line.startsWith('#')) commands.push({ file, line });
+      }
+    }
+  }
+  return commands;
+}
+
+const ALL = docCommands();
+const hasPgDump = spawnSync('pg_dump', ['--version']).status === 0;
+
+/** `docker-compose [--profile P] SUB [flags] [SERVICE [COMMAND...]]` names only what exists. */
+function checkComposeCommand(part: string): void {
+  const words = part.split(/\s+/).slice(1);
+  while (words[0]?.startsWith('--')) words.splice(0, 2);
+  const sub = words.shift()!;
+  expect(['up', 'down', 'ps', 'logs', 'exec', 'stop', 'start', 'restart', 'config', 'build']).toContain(sub);
+  const args = words.filter((word) => !word.startsWith('-'));
+  if (sub === 'exec') {
+    const [service, ...command] = args;
+    expect(composeServices).toContain(service);
+    if (command[0] === 'npm' && command[1] === 'run') expect(Object.keys(pkg.scripts)).toContain(command[2]);
+    if (command[0] === 'npx') expect(command[1]).toBe('prisma');
+  } else {
+    for (const service of args) expect(composeServices).toContain(service);
+  }
+}
+
+describe('commands in README.md and docs/', () => {
+  let sandbox: string;
+  let db: TestDatabase;
+  let app: TestApp;
+
+  beforeAll(async () => {
+    // A scratch copy of the tracked files, with the real node_modules, so that commands that
+    // write (.env, backups/, migrations) change nothing in the working tree.
+    sandbox = fs.mkdtempSync(path.join(os.tmpdir(), 'docs-'));
+    const tracked = spawnSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { cwd: repo, encoding: 'utf8' })
+      .stdout.split('\n')
+      .filter(Boolean);
+    for (const file of tracked) {
+      if (!fs.existsSync(path.join(repo, file))) continue;
+      fs.mkdirSync(path.dirname(path.join(sandbox, file)), { recursive: true });
+      fs.copyFileSync(path.join(repo, file), path.join(sandbox, file));
+    }
+    for (const linked of ['node_modules', 'dist']) fs.symlinkSync(path.join(repo, 'auth-backend', linked), path.join(sandbox, 'auth-backend', linked));
+    db = await createTestDatabase({ migrated: true });
+    app = await createTestApp();
+    // Backups for the commands whose <file> placeholder names one, whichever runs first.
+    if (hasPgDump) {
+      for (const args of [[], ['--label', 'before-pg-upgrade']]) {
+        const made = spawnSync('bash', ['scripts/backup.sh', ...args], {
+          cwd: sandbox,
+          env: { PATH: process.env.PATH, DATABASE_URL: db.url },
+          encoding: 'utf8',
+        });
+        expect(made.status).toBe(0);
+      }
+    }
+  });
+  afterAll(async () => {
+    await db.drop();
+    await app.close();
+    fs.rmSync(sandbox, { recursive: true, force: true });
+  });
+
+  it('finds the commands (the extraction itself works)', () => {
+    expect(ALL.length).toBeGreaterThan(20);
+    expect(ALL.map((c) => c.line)).toEqual(expect.arrayContaining(['scripts/backup.sh', 'scripts/verify.sh', 'cd auth-backend && npm ci && npm test']));
+  });
+
+  it.each(ALL.map((c) => [c.file, c.line]))('%s: %s', async (_file, line) => {
+    let cwd = sandbox;
+    for (let part of line.split(/\s+&&\s+/)) {
+      part = part.trim();
+      if (part.startsWith('cd ')) {
+        cwd = path.join(cwd, part.slice(3).trim());
+        expect(fs.existsSync(cwd)).toBe(true);
+      } else if (/^docker-compose\b/.test(part) && !part.includes('|')) {
+        checkComposeCommand(part);
+      } else if (/docker-compose exec -T db (pg_dump|psql)/.test(part)) {
+        // A by-hand pipeline through the db container: the tools and flags the scripts use.
+        expect(part).toMatch(/-U postgres/);
+      } else if (part === 'git pull') {
+        // Needs the network: nothing to check.
+      } else if (part === 'npm ci' || part === 'npm test') {
+        // Run by .ci/run, which runs the README's test command.
+        expect(fs.readFileSync(path.join(repo, '.ci', 'run'), 'utf8')).toMatch(new RegExp(`^${part}\\b`, 'm'));
+      } else if (/^npm run (dev|db:studio)\b|^npm start\b/.test(part)) {
+        expect(Object.keys(pkg.scripts)).toContain(part.split(' ')[2] ?? 'start');
+      } else if (part.startsWith('curl ')) {
+        const method = /-X (\w+)/.exec(part)?.[1] ?? 'GET';
+        const url = new URL(/(http:\/\/\S+)/.exec(part)![1]!);
+        const body = /-d '([^']*)'/.exec(part)?.[1];
+        const call = request(app.app)[method.toLowerCase() as 'post'](url.pathname);
+        const response = body ? await call.set('Content-Type', 'application/json').send(body) : await call;
+        expect(response.status).toBeLessThan(300);
+      } else {
+        if (/\bscripts\/(backup|restore)\.sh/.test(part) && !hasPgDump)
+          throw new Error('pg_dump is needed to run this documented command (apt-get install postgresql-client)');
+        // Placeholders name the newest matching backup written by an earlier documented command.
+        part = part.replace(/backups\/<file>([\w.-]*)/g, (_match, suffix: string) => {
+          const found = fs
+            .readdirSync(path.join(sandbox, 'backups'))
+            .filter((f) => f.endsWith(suffix) && f.endsWith('.sql.gz'))
+            .sort()
+            .pop();
+          expect(found).toBeDefined();
+          return `backups/${found}`;
+        });
+        expect(part).not.toMatch(/<\w+>/);
+        const env = { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: db.url, APP_ROOT: path.join(sandbox, 'auth-backend') };
+        // restore.sh without --yes asks on a terminal: answer it on a pseudo-terminal, as a person would.
+        const interactive = /scripts\/restore\.sh (?!.*--yes)/.test(part);
+        const result = interactive
+          ? spawnSync('script', ['-qec', part, '/dev/null'], { cwd, env, encoding: 'utf8', input: `${db.name}\n`, timeout: 120_000 })
+          : spawnSync('bash', ['-c', part], { cwd, env, encoding: 'utf8', timeout: 120_000 });
+        if (interactive) expect(result.stdout).toMatch(/restore complete/);
+        expect({ command: part, status: result.status, stderr: result.status === 0 ? '' : result.stderr }).toEqual({ command: part, status: 0, stderr: '' });
+      }
+    }
+  });
+});
