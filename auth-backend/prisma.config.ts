@@ -23,7 +23,8 @@ export default defineConfig({
   async adapter() {
     if (!databaseUrl) throw new Error('DATABASE_URL is not set: point it at the PostgreSQL database to manage');
     // allowExitOnIdle: the CLI does not always dispose the adapter; without it, every command
-    // would wait for pg's 10 s idle timeout before exiting.
-    return new FixedPrismaPg(databaseUrl, { allowExitOnIdle: true });
+    // would wait for pg's 10 s idle timeout before exiting. checkClientConnectionMs: if the CLI is
+    // killed mid-migration, PostgreSQL aborts (rolls back) the migration within a second.
+    return new FixedPrismaPg(databaseUrl, { allowExitOnIdle: true, checkClientConnectionMs: 1000 });
   },
 });

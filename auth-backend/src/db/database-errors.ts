@@ -7,13 +7,14 @@ const UNAVAILABLE_MESSAGES =
 
 /** Maps failures of the database itself to a 503 AppError; undefined for anything else. */
 export function translateDatabaseError(error: unknown): AppError | undefined {
-  if (!(error instanceof Error)) return undefined;
-  const fields = error as Error & { code?: string; cause?: unknown; kind?: string };
-  const code = fields.code ?? '';
+  // Duck-typed: errors from Node's net module may come from another realm than our Error.
+  if (typeof error !== 'object' || error === null) return undefined;
+  const fields = error as { code?: unknown; cause?: unknown; message?: unknown };
+  const code = typeof fields.code === 'string' ? fields.code : '';
   const unavailable =
     UNAVAILABLE_NODE_CODES.has(code) ||
     /^(08|57P)/.test(code) || // connection exceptions, admin shutdown / crash shutdown / cannot connect now
-    UNAVAILABLE_MESSAGES.test(error.message) ||
+    (typeof fields.message === 'string' && UNAVAILABLE_MESSAGES.test(fields.message)) ||
     (fields.cause !== undefined && fields.cause !== error && translateDatabaseError(fields.cause) !== undefined);
   return unavailable ? new AppError('database_unavailable', 'The database is unavailable; try again shortly.', { retryAfterSeconds: 5 }) : undefined;
 }

@@ -10,6 +10,8 @@ export interface MigrationState {
   applied: string[];
   /** Started and never finished nor rolled back: Prisma's P3009 state. */
   failed: string[];
+  /** Those of `failed` with no error logged: their process died while applying them. */
+  interrupted: string[];
   /** On disk but not applied. */
   pending: string[];
 }
@@ -31,13 +33,15 @@ export async function readMigrationState(db: Queryable, local: string[]): Promis
   const { rows: exists } = await db.query<{ present: boolean }>(
     `SELECT to_regclass(quote_ident(current_schema()) || '._prisma_migrations') IS NOT NULL AS present`,
   );
-  if (!exists[0]?.present) return { local, hasHistory: false, applied: [], failed: [], pending: [...local] };
-  const { rows } = await db.query<{ migration_name: string; finished: boolean; rolled_back: boolean }>(
-    `SELECT migration_name, finished_at IS NOT NULL AS finished, rolled_back_at IS NOT NULL AS rolled_back
+  if (!exists[0]?.present) return { local, hasHistory: false, applied: [], failed: [], interrupted: [], pending: [...local] };
+  const { rows } = await db.query<{ migration_name: string; finished: boolean; rolled_back: boolean; logged: boolean }>(
+    `SELECT migration_name, finished_at IS NOT NULL AS finished, rolled_back_at IS NOT NULL AS rolled_back, logs IS NOT NULL AS logged
        FROM _prisma_migrations`,
   );
   const applied = rows.filter((row) => row.finished && !row.rolled_back).map((row) => row.migration_name);
-  const failed = rows.filter((row) => !row.finished && !row.rolled_back).map((row) => row.migration_name);
+  const failedRows = rows.filter((row) => !row.finished && !row.rolled_back);
+  const failed = failedRows.map((row) => row.migration_name);
+  const interrupted = failedRows.filter((row) => !row.logged).map((row) => row.migration_name);
   const appliedSet = new Set(applied);
-  return { local, hasHistory: true, applied, failed, pending: local.filter((name) => !appliedSet.has(name)) };
+  return { local, hasHistory: true, applied, failed, interrupted, pending: local.filter((name) => !appliedSet.has(name)) };
 }

@@ -41,8 +41,41 @@ function relabelCatalogColumns<T>(result: T): T {
   return result;
 }
 
+/** Extra pool option read by CatalogTextClient (pg passes pool options to each client). */
+export interface CheckClientOption {
+  /**
+   * Sets PostgreSQL's client_connection_check_interval (ms, PostgreSQL 14+; ignored before) on
+   * each connection, so a migration whose process was killed is aborted, and rolled back, within
+   * that time instead of running on to its end. Used by the Prisma CLI (prisma.config.ts).
+   */
+  checkClientConnectionMs?: number;
+}
+
 /** A pg Client whose results never carry `name`/`"char"` column types. */
 export class CatalogTextClient extends pg.Client {
+  private readonly checkClientConnectionMs: number | undefined;
+
+  constructor(config?: string | (pg.ClientConfig & CheckClientOption)) {
+    super(config);
+    this.checkClientConnectionMs = typeof config === 'object' ? config.checkClientConnectionMs : undefined;
+  }
+
+  // pg-pool connects with a callback, other callers with a promise: serve both.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  override connect(callback?: (error: Error) => void): any {
+    const ready = super.connect().then(async () => {
+      if (this.checkClientConnectionMs) {
+        await super.query(`SET client_connection_check_interval = ${Math.floor(this.checkClientConnectionMs)}`).catch(() => undefined);
+      }
+    });
+    if (!callback) return ready;
+    ready.then(
+      () => (callback as (error?: Error) => void)(),
+      (error: Error) => callback(error),
+    );
+    return undefined;
+  }
+
   // pg's query() has many overloads; we only post-process whatever result comes back.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   override query(...args: any[]): any {
@@ -78,7 +111,7 @@ function runScriptsWhole(adapter: Adapter): Adapter {
 }
 
 /** A pg pool for `connectionString` whose connections carry fix 1; share it with other pg users. */
-type PoolOptions = Omit<pg.PoolConfig, 'connectionString' | 'Client'>;
+type PoolOptions = Omit<pg.PoolConfig, 'connectionString' | 'Client'> & CheckClientOption;
 
 export function createPool(connectionString: string, options: PoolOptions = {}): pg.Pool {
   return new pg.Pool(poolConfig(connectionString, options));

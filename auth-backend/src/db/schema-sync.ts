@@ -36,8 +36,51 @@ async function readState(databaseUrl: string, local: string[]): Promise<Migratio
   }
 }
 
+/** Prisma's own migration lock; held while any `migrate deploy` is applying migrations. */
+const PRISMA_MIGRATE_LOCK = 72707369;
+
+/**
+ * A migration recorded as started, with no error logged, was interrupted: its process died.
+ * It ran as one transaction (pg-adapter.ts), and PostgreSQL aborts it when the connection dies
+ * (client_connection_check_interval, set by prisma.config.ts), so it changed nothing. If no
+ * process is migrating now (we hold our lock, and Prisma's lock is free), it is safe to mark it
+ * rolled back, exactly as `prisma migrate resolve --rolled-back` would, and apply it again.
+ */
+async function recoverInterrupted(databaseUrl: string, state: MigrationState, logger: Logger): Promise<boolean> {
+  if (state.interrupted.length === 0) return false;
+  const client = new pg.Client(connectionConfig(databaseUrl));
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ busy: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = 0 AND objid = $1 AND granted) AS busy`,
+      [PRISMA_MIGRATE_LOCK],
+    );
+    if (rows[0]?.busy) {
+      throw new StartupError(
+        `migration ${state.interrupted[0]} was interrupted and another process still holds Prisma's migration lock (${PRISMA_MIGRATE_LOCK}): ` +
+          "a migration may still be running. Wait for it to end (SELECT pid, query FROM pg_stat_activity WHERE state <> 'idle'), then start again.",
+        EXIT.migrationLock,
+      );
+    }
+    for (const name of state.interrupted) {
+      logger.warn(
+        { migration: name },
+        `migration ${name} was interrupted (its process died); it ran in one transaction, so it changed nothing: marking it rolled back and applying it again`,
+      );
+      await client.query(
+        `UPDATE _prisma_migrations SET rolled_back_at = now() WHERE migration_name = $1 AND finished_at IS NULL AND rolled_back_at IS NULL AND logs IS NULL`,
+        [name],
+      );
+    }
+    return true;
+  } finally {
+    await client.end();
+  }
+}
+
 async function deploy(local: string[], { databaseUrl, logger, beforeChange }: SyncOptions): Promise<SyncOutcome> {
-  const before = await readState(databaseUrl, local);
+  let before = await readState(databaseUrl, local);
+  if (await recoverInterrupted(databaseUrl, before, logger)) before = await readState(databaseUrl, local);
   const failed = before.failed[0];
   if (failed) throw failedMigrationError(failed);
   if (before.pending.length === 0) {

@@ -17,8 +17,10 @@ export interface ServiceProcess {
 }
 
 /** Spawns the built entrypoint (dist/entrypoint.js) with its own environment. */
-export function spawnService(env: Record<string, string | undefined>): ServiceProcess {
+export function spawnService(env: Record<string, string | undefined>, options: { detached?: boolean } = {}): ServiceProcess {
   const child = spawn(process.execPath, [entrypoint], {
+    // detached: its own process group, so a test can kill it with its children (like a container).
+    detached: options.detached ?? false,
     env: { PATH: process.env.PATH, NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', BCRYPT_COST: '10', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
