@@ -32,14 +32,14 @@ export function spawnService(env: Record<string, string | undefined>, options: {
   };
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
+  let hasExited = false;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('exit', (code, signal) => {
-      for (const notify of waiters.splice(0)) notify();
+      hasExited = true;
       resolve({ code, signal });
+      for (const notify of waiters.splice(0)) notify();
     }),
   );
-  let hasExited = false;
-  void exited.then(() => (hasExited = true));
 
   const logs = () =>
     output
