@@ -27,7 +27,7 @@ export function buildEndpoints({ config, db, clock, checkReadiness }: Compositio
   const auth = new AuthService({
     users: new UserRepository(db.prisma, db.pool),
     sessions: new SessionStore(db.pool, config.refresh, clock),
-    hasher: new PasswordHasher(config.password.pepper, config.password.bcryptCost),
+    hasher: new PasswordHasher(config.password.pepper, config.password.bcryptCost, config.password.hashConcurrency),
     tokens: new AccessTokens({ ...config.jwt, ttlSeconds: config.jwt.accessTokenTtl }),
     throttle,
     passwordMinLength: config.password.minLength,

@@ -36,7 +36,9 @@ export function createLogger({ level, pretty, destination }: LoggerOptions): Log
   if (pretty && !destination) {
     return pino({ ...options, transport: { target: 'pino-pretty', options: { translateTime: 'UTC:isoDateTime' } } });
   }
-  return destination ? pino(options, destination) : pino(options, pino.destination({ sync: false }));
+  // Asynchronous, written in batches of 4 KiB: one write per few lines instead of one per line.
+  // The entrypoint flushes it before every exit.
+  return destination ? pino(options, destination) : pino(options, pino.destination({ sync: false, minLength: 4096 }));
 }
 
 export type { Logger };

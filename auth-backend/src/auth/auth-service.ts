@@ -101,10 +101,8 @@ export class AuthService {
       log[level]({ event: 'auth.refresh', outcome: 'failure', reason: result.reason, userId: result.userId, sessionId: result.sessionId }, 'refresh refused');
       throw new AppError('invalid_refresh_token', INVALID_REFRESH);
     }
-    const user = await this.deps.users.findBySession(result.userId, result.sessionId);
-    if (!user) throw new AppError('invalid_refresh_token', INVALID_REFRESH);
-    log.info({ event: 'auth.refresh', outcome: 'success', userId: user.id, sessionId: result.sessionId }, 'tokens refreshed');
-    return this.tokenGrant(user, result.sessionId, result.refreshToken);
+    log.info({ event: 'auth.refresh', outcome: 'success', userId: result.userId, sessionId: result.sessionId }, 'tokens refreshed');
+    return this.tokenGrant(result.user, result.sessionId, result.refreshToken);
   }
 
   async logout(refreshToken: string, log: Logger): Promise<void> {

@@ -20,10 +20,21 @@ export interface SessionPolicy {
 export type RevokeReason = 'logout' | 'logout-all' | 'password-change' | 'reuse-detected';
 
 export type RotateResult =
-  | { kind: 'rotated'; userId: string; sessionId: string; refreshToken: string }
+  | { kind: 'rotated'; userId: string; sessionId: string; refreshToken: string; user: SessionUser }
   | { kind: 'rejected'; reason: 'unknown' | 'expired' | 'revoked' | 'reused' | 'reused-in-grace'; userId?: string; sessionId?: string };
 
+/** The session's user, read in the same locked query as the token. */
+export interface SessionUser {
+  id: string;
+  email: string;
+  name: string | null;
+  createdAt: Date;
+}
+
 interface TokenRow {
+  email: string;
+  name: string | null;
+  user_created_at: Date;
   token_id: string;
   session_id: string;
   user_id: string;
@@ -49,14 +60,15 @@ export class SessionStore {
     const sessionId = randomUUID();
     const sessionExpiresAt = addSeconds(now, this.policy.ttl);
     const { token, hash } = newRefreshToken();
-    await this.pool.query(
-      `WITH opened AS (
+    await this.pool.query({
+      name: 'session-open',
+      text: `WITH opened AS (
          INSERT INTO session (id, "userId", "createdAt", "expiresAt") VALUES ($1, $2, $3, $4) RETURNING id
        )
        INSERT INTO refresh_token (id, "sessionId", "tokenHash", "createdAt", "expiresAt")
        SELECT $5, id, $6, $3, $7 FROM opened`,
-      [sessionId, userId, now, sessionExpiresAt, randomUUID(), hash, earliest(addSeconds(now, this.policy.idleTtl), sessionExpiresAt)],
-    );
+      values: [sessionId, userId, now, sessionExpiresAt, randomUUID(), hash, earliest(addSeconds(now, this.policy.idleTtl), sessionExpiresAt)],
+    });
     return { sessionId, refreshToken: token };
   }
 
@@ -71,14 +83,16 @@ export class SessionStore {
     let released = false;
     try {
       await client.query('BEGIN');
-      const { rows } = await client.query<TokenRow>(
-        `SELECT t.id AS token_id, s.id AS session_id, s."userId" AS user_id, t."expiresAt" AS token_expires_at,
-                t."rotatedAt" AS rotated_at, s."expiresAt" AS session_expires_at, s."revokedAt" AS revoked_at
-           FROM refresh_token t JOIN session s ON s.id = t."sessionId"
+      const { rows } = await client.query<TokenRow>({
+        name: 'refresh-token-lock',
+        text: `SELECT t.id AS token_id, s.id AS session_id, s."userId" AS user_id, t."expiresAt" AS token_expires_at,
+                t."rotatedAt" AS rotated_at, s."expiresAt" AS session_expires_at, s."revokedAt" AS revoked_at,
+                u.email, u.name, u."createdAt" AS user_created_at
+           FROM refresh_token t JOIN session s ON s.id = t."sessionId" JOIN "user" u ON u.id = s."userId"
           WHERE t."tokenHash" = $1
           FOR UPDATE OF t, s`,
-        [hashRefreshToken(refreshToken)],
-      );
+        values: [hashRefreshToken(refreshToken)],
+      });
       const row = rows[0];
       const result = row ? await this.decide(client, row) : ({ kind: 'rejected', reason: 'unknown' } as const);
       await client.query('COMMIT');
@@ -105,12 +119,13 @@ export class SessionStore {
     if (row.token_expires_at <= now || row.session_expires_at <= now) return { kind: 'rejected', reason: 'expired', ...ids };
 
     const { token, hash } = newRefreshToken();
-    await client.query(
-      `WITH rotated AS (UPDATE refresh_token SET "rotatedAt" = $2 WHERE id = $1)
+    await client.query({
+      name: 'refresh-token-rotate',
+      text: `WITH rotated AS (UPDATE refresh_token SET "rotatedAt" = $2 WHERE id = $1)
        INSERT INTO refresh_token (id, "sessionId", "tokenHash", "createdAt", "expiresAt") VALUES ($3, $4, $5, $2, $6)`,
-      [row.token_id, now, randomUUID(), row.session_id, hash, earliest(addSeconds(now, this.policy.idleTtl), row.session_expires_at)],
-    );
-    return { kind: 'rotated', ...ids, refreshToken: token };
+      values: [row.token_id, now, randomUUID(), row.session_id, hash, earliest(addSeconds(now, this.policy.idleTtl), row.session_expires_at)],
+    });
+    return { kind: 'rotated', ...ids, refreshToken: token, user: { id: row.user_id, email: row.email, name: row.name, createdAt: row.user_created_at } };
   }
 
   /** Revokes the session that `refreshToken` belongs to; false when there is none. */

@@ -4,6 +4,7 @@
  * per problem (see formatConfigErrors).
  */
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseDurationSeconds } from './duration';
 
@@ -105,6 +106,7 @@ const buildSchema = (production: boolean) =>
     BCRYPT_COST: integer(12, 10, 15),
     PASSWORD_PEPPER: secret(production, EXAMPLE_PASSWORD_PEPPER),
     PASSWORD_MIN_LENGTH: integer(8, 8, 15),
+    PASSWORD_HASH_CONCURRENCY: integer(Math.max(1, availableParallelism() - 1), 1, 64),
     TRUST_PROXY: trustProxy,
     CORS_ORIGINS: origins,
     DB_WAIT_TIMEOUT: duration('60', 1),
@@ -134,7 +136,7 @@ export interface Config {
     readonly accessTokenTtl: number;
   };
   readonly refresh: { readonly ttl: number; readonly idleTtl: number; readonly reuseInterval: number };
-  readonly password: { readonly bcryptCost: number; readonly pepper: string; readonly minLength: number };
+  readonly password: { readonly bcryptCost: number; readonly pepper: string; readonly minLength: number; readonly hashConcurrency: number };
   readonly throttle: {
     readonly ipMax: number;
     readonly ipWindow: number;
@@ -179,7 +181,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, randomSecret
       accessTokenTtl: env.ACCESS_TOKEN_TTL,
     },
     refresh: { ttl: env.REFRESH_TOKEN_TTL, idleTtl: Math.min(env.REFRESH_TOKEN_IDLE_TTL, env.REFRESH_TOKEN_TTL), reuseInterval: env.REFRESH_REUSE_INTERVAL },
-    password: { bcryptCost: env.BCRYPT_COST, pepper: env.PASSWORD_PEPPER ?? DEVELOPMENT_PEPPER, minLength: env.PASSWORD_MIN_LENGTH },
+    password: {
+      bcryptCost: env.BCRYPT_COST,
+      pepper: env.PASSWORD_PEPPER ?? DEVELOPMENT_PEPPER,
+      minLength: env.PASSWORD_MIN_LENGTH,
+      hashConcurrency: env.PASSWORD_HASH_CONCURRENCY,
+    },
     throttle: {
       ipMax: env.THROTTLE_IP_MAX,
       ipWindow: env.THROTTLE_IP_WINDOW,

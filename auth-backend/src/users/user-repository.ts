@@ -50,12 +50,14 @@ export class UserRepository {
    * on every authenticated request (plain SQL: Prisma compiles each query, see PERFORMANCE.md).
    */
   async findBySession(userId: string, sessionId: string): Promise<User | null> {
-    const { rows } = await this.pool.query<User>(
-      `SELECT u.id, u.email, u.name, u."createdAt"
-         FROM session s JOIN "user" u ON u.id = s."userId"
-        WHERE s.id = $2 AND s."userId" = $1 AND s."revokedAt" IS NULL`,
-      [userId, sessionId],
-    );
+    // Named: each connection plans it once (a prepared statement), not on every request.
+    const { rows } = await this.pool.query<User>({
+      name: 'user-by-live-session',
+      text: `SELECT u.id, u.email, u.name, u."createdAt"
+               FROM session s JOIN "user" u ON u.id = s."userId"
+              WHERE s.id = $2 AND s."userId" = $1 AND s."revokedAt" IS NULL`,
+      values: [userId, sessionId],
+    });
     return rows[0] ?? null;
   }
 }

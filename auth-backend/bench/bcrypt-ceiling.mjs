@@ -1,0 +1,24 @@
+// The bcrypt ceiling: password checks per second at a cost, with as many compares in flight as
+// the service allows (PASSWORD_HASH_CONCURRENCY, default one less than the CPUs), on the same
+// libuv pool (UV_THREADPOOL_SIZE, default 4).
+//   node bench/bcrypt-ceiling.mjs COST SECONDS CONCURRENCY
+import { availableParallelism } from 'node:os';
+import bcrypt from 'bcrypt';
+
+const cost = Number(process.argv[2] ?? 12);
+const seconds = Number(process.argv[3] ?? 8);
+const threads = Number(process.argv[4] ?? Math.max(1, availableParallelism() - 1));
+const hash = await bcrypt.hash('benchmark password', cost);
+
+let done = 0;
+const until = Date.now() + seconds * 1000;
+const started = Date.now();
+await Promise.all(
+  Array.from({ length: threads }, async () => {
+    while (Date.now() < until) {
+      await bcrypt.compare('benchmark password', hash);
+      done++;
+    }
+  }),
+);
+process.stdout.write(`${JSON.stringify({ cost, threads, comparesPerSecond: done / ((Date.now() - started) / 1000) })}\n`);

@@ -1,0 +1,259 @@
+// The benchmark (run by hand, not in CI): `npm run bench` (add `-- --quick` for a short run).
+// Starts the built service against a real PostgreSQL and a bare Express 5 app, drives both with
+// autocannon from this process, and reports each case as a ratio to bare Express measured in the
+// same run, login/register against the bcrypt ceiling, /health p99 during a login storm,
+// start-up time and RSS. Writes docs/performance.json and docs/performance.md.
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import pg from 'pg';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..');
+const docs = path.resolve(root, '..', 'docs');
+const quick = process.argv.includes('--quick');
+const RUNS = quick ? 1 : 3;
+const SECONDS = quick ? 3 : 8;
+const WARMUP = quick ? 1 : 2;
+const CONNECTIONS = 10;
+const BCRYPT_COST = Number(process.env.BCRYPT_COST ?? 12);
+const HASH_CONCURRENCY = Number(process.env.PASSWORD_HASH_CONCURRENCY ?? Math.max(1, os.availableParallelism() - 1));
+const secret = randomBytes(48).toString('base64');
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const rssMiB = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+
+async function database() {
+  const { startLocalPostgres, databaseUrlFor } = await import(path.join(root, 'dist/dev/local-postgres.js'));
+  const local = process.env.DATABASE_URL
+    ? { adminUrl: process.env.DATABASE_URL, stop: async () => undefined }
+    : await startLocalPostgres({ dataDir: path.join(root, '.data', 'bench-postgres'), port: 54331 });
+  const name = `auth_bench_${process.pid}`;
+  const admin = new pg.Client({ connectionString: local.adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const version = (await admin.query('SHOW server_version')).rows[0].server_version;
+  await admin.end();
+  return {
+    url: databaseUrlFor(local.adminUrl, name),
+    version,
+    async drop() {
+      const client = new pg.Client({ connectionString: local.adminUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+      await local.stop();
+    },
+  };
+}
+
+function startService(databaseUrl, port) {
+  const child = spawn(process.execPath, [path.join(root, 'dist/entrypoint.js')], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      DATABASE_URL: databaseUrl,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      JWT_SECRET: secret,
+      PASSWORD_PEPPER: `${secret}-pepper`,
+      BCRYPT_COST: String(BCRYPT_COST),
+      PASSWORD_HASH_CONCURRENCY: String(HASH_CONCURRENCY),
+      THROTTLE_IP_MAX: '100000',
+      BACKUP_BEFORE_MIGRATE: 'false',
+      LOG_LEVEL: 'info',
+    },
+  });
+  return child;
+}
+
+async function untilReady(url, child, timeoutMs = 60_000) {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`${url}/ready`)).status === 200) return Date.now() - started;
+    } catch {
+      // not listening yet
+    }
+    await sleep(20);
+  }
+  throw new Error('the service did not become ready');
+}
+
+const stop = (child) => new Promise((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', resolve), child.kill('SIGTERM'))));
+
+function cannon(options) {
+  return autocannon({ connections: CONNECTIONS, ...options });
+}
+
+/** Warm-up, then RUNS runs; the median run by req/s (completed requests over the run's length). */
+async function measure(label, options, { seconds = SECONDS } = {}) {
+  await cannon({ ...options, duration: WARMUP });
+  const runs = [];
+  for (let i = 0; i < RUNS; i++) {
+    const run = await cannon({ ...options, duration: seconds });
+    runs.push({ run, rps: run['2xx'] / run.duration });
+  }
+  const { run: chosen, rps } = runs.sort((a, b) => a.rps - b.rps)[Math.floor(runs.length / 2)];
+  const failures = runs.reduce((sum, { run }) => sum + run.non2xx + run.errors + run.timeouts, 0);
+  const result = { label, rps, p50: chosen.latency.p50, p99: chosen.latency.p99, failures };
+  process.stderr.write(`  ${label}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms${failures ? `, ${failures} failures` : ''}\n`);
+  return result;
+}
+
+async function main() {
+  const db = await database();
+  const freePort = 40000 + (process.pid % 10000);
+  const url = `http://127.0.0.1:${freePort}`;
+  const results = { cases: [], machine: {}, startup: {}, memory: {} };
+  try {
+    process.stderr.write('starting services...\n');
+    const bare = spawn(process.execPath, [path.join(here, 'bare-express.mjs')], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    const barePort = await new Promise((resolve) => bare.stdout.once('data', (chunk) => resolve(JSON.parse(chunk.toString()).port)));
+    const bareUrl = `http://127.0.0.1:${barePort}`;
+
+    let service = startService(db.url, freePort);
+    results.startup.firstStartMs = await untilReady(url, service);
+    await stop(service);
+    service = startService(db.url, freePort);
+    results.startup.nothingPendingMs = await untilReady(url, service);
+
+    // Arrange: one user for /auth/me and login; pre-made refresh tokens (each works once).
+    const email = `bench.${Date.now()}@example.com`;
+    const password = 'a benchmark passphrase';
+    const registered = await (await fetch(`${url}/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) })).json();
+    const tokenCount = (WARMUP + RUNS * SECONDS) * 3000;
+    const tokens = Array.from({ length: tokenCount }, () => randomBytes(32).toString('base64url'));
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    for (let offset = 0; offset < tokens.length; offset += 5000) {
+      const slice = tokens.slice(offset, offset + 5000);
+      const sessions = slice.map(() => randomUUID());
+      await client.query(
+        `WITH s AS (INSERT INTO session (id, "userId", "expiresAt") SELECT unnest($1::uuid[]), $2, now() + interval '1 day' RETURNING id)
+         INSERT INTO refresh_token (id, "sessionId", "tokenHash", "expiresAt")
+         SELECT gen_random_uuid(), sid, hash, now() + interval '1 day' FROM unnest($1::uuid[], $3::text[]) AS t(sid, hash)`,
+        [sessions, registered.user.id, slice.map((token) => createHash('sha256').update(token).digest('base64url'))],
+      );
+    }
+    await client.end();
+    await sleep(1000);
+    results.memory.idleRssMiB = rssMiB(service.pid);
+
+    const json = { 'content-type': 'application/json' };
+    let nextToken = 0;
+    let nextUser = 0;
+    process.stderr.write(`measuring (${RUNS} x ${SECONDS} s after ${WARMUP} s warm-up, ${CONNECTIONS} connections)...\n`);
+    const bareResult = await measure('bare Express GET /', { url: bareUrl });
+    results.cases.push(bareResult);
+    results.cases.push(await measure('GET /health', { url: `${url}/health` }));
+    results.cases.push(await measure('GET /auth/me', { url: `${url}/auth/me`, headers: { authorization: `Bearer ${registered.accessToken}` } }));
+    results.cases.push(
+      await measure('POST /auth/refresh', {
+        url,
+        requests: [{ method: 'POST', path: '/auth/refresh', headers: json, setupRequest: (req) => ({ ...req, body: JSON.stringify({ refreshToken: tokens[nextToken++ % tokens.length] }) }) }],
+      }),
+    );
+    // bcrypt-bound cases complete a few requests a second: longer runs for a stable rate.
+    const bcryptSeconds = { seconds: Math.max(SECONDS, 10) };
+    results.cases.push(await measure('POST /auth/login', { url: `${url}/auth/login`, method: 'POST', headers: json, body: JSON.stringify({ email, password }) }, bcryptSeconds));
+    results.cases.push(
+      await measure('POST /auth/register', {
+        url,
+        requests: [{ method: 'POST', path: '/auth/register', headers: json, setupRequest: (req) => ({ ...req, body: JSON.stringify({ email: `bench.${process.pid}.${nextUser++}@example.com`, password }) }) }],
+      }, bcryptSeconds),
+    );
+
+    process.stderr.write('bcrypt ceiling...\n');
+    const ceilings = [];
+    for (let i = 0; i < RUNS; i++) {
+      const probe = spawn(process.execPath, [path.join(here, 'bcrypt-ceiling.mjs'), String(BCRYPT_COST), String(Math.max(SECONDS, 10)), String(HASH_CONCURRENCY)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+      ceilings.push(await new Promise((resolve) => probe.stdout.once('data', (chunk) => resolve(JSON.parse(chunk.toString()).comparesPerSecond))));
+    }
+    results.bcryptCeiling = median(ceilings);
+
+    process.stderr.write('/health during a login storm...\n');
+    const [, healthDuringStorm] = await Promise.all([
+      cannon({ url: `${url}/auth/login`, method: 'POST', headers: json, body: JSON.stringify({ email, password }), duration: SECONDS }),
+      autocannon({ url: `${url}/health`, connections: 1, overallRate: 50, duration: SECONDS }),
+    ]);
+    results.healthP99DuringLoginStormMs = healthDuringStorm.latency.p99;
+    results.memory.afterLoadRssMiB = rssMiB(service.pid);
+
+    await stop(service);
+    await stop(bare);
+
+    const cpu = os.cpus();
+    results.machine = {
+      cpu: `${cpu.length} x ${cpu[0]?.model ?? 'unknown'}`,
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+      postgres: db.version,
+      bcryptCost: BCRYPT_COST,
+      passwordHashConcurrency: HASH_CONCURRENCY,
+      uvThreadpool: Number(process.env.UV_THREADPOOL_SIZE ?? 4),
+      date: new Date().toISOString(),
+      runs: `${RUNS} x ${SECONDS} s after ${WARMUP} s warm-up, ${CONNECTIONS} connections, median run`,
+    };
+    report(results, bareResult.rps);
+  } finally {
+    await db.drop();
+  }
+}
+
+function report(results, bareRps) {
+  const rows = results.cases.map((c) => {
+    const vsBcrypt = /login|register/.test(c.label) ? (c.rps / results.bcryptCeiling).toFixed(2) : '';
+    return { ...c, ratio: c.rps / bareRps, vsBcrypt };
+  });
+  const ratio = (label) => rows.find((row) => row.label === label).ratio;
+  const vs = (label) => Number(rows.find((row) => row.label === label).vsBcrypt);
+  const targets = [
+    ['GET /auth/me >= 30% of bare Express', ratio('GET /auth/me') >= 0.3, `${(ratio('GET /auth/me') * 100).toFixed(0)}%`],
+    ['POST /auth/refresh >= 10% of bare Express', ratio('POST /auth/refresh') >= 0.1, `${(ratio('POST /auth/refresh') * 100).toFixed(0)}%`],
+    ['POST /auth/login >= 90% of the bcrypt ceiling', vs('POST /auth/login') >= 0.9, `${(vs('POST /auth/login') * 100).toFixed(0)}%`],
+    ['POST /auth/register >= 90% of the bcrypt ceiling', vs('POST /auth/register') >= 0.9, `${(vs('POST /auth/register') * 100).toFixed(0)}%`],
+    ['GET /health p99 < 25 ms during a login storm', results.healthP99DuringLoginStormMs < 25, `${results.healthP99DuringLoginStormMs} ms`],
+    ['start -> /ready <= 3 s, nothing pending', results.startup.nothingPendingMs <= 3000, `${results.startup.nothingPendingMs} ms`],
+  ];
+  const table = [
+    '| case | req/s | p50 ms | p99 ms | ratio to bare | to bcrypt ceiling |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map((row) => `| ${row.label} | ${row.rps.toFixed(row.rps < 100 ? 1 : 0)} | ${row.p50} | ${row.p99} | ${row.ratio.toFixed(row.ratio < 0.01 ? 4 : 2)} | ${row.vsBcrypt} |`),
+  ].join('\n');
+  const targetTable = ['| target | measured | met |', '| --- | ---: | :---: |', ...targets.map(([what, ok, value]) => `| ${what} | ${value} | ${ok ? 'yes' : '**no**'} |`)].join('\n');
+  console.log(`\n${table}\n\nbcrypt ceiling: ${results.bcryptCeiling.toFixed(1)} compares/s at cost ${results.machine.bcryptCost}\n\n${targetTable}\n`);
+  results.targets = targets.map(([what, met, measured]) => ({ what, met, measured }));
+  if (quick) return;
+  fs.writeFileSync(path.join(docs, 'performance.json'), `${JSON.stringify(results, null, 2)}\n`);
+  const template = fs.readFileSync(path.join(here, 'performance.template.md'), 'utf8');
+  const machine = Object.entries(results.machine).map(([key, value]) => `- ${key}: ${value}`).join('\n');
+  const extra = [
+    `- start -> /ready: ${results.startup.firstStartMs} ms applying the migrations, ${results.startup.nothingPendingMs} ms with nothing pending (Prisma CLI not started)`,
+    `- bcrypt ceiling: ${results.bcryptCeiling.toFixed(1)} compares/s at cost ${results.machine.bcryptCost}, ${results.machine.passwordHashConcurrency} at once (PASSWORD_HASH_CONCURRENCY), ${results.machine.uvThreadpool} libuv threads`,
+    `- GET /health p99 during a login storm: ${results.healthP99DuringLoginStormMs} ms`,
+    `- RSS: ${results.memory.idleRssMiB.toFixed(0)} MiB idle, ${results.memory.afterLoadRssMiB.toFixed(0)} MiB after the runs`,
+  ].join('\n');
+  fs.writeFileSync(path.join(docs, 'performance.md'), template.replace('{{machine}}', machine).replace('{{table}}', table).replace('{{extra}}', extra).replace('{{targets}}', targetTable));
+  console.log('wrote docs/performance.md and docs/performance.json');
+}
+
+if (process.argv.includes('--report-only')) {
+  // Re-renders docs/performance.md from docs/performance.json (after editing the template).
+  const saved = JSON.parse(fs.readFileSync(path.join(docs, 'performance.json'), 'utf8'));
+  report(saved, saved.cases[0].rps);
+} else {
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
+
