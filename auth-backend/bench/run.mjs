@@ -129,7 +129,9 @@ async function main() {
     // Arrange: one user for /auth/me and login; pre-made refresh tokens (each works once).
     const email = `bench.${Date.now()}@example.com`;
     const password = 'a benchmark passphrase';
-    const registered = await (await fetch(`${url}/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) })).json();
+    const registered = await (
+      await fetch(`${url}/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) })
+    ).json();
     const tokenCount = (WARMUP + RUNS * SECONDS) * 3000;
     const tokens = Array.from({ length: tokenCount }, () => randomBytes(32).toString('base64url'));
     const client = new pg.Client({ connectionString: db.url });
@@ -159,23 +161,47 @@ async function main() {
     results.cases.push(
       await measure('POST /auth/refresh', {
         url,
-        requests: [{ method: 'POST', path: '/auth/refresh', headers: json, setupRequest: (req) => ({ ...req, body: JSON.stringify({ refreshToken: tokens[nextToken++ % tokens.length] }) }) }],
+        requests: [
+          {
+            method: 'POST',
+            path: '/auth/refresh',
+            headers: json,
+            setupRequest: (req) => ({ ...req, body: JSON.stringify({ refreshToken: tokens[nextToken++ % tokens.length] }) }),
+          },
+        ],
       }),
     );
     // bcrypt-bound cases complete a few requests a second: longer runs for a stable rate.
     const bcryptSeconds = { seconds: Math.max(SECONDS, 10) };
-    results.cases.push(await measure('POST /auth/login', { url: `${url}/auth/login`, method: 'POST', headers: json, body: JSON.stringify({ email, password }) }, bcryptSeconds));
     results.cases.push(
-      await measure('POST /auth/register', {
-        url,
-        requests: [{ method: 'POST', path: '/auth/register', headers: json, setupRequest: (req) => ({ ...req, body: JSON.stringify({ email: `bench.${process.pid}.${nextUser++}@example.com`, password }) }) }],
-      }, bcryptSeconds),
+      await measure('POST /auth/login', { url: `${url}/auth/login`, method: 'POST', headers: json, body: JSON.stringify({ email, password }) }, bcryptSeconds),
+    );
+    results.cases.push(
+      await measure(
+        'POST /auth/register',
+        {
+          url,
+          requests: [
+            {
+              method: 'POST',
+              path: '/auth/register',
+              headers: json,
+              setupRequest: (req) => ({ ...req, body: JSON.stringify({ email: `bench.${process.pid}.${nextUser++}@example.com`, password }) }),
+            },
+          ],
+        },
+        bcryptSeconds,
+      ),
     );
 
     process.stderr.write('bcrypt ceiling...\n');
     const ceilings = [];
     for (let i = 0; i < RUNS; i++) {
-      const probe = spawn(process.execPath, [path.join(here, 'bcrypt-ceiling.mjs'), String(BCRYPT_COST), String(Math.max(SECONDS, 10)), String(HASH_CONCURRENCY)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+      const probe = spawn(
+        process.execPath,
+        [path.join(here, 'bcrypt-ceiling.mjs'), String(BCRYPT_COST), String(Math.max(SECONDS, 10)), String(HASH_CONCURRENCY)],
+        { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+      );
       ceilings.push(await new Promise((resolve) => probe.stdout.once('data', (chunk) => resolve(JSON.parse(chunk.toString()).comparesPerSecond))));
     }
     results.bcryptCeiling = median(ceilings);
@@ -227,22 +253,34 @@ function report(results, bareRps) {
   const table = [
     '| case | req/s | p50 ms | p99 ms | ratio to bare | to bcrypt ceiling |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',
-    ...rows.map((row) => `| ${row.label} | ${row.rps.toFixed(row.rps < 100 ? 1 : 0)} | ${row.p50} | ${row.p99} | ${row.ratio.toFixed(row.ratio < 0.01 ? 4 : 2)} | ${row.vsBcrypt} |`),
+    ...rows.map(
+      (row) =>
+        `| ${row.label} | ${row.rps.toFixed(row.rps < 100 ? 1 : 0)} | ${row.p50} | ${row.p99} | ${row.ratio.toFixed(row.ratio < 0.01 ? 4 : 2)} | ${row.vsBcrypt} |`,
+    ),
   ].join('\n');
-  const targetTable = ['| target | measured | met |', '| --- | ---: | :---: |', ...targets.map(([what, ok, value]) => `| ${what} | ${value} | ${ok ? 'yes' : '**no**'} |`)].join('\n');
+  const targetTable = [
+    '| target | measured | met |',
+    '| --- | ---: | :---: |',
+    ...targets.map(([what, ok, value]) => `| ${what} | ${value} | ${ok ? 'yes' : '**no**'} |`),
+  ].join('\n');
   console.log(`\n${table}\n\nbcrypt ceiling: ${results.bcryptCeiling.toFixed(1)} compares/s at cost ${results.machine.bcryptCost}\n\n${targetTable}\n`);
   results.targets = targets.map(([what, met, measured]) => ({ what, met, measured }));
   if (quick) return;
   fs.writeFileSync(path.join(docs, 'performance.json'), `${JSON.stringify(results, null, 2)}\n`);
   const template = fs.readFileSync(path.join(here, 'performance.template.md'), 'utf8');
-  const machine = Object.entries(results.machine).map(([key, value]) => `- ${key}: ${value}`).join('\n');
+  const machine = Object.entries(results.machine)
+    .map(([key, value]) => `- ${key}: ${value}`)
+    .join('\n');
   const extra = [
     `- start -> /ready: ${results.startup.firstStartMs} ms applying the migrations, ${results.startup.nothingPendingMs} ms with nothing pending (Prisma CLI not started)`,
     `- bcrypt ceiling: ${results.bcryptCeiling.toFixed(1)} compares/s at cost ${results.machine.bcryptCost}, ${results.machine.passwordHashConcurrency} at once (PASSWORD_HASH_CONCURRENCY), ${results.machine.uvThreadpool} libuv threads`,
     `- GET /health p99 during a login storm: ${results.healthP99DuringLoginStormMs} ms`,
     `- RSS: ${results.memory.idleRssMiB.toFixed(0)} MiB idle, ${results.memory.afterLoadRssMiB.toFixed(0)} MiB after the runs`,
   ].join('\n');
-  fs.writeFileSync(path.join(docs, 'performance.md'), template.replace('{{machine}}', machine).replace('{{table}}', table).replace('{{extra}}', extra).replace('{{targets}}', targetTable));
+  fs.writeFileSync(
+    path.join(docs, 'performance.md'),
+    template.replace('{{machine}}', machine).replace('{{table}}', table).replace('{{extra}}', extra).replace('{{targets}}', targetTable),
+  );
   console.log('wrote docs/performance.md and docs/performance.json');
 }
 
@@ -256,4 +294,3 @@ if (process.argv.includes('--report-only')) {
     process.exit(1);
   });
 }
-

@@ -124,6 +124,9 @@ const buildSchema = (production: boolean) =>
 
 type Env = z.infer<ReturnType<typeof buildSchema>>;
 
+/** Every environment variable the service reads (documented in .env.example). */
+export const CONFIG_VARIABLES = Object.keys(buildSchema(false).shape);
+
 export interface Config {
   readonly env: Env['NODE_ENV'];
   readonly databaseUrl: string;

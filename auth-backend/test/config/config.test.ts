@@ -1,0 +1,77 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { CONFIG_VARIABLES, ConfigError, EXAMPLE_JWT_SECRET, loadConfig } from '../../src/config/config';
+
+const base = { DATABASE_URL: 'postgresql://localhost/auth_service' };
+const problemsOf = (env: Record<string, string>) => {
+  try {
+    loadConfig(env);
+    return [];
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+};
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig(base);
+    expect(config).toMatchObject({
+      env: 'development',
+      http: { port: 3000, trustProxy: undefined, corsOrigins: [] },
+      jwt: { issuer: 'auth-backend', audience: 'auth-backend', accessTokenTtl: 900, secretIsEphemeral: true },
+      refresh: { ttl: 30 * 86400, idleTtl: 7 * 86400, reuseInterval: 0 },
+      password: { bcryptCost: 12, minLength: 8 },
+      startup: { dbWaitTimeout: 60, backupBeforeMigrate: false },
+    });
+    expect(Object.isFrozen(config.jwt)).toBe(true);
+  });
+
+  it('parses durations, hop counts, subnet lists and origins', () => {
+    const config = loadConfig({
+      ...base,
+      ACCESS_TOKEN_TTL: '5m',
+      REFRESH_TOKEN_TTL: '12h',
+      TRUST_PROXY: '1',
+      CORS_ORIGINS: 'https://a.example, https://b.example:8443',
+    });
+    expect(config.jwt.accessTokenTtl).toBe(300);
+    expect(config.refresh.ttl).toBe(43200);
+    expect(config.http.trustProxy).toBe(1);
+    expect(config.http.corsOrigins).toEqual(['https://a.example', 'https://b.example:8443']);
+    expect(loadConfig({ ...base, TRUST_PROXY: 'loopback, 10.0.0.0/8' }).http.trustProxy).toEqual(['loopback', '10.0.0.0/8']);
+  });
+
+  it.each([
+    [{ TRUST_PROXY: 'true' }, /^TRUST_PROXY: must be a hop count/],
+    [{ BCRYPT_COST: '9' }, /^BCRYPT_COST: must be a whole number from 10 to 15$/],
+    [{ PASSWORD_MIN_LENGTH: '16' }, /^PASSWORD_MIN_LENGTH: must be a whole number from 8 to 15$/],
+    [{ ACCESS_TOKEN_TTL: 'soon' }, /^ACCESS_TOKEN_TTL: expected seconds or a duration/],
+    [{ CORS_ORIGINS: '*' }, /^CORS_ORIGINS: "\*" is not an origin/],
+    [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL: /],
+  ])('reports %j clearly', (env, pattern) => {
+    expect(problemsOf({ ...base, ...env })).toEqual([expect.stringMatching(pattern)]);
+  });
+
+  it('requires strong, non-example secrets in production, one line each', () => {
+    expect(problemsOf({ ...base, NODE_ENV: 'production' })).toEqual(['JWT_SECRET: is required in production', 'PASSWORD_PEPPER: is required in production']);
+    const problems = problemsOf({ ...base, NODE_ENV: 'production', JWT_SECRET: EXAMPLE_JWT_SECRET, PASSWORD_PEPPER: 'short' });
+    expect(problems).toEqual([expect.stringMatching(/^JWT_SECRET: is the example value/), 'PASSWORD_PEPPER: must be at least 32 bytes']);
+    expect(problemsOf({ ...base, NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), PASSWORD_PEPPER: 'y'.repeat(32) })).toEqual([]);
+  });
+
+  it('backs up before migrating by default in production only', () => {
+    const production = loadConfig({ ...base, NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), PASSWORD_PEPPER: 'y'.repeat(32) });
+    expect(production.startup.backupBeforeMigrate).toBe(true);
+    expect(
+      loadConfig({ ...base, NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), PASSWORD_PEPPER: 'y'.repeat(32), BACKUP_BEFORE_MIGRATE: 'false' }).startup
+        .backupBeforeMigrate,
+    ).toBe(false);
+  });
+
+  it('has every variable documented in .env.example', () => {
+    const example = fs.readFileSync(path.resolve(__dirname, '../../../.env.example'), 'utf8');
+    const documented = new Set([...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((match) => match[1]));
+    expect(CONFIG_VARIABLES.filter((name) => !documented.has(name))).toEqual([]);
+  });
+});
