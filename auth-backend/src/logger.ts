@@ -36,9 +36,9 @@ export function createLogger({ level, pretty, destination }: LoggerOptions): Log
   if (pretty && !destination) {
     return pino({ ...options, transport: { target: 'pino-pretty', options: { translateTime: 'UTC:isoDateTime' } } });
   }
-  // Asynchronous, written in batches of 4 KiB: one write per few lines instead of one per line.
-  // The entrypoint flushes it before every exit.
-  return destination ? pino(options, destination) : pino(options, pino.destination({ sync: false, minLength: 4096 }));
+  // Asynchronous, but each line is written at once: a line held in a buffer (pino's minLength)
+  // would hide "HTTP server listening" or a failure from `docker-compose logs` for a long time.
+  return destination ? pino(options, destination) : pino(options, pino.destination({ sync: false }));
 }
 
 export type { Logger };
