@@ -1,5 +1,4 @@
-import pg from 'pg';
-import { connectionConfig } from './connection';
+import { withClient } from './connection';
 import type { Logger } from '../logger';
 
 /** Our migration lock; distinct from Prisma's own (72707369), which it encloses. */
@@ -27,9 +26,7 @@ export async function withAdvisoryLock<T>(
   work: () => Promise<T>,
 ): Promise<T> {
   const { key = MIGRATION_LOCK_KEY, timeoutSeconds, logger } = options;
-  const client = new pg.Client(connectionConfig(databaseUrl));
-  await client.connect();
-  try {
+  return withClient(databaseUrl, async (client) => {
     const deadline = Date.now() + timeoutSeconds * 1000;
     for (let attempt = 1; ; attempt++) {
       const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [key]);
@@ -45,7 +42,5 @@ export async function withAdvisoryLock<T>(
       await client.query('SELECT pg_advisory_unlock($1)', [key]).catch(() => undefined);
       logger.info({ lockKey: key }, 'migration lock released');
     }
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  });
 }

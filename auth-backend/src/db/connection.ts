@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import pg from 'pg';
 import { parseIntoClientConfig } from 'pg-connection-string';
 
 /**
@@ -7,4 +7,15 @@ import { parseIntoClientConfig } from 'pg-connection-string';
  */
 export function connectionConfig(databaseUrl: string): pg.ClientConfig {
   return parseIntoClientConfig(databaseUrl) as pg.ClientConfig;
+}
+
+/** Runs `work` on a dedicated connection (outside any pool) and always closes it. */
+export async function withClient<T>(databaseUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client(connectionConfig(databaseUrl));
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }

@@ -9,21 +9,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import pg from 'pg';
-import { connectionConfig } from './connection';
+import { connectionConfig, withClient } from './connection';
 import type { Logger } from '../logger';
 import { EXIT, StartupError } from '../startup-error';
 
-async function hasTables(databaseUrl: string): Promise<boolean> {
-  const client = new pg.Client(connectionConfig(databaseUrl));
-  await client.connect();
-  try {
+const hasTables = (databaseUrl: string): Promise<boolean> =>
+  withClient(databaseUrl, async (client) => {
     const { rows } = await client.query<{ n: number }>(`SELECT COUNT(*)::int AS n FROM pg_tables WHERE schemaname = current_schema()`);
     return (rows[0]?.n ?? 0) > 0;
-  } finally {
-    await client.end();
-  }
-}
+  });
 
 const stamp = (date: Date) =>
   date

@@ -3,8 +3,7 @@
  * prisma/migrations holds migrations, else `prisma db push` without --accept-data-loss.
  * Call it while holding the migration lock (see advisory-lock.ts).
  */
-import pg from 'pg';
-import { connectionConfig } from './connection';
+import { withClient } from './connection';
 import { listLocalMigrations, readMigrationState, type MigrationState } from './migration-state';
 import { runPrismaCli, type CliResult } from './prisma-cli';
 import { migrationsDir } from '../paths';
@@ -26,15 +25,7 @@ export async function syncSchema(options: SyncOptions): Promise<SyncOutcome> {
   return push(options);
 }
 
-async function readState(databaseUrl: string, local: string[]): Promise<MigrationState> {
-  const client = new pg.Client(connectionConfig(databaseUrl));
-  await client.connect();
-  try {
-    return await readMigrationState(client, local);
-  } finally {
-    await client.end();
-  }
-}
+const readState = (databaseUrl: string, local: string[]): Promise<MigrationState> => withClient(databaseUrl, (client) => readMigrationState(client, local));
 
 /** Prisma's own migration lock; held while any `migrate deploy` is applying migrations. */
 const PRISMA_MIGRATE_LOCK = 72707369;
@@ -48,9 +39,7 @@ const PRISMA_MIGRATE_LOCK = 72707369;
  */
 async function recoverInterrupted(databaseUrl: string, state: MigrationState, logger: Logger): Promise<boolean> {
   if (state.interrupted.length === 0) return false;
-  const client = new pg.Client(connectionConfig(databaseUrl));
-  await client.connect();
-  try {
+  return withClient(databaseUrl, async (client) => {
     const { rows } = await client.query<{ busy: boolean }>(
       `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = 0 AND objid = $1 AND granted) AS busy`,
       [PRISMA_MIGRATE_LOCK],
@@ -73,9 +62,7 @@ async function recoverInterrupted(databaseUrl: string, state: MigrationState, lo
       );
     }
     return true;
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 async function deploy(local: string[], { databaseUrl, logger, beforeChange }: SyncOptions): Promise<SyncOutcome> {
