@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import zlib from 'node:zlib';
 import request from 'supertest';
-import { createTestDatabase, adminUrl, type TestDatabase } from '../support/test-database';
+import { createTestDatabase, adminUrl, describeWithPgTools, type TestDatabase } from '../support/test-database';
 import { makeAppRoot, projectMigrationSql, projectSchema, INIT_MIGRATION } from '../support/app-root';
 import { spawnService, type ServiceProcess } from '../support/service-process';
 
@@ -294,7 +294,7 @@ describe('npm start', () => {
   });
 });
 
-describe('entrypoint pre-migration backup (BACKUP_BEFORE_MIGRATE)', () => {
+describeWithPgTools('entrypoint pre-migration backup (BACKUP_BEFORE_MIGRATE)', () => {
   it('backs up before applying a pending migration, and not when none is pending', async () => {
     const db = await freshDatabase();
     const backups = fs.mkdtempSync(path.join(os.tmpdir(), 'pre-migrate-'));

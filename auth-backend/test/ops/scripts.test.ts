@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { createTestDatabase, describeWithPgTools, type TestDatabase } from '../support/test-database';
 
 const repo = path.resolve(__dirname, '../../..');
 const script = (name: string) => path.join(repo, 'scripts', name);
@@ -22,28 +22,13 @@ function run(name: string, args: string[], env: Record<string, string | undefine
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-function majorOf(text: string): number {
-  return Number(/(\d+)(?:\.\d+)?/.exec(text)?.[1] ?? 0);
-}
-
-/** pg_dump must exist and be at least the server's major version. */
-function clientToolsUsable(serverVersion: number): string | undefined {
-  const dump = spawnSync('pg_dump', ['--version'], { encoding: 'utf8' });
-  if (dump.status !== 0) return 'pg_dump is not installed (apt-get install postgresql-client); .ci/run installs it';
-  if (majorOf(dump.stdout.replace(/^\D+/, '')) < serverVersion) return `pg_dump ${dump.stdout.trim()} is older than the server (${serverVersion})`;
-  return undefined;
-}
-
-describe('scripts/backup.sh, restore.sh and verify.sh', () => {
+describeWithPgTools('scripts/backup.sh, restore.sh and verify.sh', () => {
   let db: TestDatabase;
   let dir: string;
-  let unusable: string | undefined;
 
   beforeAll(async () => {
     db = await createTestDatabase({ migrated: true });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'backups-'));
-    const version = (await db.query<{ v: string }>(`SELECT current_setting('server_version_num')::int / 10000 AS v`))[0]!.v;
-    unusable = clientToolsUsable(Number(version));
     await db.query(`INSERT INTO "user" (id, email, "passwordHash", name, "updatedAt")
                     SELECT gen_random_uuid(), 'user' || n || '@example.com', 'hash-' || n, CASE WHEN n % 2 = 0 THEN 'Name ''' || n || ';' END, now()
                       FROM generate_series(1, 50) AS n`);
@@ -56,12 +41,7 @@ describe('scripts/backup.sh, restore.sh and verify.sh', () => {
   const tableChecksum = async () =>
     (await db.query<{ sum: string }>(`SELECT md5(string_agg(row_to_json(u)::text, '|' ORDER BY id)) AS sum FROM "user" u`))[0]!.sum;
 
-  const guard = () => {
-    if (unusable) throw new Error(`cannot run the scripts here: ${unusable}`);
-  };
-
   it('round-trips: backup, damage the data, restore gives back identical rows', async () => {
-    guard();
     const before = await tableChecksum();
     const backup = run('backup.sh', ['--dir', dir], { DATABASE_URL: db.url });
     expect(backup.stderr).not.toMatch(/error/i);
@@ -83,7 +63,6 @@ describe('scripts/backup.sh, restore.sh and verify.sh', () => {
   });
 
   it('refuses to restore without confirmation and changes nothing', async () => {
-    guard();
     const file = /backup written: (\S+) \(/.exec(run('backup.sh', ['--dir', dir], { DATABASE_URL: db.url }).stdout)![1]!;
     await db.query(`UPDATE "user" SET name = 'after the backup' WHERE email = 'user1@example.com'`);
     const before = await tableChecksum();
@@ -95,7 +74,6 @@ describe('scripts/backup.sh, restore.sh and verify.sh', () => {
   });
 
   it('refuses a backup whose checksum does not match, and one without a checksum file', async () => {
-    guard();
     const file = /backup written: (\S+) \(/.exec(run('backup.sh', ['--dir', dir], { DATABASE_URL: db.url }).stdout)![1]!;
     const tampered = path.join(dir, 'tampered.sql.gz');
     fs.copyFileSync(file, tampered);
@@ -112,7 +90,6 @@ describe('scripts/backup.sh, restore.sh and verify.sh', () => {
   });
 
   it('verify.sh prints the connection, the user count and the migration status', () => {
-    guard();
     const verify = run('verify.sh', [], { DATABASE_URL: db.url });
     expect(verify.stderr).not.toMatch(/error/i);
     expect(verify.status).toBe(0);
@@ -131,7 +108,6 @@ describe('scripts/backup.sh, restore.sh and verify.sh', () => {
   });
 
   it.each(['backup.sh', 'verify.sh'])('%s gives a clear error for an unreachable database', (name) => {
-    guard();
     const result = run(name, name === 'backup.sh' ? ['--dir', dir] : [], { DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/none' });
     expect(result.status).not.toBe(0);
     expect(result.stderr).toMatch(/^error: cannot connect to the database \(postgresql:\/\/postgres@127\.0\.0\.1:1\/none\)/m);

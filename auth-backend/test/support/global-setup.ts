@@ -30,10 +30,31 @@ export default async function globalSetup(): Promise<void> {
   } finally {
     await admin.end();
   }
+  process.env.TEST_PG_TOOLS = await pgToolsStatus(adminUrl);
   const deploy = spawnSync(process.execPath, [path.join(root, 'node_modules/prisma/build/index.js'), 'migrate', 'deploy'], {
     cwd: root,
     env: { ...process.env, DATABASE_URL: databaseUrlFor(adminUrl, TEMPLATE_DATABASE) },
     encoding: 'utf8',
   });
   if (deploy.status !== 0) throw new Error(`migrating the template database failed:\n${deploy.stdout}\n${deploy.stderr}`);
+}
+
+/**
+ * Whether pg_dump/psql here can work with the server (the operations scripts and the
+ * pre-migration backup need them): "ok", or why not. .ci/run installs them; on a laptop with
+ * only Node the tests that need them are skipped, naming the reason.
+ */
+async function pgToolsStatus(adminUrl: string): Promise<string> {
+  const dump = spawnSync('pg_dump', ['--version'], { encoding: 'utf8' });
+  const psql = spawnSync('psql', ['--version'], { encoding: 'utf8' });
+  if (dump.status !== 0 || psql.status !== 0) return 'pg_dump/psql are not installed (apt-get install postgresql-client)';
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const server = Number((await client.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`)).rows[0]!.v) / 10000;
+    const tools = Number(/(\d+)/.exec(dump.stdout)?.[1] ?? 0);
+    return tools >= Math.floor(server) ? 'ok' : `pg_dump ${tools} is older than the server (${Math.floor(server)})`;
+  } finally {
+    await client.end();
+  }
 }

@@ -48,3 +48,10 @@ export async function createTestDatabase(options: { migrated?: boolean } = {}): 
     drop: () => admin(async (client) => void (await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))),
   };
 }
+
+/** `describe` when pg_dump/psql can work with the test server (see global-setup.ts), else a skip. */
+export function describeWithPgTools(name: string, body: () => void): void {
+  const status = process.env.TEST_PG_TOOLS ?? 'unknown';
+  if (status === 'ok') describe(name, body);
+  else describe.skip(`${name} (skipped: ${status})`, body);
+}
