@@ -44,6 +44,8 @@ export async function startLocalPostgres(options: { dataDir: string; port: numbe
     user: 'postgres',
     password,
     persistent: true,
+    // PostgreSQL refuses to run as root: as root, run it as a `postgres` user that owns dataDir.
+    createPostgresUser: process.getuid?.() === 0,
     onLog: (message: unknown) => log(String(message).trimEnd()),
     onError: (message: unknown) => log(String(message).trimEnd()),
   });
