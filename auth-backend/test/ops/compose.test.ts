@@ -92,6 +92,22 @@ describe('auth-backend/Dockerfile', () => {
     expect(runtime).toMatch(/^CMD \["node", "dist\/entrypoint\.js"\]$/m);
   });
 
+  const localMajor = fs.existsSync('/usr/lib/postgresql') ? fs.readdirSync('/usr/lib/postgresql').sort().pop() : undefined;
+  (localMajor ? it : it.skip)('copies working pg_dump/psql wrappers in its pgclient stage (the RUN step, run here on the local PostgreSQL)', () => {
+    const raw = fs.readFileSync(path.join(repo, 'auth-backend', 'Dockerfile'), 'utf8');
+    const step = /FROM \$\{POSTGRES_IMAGE\} AS pgclient\n(?:#.*\n)*RUN ([\s\S]*?\n    done)\n/.exec(raw)![1]!;
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'pgclient-'));
+    const script = step.replaceAll('/out/', `${work}/out/`).replaceAll('/opt/pgclient/', `${work}/opt/`);
+    const built = spawnSync('sh', ['-c', script], { env: { PATH: process.env.PATH, PG_MAJOR: localMajor }, encoding: 'utf8' });
+    expect(built.stderr).toBe('');
+    fs.renameSync(path.join(work, 'out'), path.join(work, 'opt'));
+    const dump = spawnSync(path.join(work, 'opt', 'bin', 'pg_dump'), ['--version'], { env: {}, encoding: 'utf8' });
+    expect(dump.stdout).toMatch(/^pg_dump \(PostgreSQL\) \d+/);
+    expect(fs.readdirSync(path.join(work, 'opt', 'lib'))).toEqual(expect.arrayContaining([expect.stringMatching(/^libpq\.so/)]));
+    expect(fs.readdirSync(path.join(work, 'opt', 'lib')).filter((lib) => /^(libc\.so|libm\.so|ld-linux)/.test(lib))).toEqual([]);
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
   it('keeps node_modules, .env, backups and local data out of the build context', () => {
     expect(dockerignore).toEqual(expect.arrayContaining(['node_modules', '.env', 'backups', '.data']));
   });
