@@ -110,3 +110,19 @@ describe('registration throttling per client IP', () => {
     }
   });
 });
+
+describe('login throttling behind a proxy (TRUST_PROXY=1)', () => {
+  it('keys on the address the proxy saw: entries a client prepends to X-Forwarded-For change nothing', async () => {
+    const t = await createTestApp({ THROTTLE_IP_MAX: '2', THROTTLE_IP_WINDOW: '60', TRUST_PROXY: '1' });
+    try {
+      const body = { email: uniqueEmail(), password: 'whatever it is here' };
+      const via = (forwarded: string) => request(t.app).post('/auth/login').set('X-Forwarded-For', forwarded).send(body);
+      await via('198.51.100.1, 203.0.113.9').expect(401);
+      await via('198.51.100.2, 203.0.113.9').expect(401);
+      await via('198.51.100.3, 203.0.113.9').expect(429);
+      await via('203.0.113.10').expect(401);
+    } finally {
+      await t.close();
+    }
+  });
+});
