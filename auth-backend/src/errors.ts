@@ -41,3 +41,11 @@ export class AppError extends Error {
     return ERRORS[this.code].status;
   }
 }
+
+/** The caller gave up (its client disconnected) before queued work started: nobody to answer. */
+export class CancelledError extends Error {
+  constructor() {
+    super('cancelled: the client went away before the work started');
+    this.name = 'CancelledError';
+  }
+}

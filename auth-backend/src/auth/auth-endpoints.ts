@@ -34,7 +34,8 @@ export function authEndpoints(auth: AuthService, throttle: LoginThrottle): AnyEn
       success: { status: 201, description: 'Account created; a token pair for its first session', schema: TokenResponse },
       successHeaders: ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'RateLimit-Policy'],
       failures: [400, 409, 429],
-      handle: async ({ body, log }) => tokenBody(await auth.register({ email: body.email, password: body.password, name: body.name ?? null }, log)),
+      handle: async ({ body, log, signal }) =>
+        tokenBody(await auth.register({ email: body.email, password: body.password, name: body.name ?? null }, log, signal)),
     }),
     endpoint({
       method: 'post',
@@ -48,7 +49,7 @@ export function authEndpoints(auth: AuthService, throttle: LoginThrottle): AnyEn
       success: { status: 200, description: 'A token pair for a new session', schema: TokenResponse },
       successHeaders: ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'RateLimit-Policy'],
       failures: [400, 401, 429],
-      handle: async ({ body, log }) => tokenBody(await auth.login(body, log)),
+      handle: async ({ body, log, signal }) => tokenBody(await auth.login(body, log, signal)),
     }),
     endpoint({
       method: 'post',

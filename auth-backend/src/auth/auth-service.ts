@@ -58,9 +58,9 @@ export class AuthService {
     return { user, accessToken, refreshToken, tokenType: 'Bearer', expiresIn: this.deps.tokens.ttlSeconds };
   }
 
-  async register(input: { email: string; password: string; name: string | null }, log: Logger): Promise<TokenGrant> {
+  async register(input: { email: string; password: string; name: string | null }, log: Logger, signal?: AbortSignal): Promise<TokenGrant> {
     this.assertAcceptablePassword(input.password, 'password');
-    const passwordHash = await this.deps.hasher.hash(input.password);
+    const passwordHash = await this.deps.hasher.hash(input.password, signal);
     try {
       const user = await this.deps.users.create({ email: input.email, passwordHash, name: input.name });
       log.info({ event: 'auth.register', outcome: 'success', userId: user.id }, 'account registered');
@@ -72,7 +72,8 @@ export class AuthService {
     }
   }
 
-  async login(input: { email: string; password: string }, log: Logger): Promise<TokenGrant> {
+  /** `signal` aborts when the client disconnects: queued password work is then skipped. */
+  async login(input: { email: string; password: string }, log: Logger, signal?: AbortSignal): Promise<TokenGrant> {
     const { users, hasher, throttle } = this.deps;
     const attempt = { event: 'auth.login', emailRef: emailRef(input.email) };
     try {
@@ -82,7 +83,9 @@ export class AuthService {
       throw error;
     }
     const user = await users.findByEmail(input.email);
-    const check = user ? await hasher.verify(input.password, user.passwordHash) : { ok: await hasher.verifyAgainstDummy(input.password), needsRehash: false };
+    const check = user
+      ? await hasher.verify(input.password, user.passwordHash, signal)
+      : { ok: await hasher.verifyAgainstDummy(input.password, signal), needsRehash: false };
     if (!user || !check.ok) {
       await throttle.recordFailure(input.email);
       log.info({ ...attempt, outcome: 'failure', reason: user ? 'wrong-password' : 'unknown-email' }, 'login failed');

@@ -37,19 +37,20 @@ export class PasswordHasher {
     return createHmac('sha384', this.pepper).update(password, 'utf8').digest('base64');
   }
 
-  hash(password: string): Promise<string> {
-    return this.limit.run(() => bcrypt.hash(this.preHash(password), this.cost));
+  /** `signal`: skip the work if the client has gone by the time it would start. */
+  hash(password: string, signal?: AbortSignal): Promise<string> {
+    return this.limit.run(() => bcrypt.hash(this.preHash(password), this.cost), signal);
   }
 
-  async verify(password: string, storedHash: string): Promise<PasswordCheck> {
-    const ok = await this.limit.run(() => bcrypt.compare(this.preHash(password), storedHash));
+  async verify(password: string, storedHash: string, signal?: AbortSignal): Promise<PasswordCheck> {
+    const ok = await this.limit.run(() => bcrypt.compare(this.preHash(password), storedHash), signal);
     return { ok, needsRehash: ok && bcrypt.getRounds(storedHash) < this.cost };
   }
 
   /** Spends the same work as verify() for an account that does not exist; always false. */
-  async verifyAgainstDummy(password: string): Promise<false> {
+  async verifyAgainstDummy(password: string, signal?: AbortSignal): Promise<false> {
     const dummy = await this.dummyHash;
-    await this.limit.run(() => bcrypt.compare(this.preHash(password), dummy));
+    await this.limit.run(() => bcrypt.compare(this.preHash(password), dummy), signal);
     return false;
   }
 }

@@ -13,6 +13,8 @@ export interface EndpointContext<Body> {
   req: Request;
   res: Response;
   log: Logger;
+  /** Aborted when the client disconnects before the response is sent. */
+  signal: AbortSignal;
 }
 
 export interface Endpoint<Body = unknown> {
@@ -47,7 +49,11 @@ const toExpressPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
 export function mountEndpoints(router: Router, endpoints: readonly AnyEndpoint[]): void {
   for (const definition of endpoints) {
     router[definition.method](toExpressPath(definition.path), async (req, res) => {
-      const ctx: EndpointContext<unknown> = { body: undefined, req, res, log: req.log };
+      const disconnected = new AbortController();
+      res.once('close', () => {
+        if (!res.writableFinished) disconnected.abort();
+      });
+      const ctx: EndpointContext<unknown> = { body: undefined, req, res, log: req.log, signal: disconnected.signal };
       try {
         await definition.before?.(ctx);
         if (definition.body && !req.is('application/json')) throw new AppError('unsupported_media_type', 'Send the request body as application/json.');

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { AppError } from '../errors';
+import { AppError, CancelledError } from '../errors';
 import { translateDatabaseError } from '../db/database-errors';
 import { sendProblem } from './problem';
 
@@ -24,6 +24,12 @@ function fromBodyParser(error: { type?: string; status?: number }): AppError | u
 
 /** The one error handler: known errors become problem bodies, anything else a bare 500. */
 export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
+  if (error instanceof CancelledError) {
+    // The client disconnected while its request waited: nobody to answer.
+    req.log.info({ reason: 'client-gone' }, 'request abandoned by the client');
+    res.end();
+    return;
+  }
   const known = error instanceof AppError ? error : (fromBodyParser(error) ?? translateDatabaseError(error));
   if (known) {
     if (known.status >= 500) req.log.error({ err: error, code: known.code }, 'request failed');
