@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import { endpoint, type AnyEndpoint, type EndpointContext } from '../http/endpoint';
 import type { AuthService } from './auth-service';
-import { rateLimitHeaders, type LoginThrottle, type ThrottledAction } from './login-throttle';
+import { RATE_LIMIT_HEADER_NAMES, rateLimitHeaders, type LoginThrottle, type ThrottledAction } from './login-throttle';
 import { ChangePasswordBody, LoginBody, LogoutBody, MeResponse, RefreshBody, RegisterBody, TokenResponse, toUserBody } from './auth-schemas';
 import type { TokenGrant } from './auth-service';
 
@@ -32,7 +32,7 @@ export function authEndpoints(auth: AuthService, throttle: LoginThrottle): AnyEn
       body: RegisterBody,
       before: limitByIp('register'),
       success: { status: 201, description: 'Account created; a token pair for its first session', schema: TokenResponse },
-      successHeaders: ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'RateLimit-Policy'],
+      successHeaders: RATE_LIMIT_HEADER_NAMES,
       failures: [400, 409, 429],
       handle: async ({ body, log, signal }) =>
         tokenBody(await auth.register({ email: body.email, password: body.password, name: body.name ?? null }, log, signal)),
@@ -47,7 +47,7 @@ export function authEndpoints(auth: AuthService, throttle: LoginThrottle): AnyEn
       body: LoginBody,
       before: limitByIp('login'),
       success: { status: 200, description: 'A token pair for a new session', schema: TokenResponse },
-      successHeaders: ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'RateLimit-Policy'],
+      successHeaders: RATE_LIMIT_HEADER_NAMES,
       failures: [400, 401, 429],
       handle: async ({ body, log, signal }) => tokenBody(await auth.login(body, log, signal)),
     }),

@@ -33,6 +33,8 @@ export interface RateLimitState {
 
 export type ThrottledAction = 'login' | 'register';
 
+export const RATE_LIMIT_HEADER_NAMES = ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'RateLimit-Policy'];
+
 /** RateLimit header fields (draft-ietf-httpapi-ratelimit-headers) for a state. */
 export function rateLimitHeaders(state: RateLimitState): Record<string, string> {
   return {
