@@ -10,7 +10,7 @@ import { AppError } from './errors';
 import { assignRequestId } from './http/request-id';
 import { errorHandler, notFound } from './http/error-handler';
 import { mountEndpoints } from './http/endpoint';
-import { createReadinessCheck, type Readiness } from './health/readiness';
+import { createReadinessCheck } from './health/readiness';
 import { listLocalMigrations } from './db/migration-state';
 import { buildEndpoints } from './composition';
 import { buildOpenApiDocument } from './openapi/openapi-document';
@@ -22,8 +22,8 @@ export interface AppDeps {
   logger: Logger;
   db: Database;
   clock?: Clock;
-  /** Defaults to: the database answers and no shipped migration is pending. */
-  checkReadiness?: () => Promise<Readiness>;
+  /** /ready answers 503 while this is true (the entrypoint sets it on SIGTERM). */
+  isShuttingDown?: () => boolean;
 }
 
 const ALLOWED_METHODS = new Set(['GET', 'HEAD', 'POST', 'OPTIONS']);
@@ -42,10 +42,9 @@ const noStore: RequestHandler = (_req, res, next) => {
 };
 
 /** Builds the Express app; listening and shutdown live in server.ts. */
-export function createApp({ config, logger, db, clock = systemClock, checkReadiness }: AppDeps): Express {
-  const readiness =
-    checkReadiness ?? createReadinessCheck({ pool: db.pool, localMigrations: listLocalMigrations(migrationsDir()), isShuttingDown: () => false });
-  const endpoints = buildEndpoints({ config, db, clock, checkReadiness: readiness });
+export function createApp({ config, logger, db, clock = systemClock, isShuttingDown = () => false }: AppDeps): Express {
+  const checkReadiness = createReadinessCheck({ pool: db.pool, localMigrations: listLocalMigrations(migrationsDir()), isShuttingDown });
+  const endpoints = buildEndpoints({ config, db, clock, checkReadiness });
 
   const app = express();
   app.disable('x-powered-by');
@@ -60,7 +59,7 @@ export function createApp({ config, logger, db, clock = systemClock, checkReadin
       quietReqLogger: true,
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
       serializers: {
-        req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
     }),

@@ -9,12 +9,9 @@ import { waitForDatabase, DatabaseUnavailableError } from './db/wait-for-databas
 import { withAdvisoryLock, LockTimeoutError } from './db/advisory-lock';
 import { syncSchema } from './db/schema-sync';
 import { backupBeforeChange } from './db/pre-migration-backup';
-import { listLocalMigrations } from './db/migration-state';
 import { createDatabase } from './db/database';
-import { createReadinessCheck } from './health/readiness';
 import { createApp } from './app';
 import { startServer } from './server';
-import { migrationsDir } from './paths';
 import { EXIT, StartupError } from './startup-error';
 
 async function prepareSchema(config: Config, logger: Logger): Promise<void> {
@@ -33,12 +30,7 @@ async function prepareSchema(config: Config, logger: Logger): Promise<void> {
 async function serve(config: Config, logger: Logger): Promise<void> {
   const db = createDatabase(config.databaseUrl);
   let shuttingDown = false;
-  const checkReadiness = createReadinessCheck({
-    pool: db.pool,
-    localMigrations: listLocalMigrations(migrationsDir()),
-    isShuttingDown: () => shuttingDown,
-  });
-  const app = createApp({ config, logger, db, checkReadiness });
+  const app = createApp({ config, logger, db, isShuttingDown: () => shuttingDown });
   const running = await startServer(app, { port: config.http.port, host: config.http.host, shutdownTimeoutSeconds: config.startup.shutdownTimeout, logger });
 
   const shutdown = async (signal: NodeJS.Signals) => {
@@ -78,12 +70,10 @@ async function main(): Promise<void> {
     await serve(config, logger);
   } catch (error) {
     const exitCode = exitCodeOf(error);
-    logger.fatal(
-      { exitCode, err: exitCode === EXIT.unexpected ? error : undefined },
-      `start-up failed: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    const message = `start-up failed: ${error instanceof Error ? error.message : String(error)}`;
+    logger.fatal({ exitCode, err: exitCode === EXIT.unexpected ? error : undefined }, message);
     logger.flush();
-    process.stderr.write(`start-up failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`${message}\n`);
     process.exitCode = exitCode;
     // Let the async destination write the last line, then leave even if handles remain.
     setTimeout(() => process.exit(exitCode), 100).unref();

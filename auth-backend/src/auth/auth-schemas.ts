@@ -55,6 +55,7 @@ export const TokenResponse = z
 
 export const MeResponse = z.object({ user: UserSchema }).openapi('MeResponse');
 
-export function toUserBody(user: { id: string; email: string; name: string | null; createdAt: Date }): z.infer<typeof UserSchema> {
-  return UserSchema.parse({ id: user.id, email: user.email, name: user.name, createdAt: user.createdAt.toISOString() });
+/** A user's response shape; the response schema that contains it strips anything else. */
+export function toUserBody(user: { id: string; email: string; name: string | null; createdAt: Date }): z.input<typeof UserSchema> {
+  return { id: user.id, email: user.email, name: user.name, createdAt: user.createdAt.toISOString() };
 }

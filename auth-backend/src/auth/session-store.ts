@@ -80,7 +80,7 @@ export class SessionStore {
    */
   async rotate(refreshToken: string): Promise<RotateResult> {
     const client = await this.pool.connect();
-    let released = false;
+    let failure: Error | undefined;
     try {
       await client.query('BEGIN');
       const { rows } = await client.query<TokenRow>({
@@ -98,12 +98,12 @@ export class SessionStore {
       await client.query('COMMIT');
       return result;
     } catch (error) {
+      failure = error instanceof Error ? error : new Error(String(error));
       await client.query('ROLLBACK').catch(() => undefined);
-      client.release(error instanceof Error ? error : true);
-      released = true;
       throw error;
     } finally {
-      if (!released) client.release();
+      // After a failure the connection is discarded rather than returned to the pool.
+      client.release(failure);
     }
   }
 

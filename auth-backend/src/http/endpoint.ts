@@ -27,8 +27,8 @@ export interface Endpoint<Body = unknown> {
   /** Requires `Authorization: Bearer <access token>`. */
   bearer?: boolean;
   body?: z.ZodType<Body>;
-  success: { status: 200 | 201 | 204; description: string; schema?: z.ZodType; contentType?: string };
-  /** Failure statuses besides the ones every endpoint may answer (500) and, with a body, 413. */
+  success: { status: 200 | 201 | 204; description: string; schema?: z.ZodType };
+  /** Failure statuses besides the ones every endpoint may answer (500) and, with a body, 413 and 415. */
   failures: number[];
   /** Response headers worth documenting on success (e.g. RateLimit fields). */
   successHeaders?: string[];
