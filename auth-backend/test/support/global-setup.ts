@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { startLocalPostgres, databaseUrlFor, type LocalPostgres } from '../../src/dev/local-postgres';
-import { TEMPLATE_DATABASE } from './test-database';
 
 declare global {
   var __localPostgres: LocalPostgres | undefined;
@@ -24,16 +24,17 @@ export default async function globalSetup(): Promise<void> {
   }
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
+  const template = `auth_test_template_${randomBytes(4).toString('hex')}`;
+  process.env.TEST_TEMPLATE_DATABASE = template;
   try {
-    await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${TEMPLATE_DATABASE}`);
+    await admin.query(`CREATE DATABASE ${template}`);
   } finally {
     await admin.end();
   }
   process.env.TEST_PG_TOOLS = await pgToolsStatus(adminUrl);
   const deploy = spawnSync(process.execPath, [path.join(root, 'node_modules/prisma/build/index.js'), 'migrate', 'deploy'], {
     cwd: root,
-    env: { ...process.env, DATABASE_URL: databaseUrlFor(adminUrl, TEMPLATE_DATABASE) },
+    env: { ...process.env, DATABASE_URL: databaseUrlFor(adminUrl, template) },
     encoding: 'utf8',
   });
   if (deploy.status !== 0) throw new Error(`migrating the template database failed:\n${deploy.stdout}\n${deploy.stderr}`);

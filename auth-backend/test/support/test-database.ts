@@ -2,7 +2,16 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { databaseUrlFor } from '../../src/dev/local-postgres';
 
-export const TEMPLATE_DATABASE = 'auth_test_template';
+/**
+ * The migrated template of this run: its name is chosen once by globalSetup (and inherited by the
+ * test workers through the environment) so that two runs on one server (two checkouts) never clobber
+ * each other's template.
+ */
+export function templateDatabase(): string {
+  const name = process.env.TEST_TEMPLATE_DATABASE;
+  if (!name) throw new Error('TEST_TEMPLATE_DATABASE is not set: run the tests through jest (globalSetup sets it)');
+  return name;
+}
 
 export interface TestDatabase {
   name: string;
@@ -31,7 +40,7 @@ async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
 /** A new, empty database, or (migrated: true) a copy of the migrated template. */
 export async function createTestDatabase(options: { migrated?: boolean } = {}): Promise<TestDatabase> {
   const name = `test_${randomBytes(6).toString('hex')}`;
-  await admin((client) => client.query(`CREATE DATABASE ${name}${options.migrated ? ` TEMPLATE ${TEMPLATE_DATABASE}` : ''}`));
+  await admin((client) => client.query(`CREATE DATABASE ${name}${options.migrated ? ` TEMPLATE ${templateDatabase()}` : ''}`));
   const url = databaseUrlFor(adminUrl(), name);
   return {
     name,
