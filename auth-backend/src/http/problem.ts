@@ -15,6 +15,8 @@ export function sendProblem(res: Response, error: AppError): void {
         title,
         status,
         detail: error.detail,
+        // Stable machine-readable code (an RFC 9457 extension member): clients branch on it, not on titles.
+        code: error.code,
         ...(error.extras.errors ? { errors: error.extras.errors } : {}),
       }),
     );

@@ -13,6 +13,7 @@ const Problem = z
     title: z.string(),
     status: z.number().int(),
     detail: z.string(),
+    code: z.string().openapi({ example: 'validation_failed', description: 'Stable machine-readable error code' }),
     errors: z
       .array(z.object({ path: z.string().openapi({ example: 'email' }), message: z.string() }))
       .optional()
