@@ -12,7 +12,7 @@ import { errorHandler, notFound } from './http/error-handler';
 import { mountEndpoints } from './http/endpoint';
 import { createReadinessCheck } from './health/readiness';
 import { listLocalMigrations } from './db/migration-state';
-import { buildEndpoints } from './composition';
+import { compose, type Composition } from './composition';
 import { buildOpenApiDocument } from './openapi/openapi-document';
 import { docsRoutes } from './openapi/docs-routes';
 import { migrationsDir } from './paths';
@@ -41,11 +41,21 @@ const noStore: RequestHandler = (_req, res, next) => {
   next();
 };
 
-/** Builds the Express app; listening and shutdown live in server.ts. */
-export function createApp({ config, logger, db, clock = systemClock, isShuttingDown = () => false }: AppDeps): Express {
-  const checkReadiness = createReadinessCheck({ pool: db.pool, localMigrations: listLocalMigrations(migrationsDir()), isShuttingDown });
-  const endpoints = buildEndpoints({ config, db, clock, checkReadiness });
+export interface Service extends Composition {
+  app: Express;
+}
 
+/** Builds the services and the Express app over them; listening and shutdown live in server.ts and entrypoint.ts. */
+export function createService({ config, logger, db, clock = systemClock, isShuttingDown = () => false }: AppDeps): Service {
+  const checkReadiness = createReadinessCheck({ pool: db.pool, localMigrations: listLocalMigrations(migrationsDir()), isShuttingDown });
+  const composition = compose({ config, db, clock, checkReadiness });
+  return { ...composition, app: buildExpressApp(config, logger, composition) };
+}
+
+/** Just the HTTP side, for callers that run no workers. */
+export const createApp = (deps: AppDeps): Express => createService(deps).app;
+
+function buildExpressApp(config: Config, logger: Logger, { endpoints, services }: Composition): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.http.trustProxy ?? false);
@@ -84,7 +94,7 @@ export function createApp({ config, logger, db, clock = systemClock, isShuttingD
   app.use(express.json({ limit: '16kb', strict: true, type: ['application/json', 'application/*+json'] }));
 
   const router = Router();
-  mountEndpoints(router, endpoints);
+  mountEndpoints(router, endpoints, (token, log) => services.auth.authenticate(token, log));
   app.use(router);
   app.use(docsRoutes(buildOpenApiDocument(endpoints, { version: '1.0.0' })));
 

@@ -10,7 +10,7 @@ import { withAdvisoryLock, LockTimeoutError } from './db/advisory-lock';
 import { syncSchema } from './db/schema-sync';
 import { backupBeforeChange } from './db/pre-migration-backup';
 import { createDatabase } from './db/database';
-import { createApp } from './app';
+import { createService } from './app';
 import { startServer } from './server';
 import { EXIT, StartupError } from './startup-error';
 
@@ -30,14 +30,17 @@ async function prepareSchema(config: Config, logger: Logger): Promise<void> {
 async function serve(config: Config, logger: Logger): Promise<void> {
   const db = createDatabase(config.databaseUrl);
   let shuttingDown = false;
-  const app = createApp({ config, logger, db, isShuttingDown: () => shuttingDown });
+  const { app, lifecycle } = createService({ config, logger, db, isShuttingDown: () => shuttingDown });
   const running = await startServer(app, { port: config.http.port, host: config.http.host, shutdownTimeoutSeconds: config.startup.shutdownTimeout, logger });
+  await lifecycle.start();
 
   const shutdown = async (signal: NodeJS.Signals) => {
     if (shuttingDown) return;
     shuttingDown = true;
     logger.info({ signal }, 'shutting down: no new connections, draining in-flight requests');
     await running.close();
+    // Workers may still write (a delivery in flight), so they stop before the pool closes.
+    await lifecycle.stop();
     await db.close();
     logger.info('shutdown complete');
     logger.flush();

@@ -1,14 +1,8 @@
-import type { Request } from 'express';
 import { endpoint, type AnyEndpoint, type EndpointContext } from '../http/endpoint';
 import type { AuthService } from './auth-service';
 import { RATE_LIMIT_HEADER_NAMES, rateLimitHeaders, type LoginThrottle, type ThrottledAction } from './login-throttle';
 import { ChangePasswordBody, LoginBody, LogoutBody, MeResponse, RefreshBody, RegisterBody, TokenResponse, toUserBody } from './auth-schemas';
 import type { TokenGrant } from './auth-service';
-
-const bearerToken = (req: Request): string | undefined => {
-  const match = /^Bearer ([A-Za-z0-9\-_.~+/]+=*)$/.exec(req.headers.authorization ?? '');
-  return match?.[1];
-};
 
 const tokenBody = (grant: TokenGrant) => TokenResponse.parse({ ...grant, user: toUserBody(grant.user) });
 
@@ -19,7 +13,6 @@ export function authEndpoints(auth: AuthService, throttle: LoginThrottle): AnyEn
     async ({ req, res }: EndpointContext<unknown>) => {
       res.set(rateLimitHeaders(await throttle.consumeIp(action, req.ip ?? 'unknown')));
     };
-  const authenticated = (ctx: EndpointContext<unknown>) => auth.authenticate(bearerToken(ctx.req), ctx.log);
   const tag = 'auth';
 
   return [
@@ -84,7 +77,7 @@ export function authEndpoints(auth: AuthService, throttle: LoginThrottle): AnyEn
       bearer: true,
       success: { status: 204, description: 'Every refresh token of the user is revoked' },
       failures: [401],
-      handle: async (ctx) => auth.logoutAll(await authenticated(ctx), ctx.log),
+      handle: async ({ auth: caller, log }) => auth.logoutAll(caller, log),
     }),
     endpoint({
       method: 'get',
@@ -95,7 +88,7 @@ export function authEndpoints(auth: AuthService, throttle: LoginThrottle): AnyEn
       bearer: true,
       success: { status: 200, description: 'The user behind the access token', schema: MeResponse },
       failures: [401],
-      handle: async (ctx) => MeResponse.parse({ user: toUserBody((await authenticated(ctx)).user) }),
+      handle: async ({ auth: caller }) => MeResponse.parse({ user: toUserBody(caller.user) }),
     }),
     endpoint({
       method: 'post',
@@ -108,7 +101,7 @@ export function authEndpoints(auth: AuthService, throttle: LoginThrottle): AnyEn
       body: ChangePasswordBody,
       success: { status: 204, description: 'Password changed' },
       failures: [400, 401],
-      handle: async (ctx) => auth.changePassword(await authenticated(ctx), ctx.body, ctx.log),
+      handle: async ({ auth: caller, body, log }) => auth.changePassword(caller, body, log),
     }),
   ];
 }

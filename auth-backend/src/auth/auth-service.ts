@@ -7,7 +7,7 @@ import type { Logger } from '../logger';
 import { AppError } from '../errors';
 import type { User, UserRepository } from '../users/user-repository';
 import type { PasswordHasher } from './password-hasher';
-import { passwordProblem } from './password-policy';
+import type { PasswordPolicy } from './password-policy';
 import { InvalidAccessToken, type AccessTokens } from './access-tokens';
 import type { SessionStore } from './session-store';
 import type { LoginThrottle } from './login-throttle';
@@ -31,7 +31,7 @@ export interface AuthServiceDeps {
   hasher: PasswordHasher;
   tokens: AccessTokens;
   throttle: LoginThrottle;
-  passwordMinLength: number;
+  policy: PasswordPolicy;
 }
 
 const INVALID_CREDENTIALS = 'The email or password is incorrect.';
@@ -44,7 +44,7 @@ export class AuthService {
   constructor(private readonly deps: AuthServiceDeps) {}
 
   private assertAcceptablePassword(password: string, field: string): void {
-    const problem = passwordProblem(password, this.deps.passwordMinLength);
+    const problem = this.deps.policy.problem(password);
     if (problem) throw new AppError('weak_password', `The password ${problem}.`, { errors: [{ path: field, message: problem }] });
   }
 

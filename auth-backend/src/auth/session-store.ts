@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Clock } from '../clock';
-import { hashRefreshToken, newRefreshToken } from './refresh-token-secret';
+import { hashOpaqueToken, newOpaqueToken } from './opaque-token';
 
 export interface SessionPolicy {
   /** Absolute lifetime of a session, seconds. */
@@ -59,7 +59,7 @@ export class SessionStore {
     const now = this.clock();
     const sessionId = randomUUID();
     const sessionExpiresAt = addSeconds(now, this.policy.ttl);
-    const { token, hash } = newRefreshToken();
+    const { token, hash } = newOpaqueToken();
     await this.pool.query({
       name: 'session-open',
       text: `WITH opened AS (
@@ -91,7 +91,7 @@ export class SessionStore {
            FROM refresh_token t JOIN session s ON s.id = t."sessionId" JOIN "user" u ON u.id = s."userId"
           WHERE t."tokenHash" = $1
           FOR UPDATE OF t, s`,
-        values: [hashRefreshToken(refreshToken)],
+        values: [hashOpaqueToken(refreshToken)],
       });
       const row = rows[0];
       const result = row ? await this.decide(client, row) : ({ kind: 'rejected', reason: 'unknown' } as const);
@@ -118,7 +118,7 @@ export class SessionStore {
     }
     if (row.token_expires_at <= now || row.session_expires_at <= now) return { kind: 'rejected', reason: 'expired', ...ids };
 
-    const { token, hash } = newRefreshToken();
+    const { token, hash } = newOpaqueToken();
     await client.query({
       name: 'refresh-token-rotate',
       text: `WITH rotated AS (UPDATE refresh_token SET "rotatedAt" = $2 WHERE id = $1)
@@ -133,7 +133,7 @@ export class SessionStore {
     const { rowCount } = await this.pool.query(
       `UPDATE session SET "revokedAt" = $2, "revokedReason" = $3
         WHERE id = (SELECT "sessionId" FROM refresh_token WHERE "tokenHash" = $1) AND "revokedAt" IS NULL`,
-      [hashRefreshToken(refreshToken), this.clock(), reason],
+      [hashOpaqueToken(refreshToken), this.clock(), reason],
     );
     return (rowCount ?? 0) > 0;
   }

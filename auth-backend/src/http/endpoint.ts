@@ -5,8 +5,10 @@
 import type { Request, Response, Router } from 'express';
 import type { Logger } from '../logger';
 import { AppError } from '../errors';
+import type { Authenticated } from '../auth/auth-service';
 import type { z } from './zod';
 import { parseInput } from './validate';
+import { bearerToken } from './bearer';
 
 export interface EndpointContext<Body> {
   body: Body;
@@ -17,48 +19,72 @@ export interface EndpointContext<Body> {
   signal: AbortSignal;
 }
 
-export interface Endpoint<Body = unknown> {
-  method: 'get' | 'post';
+/** What a `bearer: true` endpoint's handler gets: the caller, already authenticated. */
+export interface AuthenticatedContext<Body> extends EndpointContext<Body> {
+  auth: Authenticated;
+}
+
+interface EndpointBase<Body> {
+  method: 'get' | 'post' | 'delete';
   path: string;
   operationId: string;
   summary: string;
   description?: string;
   tag: string;
-  /** Requires `Authorization: Bearer <access token>`. */
-  bearer?: boolean;
   body?: z.ZodType<Body>;
-  success: { status: 200 | 201 | 204; description: string; schema?: z.ZodType };
+  success: { status: 200 | 201 | 202 | 204; description: string; schema?: z.ZodType };
   /** Failure statuses besides the ones every endpoint may answer (500) and, with a body, 413 and 415. */
   failures: number[];
   /** Response headers worth documenting on success (e.g. RateLimit fields). */
   successHeaders?: string[];
-  /** Runs before the body is parsed; may set headers or throw (throttling, authentication). */
-  before?: (ctx: EndpointContext<unknown>) => Promise<void>;
+  /** Runs after authentication and before the body is parsed; may set headers or throw (throttling). */
+  before?: (ctx: EndpointContext<unknown> & { auth?: Authenticated }) => Promise<void>;
+}
+
+export interface PublicEndpoint<Body = unknown> extends EndpointBase<Body> {
+  bearer?: false;
   handle: (ctx: EndpointContext<Body>) => Promise<unknown>;
 }
+
+/** Requires `Authorization: Bearer <access token>`; mountEndpoints enforces it before anything else runs. */
+export interface BearerEndpoint<Body = unknown> extends EndpointBase<Body> {
+  bearer: true;
+  handle: (ctx: AuthenticatedContext<Body>) => Promise<unknown>;
+}
+
+export type Endpoint<Body = unknown> = PublicEndpoint<Body> | BearerEndpoint<Body>;
 
 // Lists hold endpoints of different body types; each was type-checked where it was defined.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyEndpoint = Endpoint<any>;
 
 /** Keeps each endpoint's Body type while collecting them in one list. */
-export const endpoint = <Body>(definition: Endpoint<Body>): Endpoint<Body> => definition;
+export function endpoint<Body>(definition: BearerEndpoint<Body>): BearerEndpoint<Body>;
+export function endpoint<Body>(definition: PublicEndpoint<Body>): PublicEndpoint<Body>;
+export function endpoint<Body>(definition: Endpoint<Body>): Endpoint<Body> {
+  return definition;
+}
+
+/** Turns a bearer token (or its absence) into the caller, or throws a 401 AppError. */
+export type Authenticate = (accessToken: string | undefined, log: Logger) => Promise<Authenticated>;
 
 const toExpressPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
 
-export function mountEndpoints(router: Router, endpoints: readonly AnyEndpoint[]): void {
+export function mountEndpoints(router: Router, endpoints: readonly AnyEndpoint[], authenticate: Authenticate): void {
   for (const definition of endpoints) {
     router[definition.method](toExpressPath(definition.path), async (req, res) => {
       const disconnected = new AbortController();
       res.once('close', () => {
         if (!res.writableFinished) disconnected.abort();
       });
-      const ctx: EndpointContext<unknown> = { body: undefined, req, res, log: req.log, signal: disconnected.signal };
+      const ctx: EndpointContext<unknown> & { auth?: Authenticated } = { body: undefined, req, res, log: req.log, signal: disconnected.signal };
       try {
+        if (definition.bearer) ctx.auth = await authenticate(bearerToken(req), req.log);
         await definition.before?.(ctx);
         if (definition.body && !req.is('application/json')) throw new AppError('unsupported_media_type', 'Send the request body as application/json.');
         ctx.body = definition.body ? parseInput(definition.body, req.body) : undefined;
-        const result = await definition.handle(ctx);
+        // The union's two handler types differ only in `auth`, which is set above whenever `bearer` is.
+        const result = await (definition.handle as (context: typeof ctx) => Promise<unknown>)(ctx);
         if (definition.success.status === 204) res.status(204).end();
         else if (!res.headersSent) res.status(definition.success.status).json(result);
       } catch (error) {

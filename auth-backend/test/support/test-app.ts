@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import type { Express } from 'express';
 import request from 'supertest';
-import { createApp } from '../../src/app';
+import { createService, type Service } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config/config';
 import { createDatabase, type Database } from '../../src/db/database';
 import { createLogger } from '../../src/logger';
@@ -13,6 +13,8 @@ export const TEST_PEPPER = 'test-pepper-that-is-at-least-32-bytes-long!!';
 
 export interface TestApp {
   app: Express;
+  /** The services and workers behind the app (workers are not started unless a test starts them). */
+  service: Service;
   config: Config;
   db: Database;
   database: TestDatabase;
@@ -44,9 +46,10 @@ export async function createTestApp(env: Record<string, string> = {}, options: {
   });
   const logger = createLogger({ level: config.log.level, pretty: false, destination: sink });
   const db = createDatabase(config.databaseUrl);
-  const app = createApp({ config, logger, db, clock: options.clock });
+  const service = createService({ config, logger, db, clock: options.clock });
   return {
-    app,
+    app: service.app,
+    service,
     config,
     db,
     database,
@@ -57,6 +60,7 @@ export async function createTestApp(env: Record<string, string> = {}, options: {
         .filter(Boolean)
         .map((line) => JSON.parse(line) as Record<string, unknown>),
     async close() {
+      await service.lifecycle.stop();
       await db.close();
       await database.drop();
     },
