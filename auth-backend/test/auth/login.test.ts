@@ -28,7 +28,13 @@ describe('POST /auth/login', () => {
       .send({ email: uniqueEmail('ghost'), password: 'not the password at all' })
       .expect(401);
     expect(wrongPassword.body).toEqual(unknownEmail.body);
-    expect(wrongPassword.body).toEqual({ type: 'about:blank', title: 'Invalid credentials', status: 401, detail: 'The email or password is incorrect.', code: 'invalid_credentials' });
+    expect(wrongPassword.body).toEqual({
+      type: 'about:blank',
+      title: 'Invalid credentials',
+      status: 401,
+      detail: 'The email or password is incorrect.',
+      code: 'invalid_credentials',
+    });
     expect(wrongPassword.headers['content-type']).toBe(unknownEmail.headers['content-type']);
   });
 
