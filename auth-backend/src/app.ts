@@ -10,6 +10,7 @@ import { AppError } from './errors';
 import { assignRequestId } from './http/request-id';
 import { errorHandler, notFound } from './http/error-handler';
 import { mountEndpoints } from './http/endpoint';
+import { jsonBody } from './http/json-body';
 import { createReadinessCheck } from './health/readiness';
 import { listLocalMigrations } from './db/migration-state';
 import { compose, type Composition } from './composition';
@@ -84,14 +85,15 @@ function buildExpressApp(config: Config, logger: Logger, { endpoints, services }
       },
     }),
   );
+  // Before the method check, so that a 405 on /auth/* is not cacheable either.
+  app.use('/auth', noStore);
   app.use(refuseUnsupportedMethods);
   if (config.http.corsOrigins.length > 0) {
     app.use(
       cors({ origin: [...config.http.corsOrigins], methods: ['GET', 'POST'], allowedHeaders: ['Content-Type', 'Authorization', 'X-Request-Id'], maxAge: 600 }),
     );
   }
-  app.use('/auth', noStore);
-  app.use(express.json({ limit: '16kb', strict: true, type: ['application/json', 'application/*+json'] }));
+  app.use(jsonBody());
 
   const router = Router();
   mountEndpoints(router, endpoints, (token, log) => services.auth.authenticate(token, log));

@@ -31,7 +31,13 @@ async function serve(config: Config, logger: Logger): Promise<void> {
   const db = createDatabase(config.databaseUrl);
   let shuttingDown = false;
   const { app, lifecycle } = createService({ config, logger, db, isShuttingDown: () => shuttingDown });
-  const running = await startServer(app, { port: config.http.port, host: config.http.host, shutdownTimeoutSeconds: config.startup.shutdownTimeout, logger });
+  const running = await startServer(app, {
+    port: config.http.port,
+    host: config.http.host,
+    shutdownTimeoutSeconds: config.startup.shutdownTimeout,
+    logger,
+    timeouts: config.http.timeouts,
+  });
   await lifecycle.start();
 
   const shutdown = async (signal: NodeJS.Signals) => {

@@ -10,12 +10,30 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export function startServer(app: Express, options: { port: number; host: string; shutdownTimeoutSeconds: number; logger: Logger }): Promise<RunningServer> {
-  const { logger } = options;
-  const server = http.createServer(app);
-  // Behind a proxy with keep-alive, close idle sockets before the proxy reuses them.
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
+/** Seconds (HTTP_REQUEST_TIMEOUT, HTTP_HEADERS_TIMEOUT, HTTP_KEEPALIVE_TIMEOUT). */
+export interface ServerTimeouts {
+  request: number;
+  headers: number;
+  keepAlive: number;
+}
+
+export const DEFAULT_TIMEOUTS: ServerTimeouts = { request: 30, headers: 10, keepAlive: 5 };
+
+export function startServer(
+  app: Express,
+  options: { port: number; host: string; shutdownTimeoutSeconds: number; logger: Logger; timeouts?: ServerTimeouts },
+): Promise<RunningServer> {
+  const { logger, timeouts = DEFAULT_TIMEOUTS } = options;
+  // A client that sends its headers or body too slowly gets 408 and loses the connection; an idle
+  // keep-alive connection is closed. Node checks the first two only every connectionsCheckingInterval
+  // (30 s by default, which let a slow client hold a socket for minutes): check every second instead.
+  const server = http.createServer({
+    requestTimeout: timeouts.request * 1000,
+    headersTimeout: timeouts.headers * 1000,
+    connectionsCheckingInterval: Math.min(1000, timeouts.headers * 500),
+  });
+  server.keepAliveTimeout = timeouts.keepAlive * 1000;
+  server.on('request', app);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {

@@ -1,5 +1,6 @@
 import { z } from '../http/zod';
 import { PASSWORD_MAX_LENGTH } from './password-policy';
+import { emailAddressProblem } from '../users/email-address';
 
 /** Emails are trimmed and lower-cased before validation, storage and comparison. */
 const email = z
@@ -7,7 +8,12 @@ const email = z
   .trim()
   .toLowerCase()
   .max(254, 'must be at most 254 characters')
-  .pipe(z.email({ error: 'must be a valid email address' }))
+  .pipe(
+    z.email({ error: 'must be a valid email address' }).superRefine((address, ctx) => {
+      const problem = emailAddressProblem(address);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+  )
   .openapi({ example: 'ada@example.com', format: 'email' });
 
 /** Length and blocklist rules for new passwords live in password-policy.ts (clear 400 reasons). */

@@ -120,6 +120,10 @@ const buildSchema = (production: boolean) =>
     THROTTLE_ACCOUNT_MAX_DELAY: duration('15m'),
     BACKUP_BEFORE_MIGRATE: flag(false),
     BACKUP_DIR: z.string().default('backups'),
+    // Slow clients (no reverse proxy in front): see docs/operations.md.
+    HTTP_REQUEST_TIMEOUT: duration('30'),
+    HTTP_HEADERS_TIMEOUT: duration('10'),
+    HTTP_KEEPALIVE_TIMEOUT: duration('5'),
   });
 
 type Env = z.infer<ReturnType<typeof buildSchema>>;
@@ -130,7 +134,14 @@ export const CONFIG_VARIABLES = Object.keys(buildSchema(false).shape);
 export interface Config {
   readonly env: Env['NODE_ENV'];
   readonly databaseUrl: string;
-  readonly http: { readonly port: number; readonly host: string; readonly trustProxy: number | string[] | undefined; readonly corsOrigins: readonly string[] };
+  readonly http: {
+    readonly port: number;
+    readonly host: string;
+    readonly trustProxy: number | string[] | undefined;
+    readonly corsOrigins: readonly string[];
+    /** Seconds: whole request, headers alone, idle keep-alive connection. */
+    readonly timeouts: { readonly request: number; readonly headers: number; readonly keepAlive: number };
+  };
   readonly jwt: {
     readonly secret: string;
     readonly secretIsEphemeral: boolean;
@@ -171,11 +182,20 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, randomSecret
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`));
   }
   const env = parsed.data;
+  if (env.HTTP_HEADERS_TIMEOUT > env.HTTP_REQUEST_TIMEOUT) {
+    throw new ConfigError([`HTTP_HEADERS_TIMEOUT: must not exceed HTTP_REQUEST_TIMEOUT (${env.HTTP_REQUEST_TIMEOUT}s), got ${env.HTTP_HEADERS_TIMEOUT}s`]);
+  }
   const jwtSecret = env.JWT_SECRET ?? randomSecret();
   return deepFreeze({
     env: env.NODE_ENV,
     databaseUrl: env.DATABASE_URL,
-    http: { port: env.PORT, host: env.HOST, trustProxy: env.TRUST_PROXY, corsOrigins: env.CORS_ORIGINS },
+    http: {
+      port: env.PORT,
+      host: env.HOST,
+      trustProxy: env.TRUST_PROXY,
+      corsOrigins: env.CORS_ORIGINS,
+      timeouts: { request: env.HTTP_REQUEST_TIMEOUT, headers: env.HTTP_HEADERS_TIMEOUT, keepAlive: env.HTTP_KEEPALIVE_TIMEOUT },
+    },
     jwt: {
       secret: jwtSecret,
       secretIsEphemeral: env.JWT_SECRET === undefined,

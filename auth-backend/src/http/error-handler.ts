@@ -13,6 +13,8 @@ function fromBodyParser(error: { type?: string; status?: number }): AppError | u
     case 'encoding.unsupported':
     case 'charset.unsupported':
       return new AppError('unsupported_media_type', 'The request body must be UTF-8 JSON.');
+    case 'entity.not.utf8':
+      return new AppError('malformed_json', 'The request body is not valid UTF-8.');
     case 'request.aborted':
     case 'request.size.invalid':
     case 'stream.encoding.set':
@@ -20,6 +22,20 @@ function fromBodyParser(error: { type?: string; status?: number }): AppError | u
     default:
       return undefined;
   }
+}
+
+/**
+ * Other errors that Express's own modules raise with an explicit 4xx status (http-errors style:
+ * a corrupt gzip/deflate/br body, a path parameter that is not valid percent-encoding). Each is
+ * the client's fault; errors without such a status stay a bare 500.
+ */
+function fromClientError(error: { status?: unknown; statusCode?: unknown }): AppError | undefined {
+  const status = typeof error.status === 'number' ? error.status : error.statusCode;
+  if (typeof status !== 'number' || status < 400 || status > 499) return undefined;
+  if (status === 413) return new AppError('payload_too_large', 'The request body is larger than 16 KiB.');
+  if (status === 415) return new AppError('unsupported_media_type', 'The request body must be UTF-8 JSON.');
+  if (status === 404) return new AppError('not_found', 'Not found.');
+  return new AppError('bad_request', 'The request could not be read (a corrupt body or a malformed URL).');
 }
 
 /** The one error handler: known errors become problem bodies, anything else a bare 500. */
@@ -30,7 +46,7 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
     res.end();
     return;
   }
-  const known = error instanceof AppError ? error : (fromBodyParser(error) ?? translateDatabaseError(error));
+  const known = error instanceof AppError ? error : (fromBodyParser(error) ?? translateDatabaseError(error) ?? fromClientError(error));
   if (known) {
     if (known.status >= 500) req.log.error({ err: error, code: known.code }, 'request failed');
     sendProblem(res, known);
@@ -44,6 +60,10 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
   sendProblem(res, new AppError('internal', 'An unexpected error occurred.'));
 };
 
+/** Paths longer than this are cut in 404 details: the answer never echoes kilobytes of input. */
+const ECHOED_PATH_MAX = 100;
+
 export const notFound: RequestHandler = (req, _res, next) => {
-  next(new AppError('not_found', `No route for ${req.method} ${req.path}.`));
+  const path = req.path.length > ECHOED_PATH_MAX ? `${req.path.slice(0, ECHOED_PATH_MAX)}... (${req.path.length} characters)` : req.path;
+  next(new AppError('not_found', `No route for ${req.method} ${path}.`));
 };

@@ -3,7 +3,7 @@
  * from a CDN, so the page works offline and under a strict CSP (no inline script).
  */
 import path from 'node:path';
-import express, { Router } from 'express';
+import { Router } from 'express';
 
 const assets = path.dirname(require.resolve('swagger-ui-dist/package.json'));
 
@@ -22,6 +22,9 @@ const PAGE = `<!doctype html>
 </html>
 `;
 
+/** What PAGE loads from swagger-ui-dist, and nothing else. */
+export const DOCS_ASSETS = new Set(['swagger-ui.css', 'swagger-ui-bundle.js']);
+
 const INIT = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui', deepLinking: true });\n`;
 
 export function docsRoutes(document: object): Router {
@@ -36,6 +39,11 @@ export function docsRoutes(document: object): Router {
   router.get('/docs/init.js', (_req, res) => {
     res.type('application/javascript').send(INIT);
   });
-  router.use('/docs/assets', express.static(assets, { index: false, maxAge: '1d' }));
+  // Only the files the page loads: never the rest of the package (its package.json, source maps...).
+  router.get('/docs/assets/:file', (req, res, next) => {
+    const file = req.params.file;
+    if (!DOCS_ASSETS.has(file)) return next();
+    res.sendFile(path.join(assets, file), { maxAge: '1d', dotfiles: 'deny' }, (error) => error && next(error));
+  });
   return router;
 }
