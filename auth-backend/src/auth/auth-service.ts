@@ -77,7 +77,8 @@ export class AuthService {
     const { users, hasher, throttle } = this.deps;
     const attempt = { event: 'auth.login', emailRef: emailRef(input.email) };
     try {
-      await throttle.assertAccountAllowed(input.email);
+      // Checks and counts this attempt in one atomic step: parallel guesses count like serial ones.
+      await throttle.beginAttempt(input.email);
     } catch (error) {
       log.warn({ ...attempt, outcome: 'throttled' }, 'login throttled');
       throw error;
@@ -87,7 +88,7 @@ export class AuthService {
       ? await hasher.verify(input.password, user.passwordHash, signal)
       : { ok: await hasher.verifyAgainstDummy(input.password, signal), needsRehash: false };
     if (!user || !check.ok) {
-      await throttle.recordFailure(input.email);
+      await throttle.attemptFailed(input.email);
       log.info({ ...attempt, outcome: 'failure', reason: user ? 'wrong-password' : 'unknown-email' }, 'login failed');
       throw new AppError('invalid_credentials', INVALID_CREDENTIALS);
     }
