@@ -10,9 +10,10 @@
  *   lockouts, so nobody can lock a user out for long by guessing wrongly on purpose.
  *
  * The account check and count are one atomic statement on table login_failure (beginAttempt):
- * each attempt is counted as a failure before its password is checked, and a success undoes it.
- * So parallel guesses count exactly like serial ones, on any number of replicas: of 30 guesses
- * sent at once, only the free ones reach the password check.
+ * each attempt is counted as a failure before its password is checked, and a success resets it;
+ * beyond the free failures one attempt at a time is let in, and the next waits for its outcome
+ * and the delay it earns. So parallel guesses count exactly like serial ones, on any number of
+ * replicas: of 30 guesses sent at once, only the free ones reach the password check.
  */
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
@@ -22,6 +23,8 @@ import { AppError } from '../errors';
 
 export const MAX_CONSECUTIVE_FAILURES = 100;
 const FAILURE_WINDOW_SECONDS = 24 * 3600;
+/** Longest that an attempt beyond the free failures keeps others out while its password is checked. */
+const ATTEMPT_LEASE_SECONDS = 60;
 
 export interface ThrottlePolicy {
   ipMax: number;
@@ -79,21 +82,42 @@ export class LoginThrottle {
 
   /**
    * One login attempt on the account, checked and counted in one statement: throws a 429
-   * AppError while the account is in a delay, else counts the attempt as a failure (and starts
-   * the next delay if the free failures are used up). Call attemptFailed or recordSuccess after.
+   * AppError while the account is in a delay, else counts the attempt as a failure and returns
+   * its number. An attempt beyond the free failures also takes a lease (blockedUntil, at most
+   * ATTEMPT_LEASE_SECONDS) that keeps every other attempt out until its outcome is known: then
+   * attemptFailed starts its delay, recordSuccess resets the account, attemptAbandoned undoes it.
    */
-  async beginAttempt(email: string): Promise<void> {
-    const { rowCount } = await this.pool.query({ name: 'login-failure-begin', text: COUNT_FAILURE(true), values: this.countValues(email, true) });
-    if (rowCount === 0) throw throttled(await this.secondsBlocked(email));
+  async beginAttempt(email: string): Promise<number> {
+    const { rows } = await this.pool.query<{ failures: number }>({
+      name: 'login-failure-begin',
+      text: COUNT_FAILURE(true),
+      values: this.countValues(email, true),
+    });
+    if (!rows[0]) throw throttled(await this.secondsBlocked(email));
+    return rows[0].failures;
   }
 
-  /** The attempt's password was wrong: its delay (if any) runs from now, not from when it began. */
-  async attemptFailed(email: string): Promise<void> {
+  /** Attempt number `attempt` had a wrong password: if it held the lease, the delay it earned runs from now. */
+  async attemptFailed(email: string, attempt: number): Promise<void> {
+    if (attempt < this.policy.accountFreeFailures) return;
     await this.pool.query({
-      name: 'login-failure-rebase',
-      text: `UPDATE login_failure SET "blockedUntil" = now() + make_interval(secs => LEAST(power(2, failures - $2::int), $3::float8))
-              WHERE key = $1 AND failures >= $2::int`,
+      name: 'login-failure-failed',
+      text: `UPDATE login_failure SET "blockedUntil" = ${DELAY('failures', '$3')} WHERE key = $1`,
       values: [accountKey(email), this.policy.accountFreeFailures, this.policy.accountMaxDelay],
+    });
+  }
+
+  /**
+   * Attempt number `attempt` ended before its password was checked (its client left while it
+   * waited for a hashing slot, or the database failed): it is not counted. A lease it held is
+   * released, and no delay replaces it: the attempt was only let in because the last one was over.
+   */
+  async attemptAbandoned(email: string, attempt: number): Promise<void> {
+    await this.pool.query({
+      name: 'login-failure-abandoned',
+      text: `UPDATE login_failure SET failures = failures - 1, "blockedUntil" = CASE WHEN $2::boolean THEN NULL ELSE "blockedUntil" END
+              WHERE key = $1 AND failures > 0`,
+      values: [accountKey(email), attempt >= this.policy.accountFreeFailures],
     });
   }
 
@@ -114,8 +138,8 @@ export class LoginThrottle {
 
   private countValues(email: string, guarded: boolean): unknown[] {
     const { accountFreeFailures, accountMaxDelay } = this.policy;
-    const values = [accountKey(email), accountFreeFailures, accountMaxDelay, FAILURE_WINDOW_SECONDS];
-    return guarded ? [...values, MAX_CONSECUTIVE_FAILURES] : values;
+    const values = [accountKey(email), accountFreeFailures, FAILURE_WINDOW_SECONDS];
+    return guarded ? [...values, MAX_CONSECUTIVE_FAILURES, ATTEMPT_LEASE_SECONDS] : [...values, accountMaxDelay];
   }
 
   /** Seconds until the account may try again; 0 when it may now. */
@@ -140,25 +164,30 @@ export class LoginThrottle {
   }
 }
 
+/** The delay that `n` consecutive failures earn, from now ($2 free failures, `max` the maximum delay in seconds); NULL within the free ones. */
+const DELAY = (n: string, max: string) => `CASE WHEN ${n} >= $2::int THEN now() + make_interval(secs => LEAST(power(2, ${n} - $2::int), ${max}::float8)) END`;
+
 /**
- * Counts one failure: a new 24-hour window when the last one is over, else one more in it, and
- * the delay that the new count earns. With `guarded`, an account in a delay or at the daily cap
- * is left as it is and no row comes back (ON CONFLICT ... WHERE): the check and the count are
- * one step under the row lock, so concurrent attempts serialise on it.
- * $1 key, $2 free failures, $3 max delay (s), $4 window (s), $5 daily cap.
+ * Counts one failure: a new 24-hour window when the last one is over, else one more in it. With
+ * `guarded`, an account in a delay (or a lease) or at the daily cap is left as it is and no row
+ * comes back (ON CONFLICT ... WHERE), and a count beyond the free failures takes the lease; the
+ * check and the count are one step under the row lock, so concurrent attempts serialise on it.
+ * Unguarded, the count earns its delay at once.
+ * $1 key, $2 free failures, $3 window (s); guarded: $4 daily cap, $5 lease (s); unguarded: $4 max delay (s).
  */
 const COUNT_FAILURE = (guarded: boolean) => {
   const fresh = `f."windowEndsAt" <= now()`;
   const count = `(CASE WHEN ${fresh} THEN 1 ELSE f.failures + 1 END)`;
-  const delay = (n: string) => `CASE WHEN ${n} >= $2::int THEN now() + make_interval(secs => LEAST(power(2, ${n} - $2::int), $3::float8)) END`;
-  const guard = `WHERE (f."blockedUntil" IS NULL OR f."blockedUntil" <= now()) AND (${fresh} OR f.failures < $5::int)`;
+  const blockedUntil = (n: string) => (guarded ? `CASE WHEN ${n} >= $2::int THEN now() + make_interval(secs => $5::float8) END` : DELAY(n, '$4'));
+  const guard = `WHERE (f."blockedUntil" IS NULL OR f."blockedUntil" <= now()) AND (${fresh} OR f.failures < $4::int)`;
   return `INSERT INTO login_failure AS f (key, failures, "windowEndsAt", "blockedUntil")
-          VALUES ($1, 1, now() + make_interval(secs => $4::float8), ${delay('1')})
+          VALUES ($1, 1, now() + make_interval(secs => $3::float8), ${blockedUntil('1')})
           ON CONFLICT (key) DO UPDATE SET
             failures = ${count},
-            "windowEndsAt" = CASE WHEN ${fresh} THEN now() + make_interval(secs => $4::float8) ELSE f."windowEndsAt" END,
-            "blockedUntil" = ${delay(count)}
-          ${guarded ? guard : ''}`;
+            "windowEndsAt" = CASE WHEN ${fresh} THEN now() + make_interval(secs => $3::float8) ELSE f."windowEndsAt" END,
+            "blockedUntil" = ${blockedUntil(count)}
+          ${guarded ? guard : ''}
+          RETURNING failures`;
 };
 
 /** Throttling keys never hold the email itself. */
