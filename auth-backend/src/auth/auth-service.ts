@@ -11,6 +11,7 @@ import type { PasswordPolicy } from './password-policy';
 import { InvalidAccessToken, type AccessTokens } from './access-tokens';
 import type { SessionStore } from './session-store';
 import type { LoginThrottle } from './login-throttle';
+import { normalizingHasher, type PasswordHashing } from './password-normalization';
 
 export interface TokenGrant {
   user: User;
@@ -41,7 +42,12 @@ const INVALID_REFRESH = 'The refresh token is invalid, expired or revoked.';
 const emailRef = (email: string) => createHash('sha256').update(email).digest('hex').slice(0, 16);
 
 export class AuthService {
-  constructor(private readonly deps: AuthServiceDeps) {}
+  private readonly deps: Omit<AuthServiceDeps, 'hasher'> & { hasher: PasswordHashing };
+
+  constructor(deps: AuthServiceDeps) {
+    // Every password this service hashes or verifies is normalised (register, login, change).
+    this.deps = { ...deps, hasher: normalizingHasher(deps.hasher) };
+  }
 
   private assertAcceptablePassword(password: string, field: string): void {
     const problem = this.deps.policy.problem(password);
@@ -76,19 +82,20 @@ export class AuthService {
   async login(input: { email: string; password: string }, log: Logger, signal?: AbortSignal): Promise<TokenGrant> {
     const { users, hasher, throttle } = this.deps;
     const attempt = { event: 'auth.login', emailRef: emailRef(input.email) };
+    let attemptNumber: number;
     try {
       // Checks and counts this attempt in one atomic step: parallel guesses count like serial ones.
-      await throttle.beginAttempt(input.email);
+      attemptNumber = await throttle.beginAttempt(input.email);
     } catch (error) {
       log.warn({ ...attempt, outcome: 'throttled' }, 'login throttled');
       throw error;
     }
-    const user = await users.findByEmail(input.email);
-    const check = user
-      ? await hasher.verify(input.password, user.passwordHash, signal)
-      : { ok: await hasher.verifyAgainstDummy(input.password, signal), needsRehash: false };
+    const { user, check } = await this.checkPassword(input, signal).catch(async (error: unknown) => {
+      await throttle.attemptAbandoned(input.email, attemptNumber).catch(() => undefined);
+      throw error;
+    });
     if (!user || !check.ok) {
-      await throttle.attemptFailed(input.email);
+      await throttle.attemptFailed(input.email, attemptNumber);
       log.info({ ...attempt, outcome: 'failure', reason: user ? 'wrong-password' : 'unknown-email' }, 'login failed');
       throw new AppError('invalid_credentials', INVALID_CREDENTIALS);
     }
@@ -96,6 +103,16 @@ export class AuthService {
     if (check.needsRehash) await users.updatePasswordHash(user.id, await hasher.hash(input.password));
     log.info({ ...attempt, outcome: 'success', userId: user.id, rehashed: check.needsRehash }, 'login succeeded');
     return this.grant({ id: user.id, email: user.email, name: user.name, createdAt: user.createdAt });
+  }
+
+  /** The account and whether `password` is its password (the same work when there is no account). */
+  private async checkPassword(input: { email: string; password: string }, signal?: AbortSignal) {
+    const { users, hasher } = this.deps;
+    const user = await users.findByEmail(input.email);
+    const check = user
+      ? await hasher.verify(input.password, user.passwordHash, signal)
+      : { ok: await hasher.verifyAgainstDummy(input.password, signal), needsRehash: false };
+    return { user, check };
   }
 
   async refresh(refreshToken: string, log: Logger): Promise<TokenGrant> {
@@ -119,17 +136,29 @@ export class AuthService {
     log.info({ event: 'auth.logout-all', outcome: 'success', userId: auth.user.id, sessions: count }, 'all sessions revoked');
   }
 
+  /**
+   * Changes of one user's password are serialised (the user row is locked while the new hash is
+   * written): a change only lands on the hash its current password was checked against, from a
+   * session still live. Of concurrent changes the one that lands first wins and its session
+   * lives; the others were made with a password or a session it has just replaced, and get 401.
+   */
   async changePassword(auth: Authenticated, input: { currentPassword: string; newPassword: string }, log: Logger): Promise<void> {
-    const { users, hasher, sessions } = this.deps;
+    const { users, hasher } = this.deps;
+    const refused = (reason: string, detail: string) => {
+      log.info({ event: 'auth.password-change', outcome: 'failure', userId: auth.user.id, reason }, 'password change refused');
+      return new AppError('invalid_credentials', detail);
+    };
     const user = await users.findByIdWithHash(auth.user.id);
-    if (!user || !(await hasher.verify(input.currentPassword, user.passwordHash)).ok) {
-      log.info({ event: 'auth.password-change', outcome: 'failure', userId: auth.user.id, reason: 'wrong-password' }, 'password change refused');
-      throw new AppError('invalid_credentials', 'The current password is incorrect.');
-    }
+    if (!user || !(await hasher.verify(input.currentPassword, user.passwordHash)).ok) throw refused('wrong-password', 'The current password is incorrect.');
     this.assertAcceptablePassword(input.newPassword, 'newPassword');
-    await users.updatePasswordHash(user.id, await hasher.hash(input.newPassword));
-    const revoked = await sessions.revokeAllOfUser(user.id, 'password-change', auth.sessionId);
-    log.info({ event: 'auth.password-change', outcome: 'success', userId: user.id, revokedSessions: revoked }, 'password changed');
+    const result = await users.replacePasswordHash({
+      userId: user.id,
+      expectedHash: user.passwordHash,
+      newHash: await hasher.hash(input.newPassword),
+      keepSessionId: auth.sessionId,
+    });
+    if (!result.changed) throw refused('concurrent-change', 'The password or this session was changed meanwhile; sign in again.');
+    log.info({ event: 'auth.password-change', outcome: 'success', userId: user.id, revokedSessions: result.revokedSessions }, 'password changed');
   }
 
   /** The user and session behind a bearer access token; 401 AppError otherwise. */

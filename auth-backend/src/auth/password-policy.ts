@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { blocklistForms, normalizePassword } from './password-normalization';
 
 export const PASSWORD_MAX_LENGTH = 128;
 
@@ -23,12 +24,15 @@ export class PasswordPolicy {
 
   constructor(private readonly minLength: number) {}
 
-  /** Why `password` may not be used as a new password, or undefined when it may. */
+  /** Why `password` may not be used as a new password, or undefined when it may; judged on its normalised form. */
   problem(password: string): string | undefined {
-    const length = [...password].length;
+    const normalized = normalizePassword(password);
+    const length = [...normalized].length;
     if (length < this.minLength) return `must be at least ${this.minLength} characters long`;
+    // Invisible and easily mistyped: whitespace around a password does not count towards its minimum.
+    if ([...normalized.trim()].length < this.minLength) return `must be at least ${this.minLength} characters long, not counting spaces at either end`;
     if (length > PASSWORD_MAX_LENGTH) return `must be at most ${PASSWORD_MAX_LENGTH} characters long`;
-    if (this.common.has(password.toLowerCase())) return 'is one of the 10,000 most common passwords; choose another';
+    if (blocklistForms(password).some((form) => this.common.has(form))) return 'is one of the 10,000 most common passwords; choose another';
     return undefined;
   }
 }

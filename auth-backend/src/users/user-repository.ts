@@ -46,6 +46,38 @@ export class UserRepository {
   }
 
   /**
+   * Compare-and-set of a password change, in one statement: the user row is locked, its hash
+   * replaced only if it is still `expectedHash` and the session `keepSessionId` is still live,
+   * and then every other live session of the user is revoked. Concurrent changes of one user
+   * wait for each other on the row lock; the later ones find the hash replaced and change nothing.
+   */
+  async replacePasswordHash(change: {
+    userId: string;
+    expectedHash: string;
+    newHash: string;
+    keepSessionId: string;
+  }): Promise<{ changed: boolean; revokedSessions: number }> {
+    const { rows } = await this.pool.query<{ changed: number; revoked: number }>({
+      name: 'user-replace-password-hash',
+      text: `WITH target AS (
+               SELECT u.id FROM "user" u
+                WHERE u.id = $1 AND u."passwordHash" = $2
+                  AND EXISTS (SELECT 1 FROM session s WHERE s.id = $4 AND s."userId" = u.id AND s."revokedAt" IS NULL)
+                FOR UPDATE OF u
+             ), changed AS (
+               UPDATE "user" u SET "passwordHash" = $3, "updatedAt" = now() FROM target WHERE u.id = target.id RETURNING u.id
+             ), revoked AS (
+               UPDATE session s SET "revokedAt" = now(), "revokedReason" = 'password-change'
+                 FROM changed WHERE s."userId" = changed.id AND s."revokedAt" IS NULL AND s.id <> $4
+               RETURNING s.id
+             )
+             SELECT (SELECT count(*) FROM changed)::int AS changed, (SELECT count(*) FROM revoked)::int AS revoked`,
+      values: [change.userId, change.expectedHash, change.newHash, change.keepSessionId],
+    });
+    return { changed: rows[0]!.changed > 0, revokedSessions: rows[0]!.revoked };
+  }
+
+  /**
    * The user behind an access token, provided its session is still live: one indexed query
    * on every authenticated request (plain SQL: Prisma compiles each query, see PERFORMANCE.md).
    */
