@@ -201,7 +201,8 @@ function casesFor(operation: Operation, account: { accessToken: string; email: s
 
   // Each field, in turn, hostile; the others harmless.
   for (const field of fields) {
-    const { [field]: _omitted, ...without } = harmless;
+    const without = { ...harmless };
+    delete without[field];
     cases.push(send(`${field} missing`, json, JSON.stringify(without)));
     for (const [label, value] of HOSTILE_VALUES) cases.push(send(`${field} is ${label}`, json, JSON.stringify({ ...harmless, [field]: value })));
   }
