@@ -1,6 +1,6 @@
 /**
- * Passwords are compared in Unicode Normalization Form KC (NIST SP 800-63B-4 section 3.1.1.2;
- * docs/decisions/0005-password-normalization.md): the same password typed on two keyboards (a
+ * Passwords are compared in Unicode Normalization Form KC (NIST SP 800-63B;
+ * docs/decisions/0006-password-normalization.md): the same password typed on two keyboards (a
  * composed or a decomposed "é", full-width or ASCII letters, a no-break or a plain space) hashes
  * the same. Whitespace is kept as typed: it is part of the password. Text that is not Unicode
  * (a lone surrogate, bytes that are not UTF-8) never gets here: it is refused with 400 at the door

@@ -1,6 +1,6 @@
 /**
  * Passwords are Unicode, normalised to NFKC the same way at register, login and change (finding 5
- * of issue 13; docs/decisions/0005-password-normalization.md).
+ * of issue 13; docs/decisions/0006-password-normalization.md).
  */
 import request from 'supertest';
 import { createTestApp, registerUser, uniqueEmail, STRONG_PASSWORD, type TestApp } from '../support/test-app';
