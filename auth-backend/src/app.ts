@@ -1,13 +1,12 @@
 import express, { Router, type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import cors from 'cors';
-import { pinoHttp } from 'pino-http';
 import type { Config } from './config/config';
 import type { Logger } from './logger';
 import type { Database } from './db/database';
 import { systemClock, type Clock } from './clock';
 import { AppError } from './errors';
-import { assignRequestId } from './http/request-id';
+import { requestLogger } from './http/request-logger';
 import { errorHandler, notFound } from './http/error-handler';
 import { mountEndpoints } from './http/endpoint';
 import { createReadinessCheck } from './health/readiness';
@@ -61,19 +60,7 @@ function buildExpressApp(config: Config, logger: Logger, { endpoints, services }
   app.set('trust proxy', config.http.trustProxy ?? false);
   app.set('etag', false);
 
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: assignRequestId,
-      // Lines logged through req.log carry just the request id (reqId); the completion line has the rest.
-      quietReqLogger: true,
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
-      serializers: {
-        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-    }),
-  );
+  app.use(requestLogger(logger));
   app.use(
     helmet({
       strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
