@@ -7,6 +7,7 @@ import type { Database } from './db/database';
 import { systemClock, type Clock } from './clock';
 import { AppError } from './errors';
 import { requestLogger } from './http/request-logger';
+import { precomputedHeaders } from './http/static-headers';
 import { errorHandler, notFound } from './http/error-handler';
 import { mountEndpoints } from './http/endpoint';
 import { createReadinessCheck } from './health/readiness';
@@ -24,6 +25,15 @@ export interface AppDeps {
   /** /ready answers 503 while this is true (the entrypoint sets it on SIGTERM). */
   isShuttingDown?: () => boolean;
 }
+
+export const HELMET_OPTIONS: Parameters<typeof helmet>[0] = {
+  strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
+  contentSecurityPolicy: {
+    useDefaults: true,
+    // The /docs page runs Swagger UI from this service only; no CDN.
+    directives: { 'script-src': ["'self'"], 'style-src': ["'self'"], 'img-src': ["'self'", 'data:'] },
+  },
+};
 
 const ALLOWED_METHODS = new Set(['GET', 'HEAD', 'POST', 'OPTIONS']);
 
@@ -61,16 +71,7 @@ function buildExpressApp(config: Config, logger: Logger, { endpoints, services }
   app.set('etag', false);
 
   app.use(requestLogger(logger));
-  app.use(
-    helmet({
-      strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
-      contentSecurityPolicy: {
-        useDefaults: true,
-        // The /docs page runs Swagger UI from this service only; no CDN.
-        directives: { 'script-src': ["'self'"], 'style-src': ["'self'"], 'img-src': ["'self'", 'data:'] },
-      },
-    }),
-  );
+  app.use(precomputedHeaders(helmet(HELMET_OPTIONS)));
   app.use(refuseUnsupportedMethods);
   if (config.http.corsOrigins.length > 0) {
     app.use(
