@@ -40,14 +40,8 @@ export function requestLogger(logger: Logger): RequestHandler {
     const id = assignRequestId(req, res);
     req.id = id;
     req.log = logger.child({ reqId: id });
-    let logged = false;
-    const complete = () => {
-      if (logged) return;
-      logged = true;
-      logCompletion(completions, req, res, id, performance.now() - started);
-    };
-    res.once('finish', complete);
-    res.once('close', complete);
+    // 'close' comes once per response: after 'finish', or when the client went away first.
+    res.once('close', () => logCompletion(completions, req, res, id, performance.now() - started));
     next();
   };
 }
