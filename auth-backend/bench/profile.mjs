@@ -90,8 +90,12 @@ async function main() {
     await stop(service);
     await db.drop();
   }
-  const written = fs.readdirSync(profiles).find((name) => !before.has(name) && name.endsWith('.cpuprofile'));
-  if (!written) throw new Error('no profile was written');
+  // One file per thread (CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile): keep the main thread's (0),
+  // drop the hashing threads'.
+  const fresh = fs.readdirSync(profiles).filter((name) => !before.has(name) && name.startsWith('CPU.'));
+  const written = fresh.find((name) => /\.0\.\d+\.cpuprofile$/.test(name));
+  for (const name of fresh) if (name !== written) fs.rmSync(path.join(profiles, name));
+  if (!written) throw new Error('no profile of the main thread was written');
   const label = option('label', new Date().toISOString().replace(/[:.]/g, '-'));
   const file = path.join(profiles, `${which}-${label}.cpuprofile`);
   fs.renameSync(path.join(profiles, written), file);
