@@ -2,6 +2,7 @@
 // service is configured to: run.mjs asks for twice as many compares in flight as CPUs and sets
 // UV_THREADPOOL_SIZE to match (the async compare runs on libuv's pool).
 //   UV_THREADPOOL_SIZE=N node bench/bcrypt-ceiling.mjs COST SECONDS N
+// (run.mjs also runs it under `nice -n 19`, the hashing threads' priority).
 import { availableParallelism } from 'node:os';
 import bcrypt from 'bcrypt';
 
