@@ -8,87 +8,36 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { database, freePort, here, json, register, resultsDir, root, sleep, startService as startBuiltService, stop, untilReady } from './service.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '..');
 const docs = path.resolve(root, '..', 'docs');
 const quick = process.argv.includes('--quick');
 const RUNS = quick ? 1 : 3;
 const SECONDS = quick ? 3 : 8;
 const WARMUP = quick ? 1 : 2;
 const CONNECTIONS = 10;
-const BCRYPT_COST = Number(process.env.BCRYPT_COST ?? 12);
-const HASH_CONCURRENCY = Number(process.env.PASSWORD_HASH_CONCURRENCY ?? Math.max(1, os.availableParallelism() - 1));
-const secret = randomBytes(48).toString('base64');
+// Cost 10, the lowest allowed: the smaller the bcrypt share of a login, the harder 0.90 of the ceiling.
+const BCRYPT_COST = Number(process.env.BCRYPT_COST ?? 10);
+// Unset: the service's default (one hashing thread per CPU), which is what the targets are about.
+const HASH_CONCURRENCY = process.env.PASSWORD_HASH_CONCURRENCY;
+const CPUS = os.availableParallelism();
+// The ceiling with every core busy: twice as many compares in flight as CPUs, on a libuv pool that large.
+const CEILING_IN_FLIGHT = Math.max(4, CPUS * 2);
+const LOG_FILE = path.join(resultsDir, 'service.log');
+const COMMAND = `npm run bench (BCRYPT_COST=${BCRYPT_COST}${HASH_CONCURRENCY ? `, PASSWORD_HASH_CONCURRENCY=${HASH_CONCURRENCY}` : ''})`;
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const rssMiB = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 
-async function database() {
-  const { startLocalPostgres, databaseUrlFor } = await import(path.join(root, 'dist/dev/local-postgres.js'));
-  const local = process.env.DATABASE_URL
-    ? { adminUrl: process.env.DATABASE_URL, stop: async () => undefined }
-    : await startLocalPostgres({ dataDir: path.join(root, '.data', 'bench-postgres'), port: 54331 });
-  const name = `auth_bench_${process.pid}`;
-  const admin = new pg.Client({ connectionString: local.adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const version = (await admin.query('SHOW server_version')).rows[0].server_version;
-  await admin.end();
-  return {
-    url: databaseUrlFor(local.adminUrl, name),
-    version,
-    async drop() {
-      const client = new pg.Client({ connectionString: local.adminUrl });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-      await local.stop();
-    },
-  };
-}
-
-function startService(databaseUrl, port) {
-  const child = spawn(process.execPath, [path.join(root, 'dist/entrypoint.js')], {
-    cwd: root,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: 'production',
-      DATABASE_URL: databaseUrl,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      JWT_SECRET: secret,
-      PASSWORD_PEPPER: `${secret}-pepper`,
-      BCRYPT_COST: String(BCRYPT_COST),
-      PASSWORD_HASH_CONCURRENCY: String(HASH_CONCURRENCY),
-      THROTTLE_IP_MAX: '100000',
-      BACKUP_BEFORE_MIGRATE: 'false',
-      LOG_LEVEL: 'info',
-    },
+const startService = (databaseUrl, port) =>
+  startBuiltService({
+    databaseUrl,
+    port,
+    logFile: LOG_FILE,
+    env: { BCRYPT_COST: String(BCRYPT_COST), ...(HASH_CONCURRENCY ? { PASSWORD_HASH_CONCURRENCY: HASH_CONCURRENCY } : {}) },
   });
-  return child;
-}
-
-async function untilReady(url, child, timeoutMs = 60_000) {
-  const started = Date.now();
-  while (Date.now() - started < timeoutMs) {
-    if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`${url}/ready`)).status === 200) return Date.now() - started;
-    } catch {
-      // not listening yet
-    }
-    await sleep(20);
-  }
-  throw new Error('the service did not become ready');
-}
-
-const stop = (child) => new Promise((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', resolve), child.kill('SIGTERM'))));
 
 function cannon(options) {
   return autocannon({ connections: CONNECTIONS, ...options });
@@ -111,8 +60,8 @@ async function measure(label, options, { seconds = SECONDS } = {}) {
 
 async function main() {
   const db = await database();
-  const freePort = 40000 + (process.pid % 10000);
-  const url = `http://127.0.0.1:${freePort}`;
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
   const results = { cases: [], machine: {}, startup: {}, memory: {} };
   try {
     process.stderr.write('starting services...\n');
@@ -120,18 +69,16 @@ async function main() {
     const barePort = await new Promise((resolve) => bare.stdout.once('data', (chunk) => resolve(JSON.parse(chunk.toString()).port)));
     const bareUrl = `http://127.0.0.1:${barePort}`;
 
-    let service = startService(db.url, freePort);
+    let service = startService(db.url, port);
     results.startup.firstStartMs = await untilReady(url, service);
     await stop(service);
-    service = startService(db.url, freePort);
+    service = startService(db.url, port);
     results.startup.nothingPendingMs = await untilReady(url, service);
 
     // Arrange: one user for /auth/me and login; pre-made refresh tokens (each works once).
     const email = `bench.${Date.now()}@example.com`;
     const password = 'a benchmark passphrase';
-    const registered = await (
-      await fetch(`${url}/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) })
-    ).json();
+    const registered = await register(url, email, password);
     const tokenCount = (WARMUP + RUNS * SECONDS) * 3000;
     const tokens = Array.from({ length: tokenCount }, () => randomBytes(32).toString('base64url'));
     const client = new pg.Client({ connectionString: db.url });
@@ -150,7 +97,6 @@ async function main() {
     await sleep(1000);
     results.memory.idleRssMiB = rssMiB(service.pid);
 
-    const json = { 'content-type': 'application/json' };
     let nextToken = 0;
     let nextUser = 0;
     process.stderr.write(`measuring (${RUNS} x ${SECONDS} s after ${WARMUP} s warm-up, ${CONNECTIONS} connections)...\n`);
@@ -181,17 +127,29 @@ async function main() {
       ),
     );
 
-    process.stderr.write('bcrypt ceiling...\n');
+    process.stderr.write(`bcrypt ceiling (${CEILING_IN_FLIGHT} compares in flight, at nice 0 and at nice 19)...\n`);
+    const ceilingAt = (niceness) => {
+      // `nice` renices the whole process, libuv's threads included.
+      const command = [process.execPath, path.join(here, 'bcrypt-ceiling.mjs'), String(BCRYPT_COST), String(Math.max(SECONDS, 10)), String(CEILING_IN_FLIGHT)];
+      const [file, ...args] = niceness ? ['nice', '-n', String(niceness), ...command] : command;
+      const probe = spawn(file, args, {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, UV_THREADPOOL_SIZE: String(CEILING_IN_FLIGHT) },
+      });
+      return new Promise((resolve) => probe.stdout.once('data', (chunk) => resolve(JSON.parse(chunk.toString()).comparesPerSecond)));
+    };
     const ceilings = [];
+    const lowPriorityCeilings = [];
     for (let i = 0; i < RUNS; i++) {
-      const probe = spawn(
-        process.execPath,
-        [path.join(here, 'bcrypt-ceiling.mjs'), String(BCRYPT_COST), String(Math.max(SECONDS, 10)), String(HASH_CONCURRENCY)],
-        { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
-      );
-      ceilings.push(await new Promise((resolve) => probe.stdout.once('data', (chunk) => resolve(JSON.parse(chunk.toString()).comparesPerSecond))));
+      ceilings.push(await ceilingAt(0));
+      lowPriorityCeilings.push(await ceilingAt(19));
     }
+    // The target is against the ceiling at normal priority. At nice 19 (the hashing threads'
+    // priority) it shows what other processes of the machine leave to hashing: equal on a quiet
+    // machine, lower on a shared one, where the login ratio then says little.
     results.bcryptCeiling = median(ceilings);
+    results.bcryptCeilingAtNice19 = median(lowPriorityCeilings);
 
     process.stderr.write('/health during a login storm...\n');
     const [, healthDuringStorm] = await Promise.all([
@@ -199,6 +157,12 @@ async function main() {
       autocannon({ url: `${url}/health`, connections: 1, overallRate: 50, duration: SECONDS }),
     ]);
     results.healthP99DuringLoginStormMs = healthDuringStorm.latency.p99;
+    results.healthDuringLoginStorm = {
+      probes: healthDuringStorm.requests.total + healthDuringStorm.errors + healthDuringStorm.timeouts,
+      ok: healthDuringStorm['2xx'],
+      failed: healthDuringStorm.non2xx + healthDuringStorm.errors + healthDuringStorm.timeouts,
+      maxMs: healthDuringStorm.latency.max,
+    };
 
     // Refresh last among the cases: its writes leave work for autovacuum that would slow the
     // bcrypt-bound cases above if they ran after it.
@@ -223,15 +187,21 @@ async function main() {
 
     const cpu = os.cpus();
     results.machine = {
-      cpu: `${cpu.length} x ${cpu[0]?.model ?? 'unknown'}`,
+      cpu: `${cpu.length} x ${cpu[0]?.model ?? 'unknown'} (${CPUS} available to the process)`,
       memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      loadAverageAtEnd: os
+        .loadavg()
+        .map((load) => load.toFixed(1))
+        .join(' '),
       node: process.version,
       postgres: db.version,
       bcryptCost: BCRYPT_COST,
-      passwordHashConcurrency: HASH_CONCURRENCY,
-      uvThreadpool: Number(process.env.UV_THREADPOOL_SIZE ?? 4),
+      passwordHashConcurrency: HASH_CONCURRENCY ?? `${CPUS} (the default: one hashing thread per CPU, at nice 19)`,
+      bcryptCeilingInFlight: `${CEILING_IN_FLIGHT} compares, UV_THREADPOOL_SIZE=${CEILING_IN_FLIGHT}`,
       date: new Date().toISOString(),
       runs: `${RUNS} x ${SECONDS} s after ${WARMUP} s warm-up, ${CONNECTIONS} connections, median run`,
+      serviceLogs: `appended to ${path.relative(root, LOG_FILE)} (info level, as in production)`,
+      command: COMMAND,
     };
     report(results, bareResult.rps);
   } finally {
@@ -246,12 +216,18 @@ function report(results, bareRps) {
   });
   const ratio = (label) => rows.find((row) => row.label === label).ratio;
   const vs = (label) => Number(rows.find((row) => row.label === label).vsBcrypt);
+  const rps = (label) => rows.find((row) => row.label === label).rps;
+  const storm = results.healthDuringLoginStorm;
   const targets = [
-    ['GET /auth/me >= 30% of bare Express', ratio('GET /auth/me') >= 0.3, `${(ratio('GET /auth/me') * 100).toFixed(0)}%`],
-    ['POST /auth/refresh >= 10% of bare Express', ratio('POST /auth/refresh') >= 0.1, `${(ratio('POST /auth/refresh') * 100).toFixed(0)}%`],
-    ['POST /auth/login >= 90% of the bcrypt ceiling', vs('POST /auth/login') >= 0.9, `${(vs('POST /auth/login') * 100).toFixed(0)}%`],
-    ['POST /auth/register >= 90% of the bcrypt ceiling', vs('POST /auth/register') >= 0.9, `${(vs('POST /auth/register') * 100).toFixed(0)}%`],
-    ['GET /health p99 < 25 ms during a login storm', results.healthP99DuringLoginStormMs < 25, `${results.healthP99DuringLoginStormMs} ms`],
+    ['POST /auth/login >= 0.90 of the bcrypt ceiling (all cores busy)', vs('POST /auth/login') >= 0.9, vs('POST /auth/login').toFixed(2)],
+    ['POST /auth/register >= 0.90 of the bcrypt ceiling (all cores busy)', vs('POST /auth/register') >= 0.9, vs('POST /auth/register').toFixed(2)],
+    [
+      'GET /health p99 < 25 ms during the login storm, every probe 200',
+      results.healthP99DuringLoginStormMs < 25 && storm.failed === 0 && storm.ok === storm.probes,
+      `${results.healthP99DuringLoginStormMs} ms, ${storm.ok}/${storm.probes} probes 200`,
+    ],
+    ['GET /auth/me >= 0.30x bare Express', ratio('GET /auth/me') >= 0.3, `${ratio('GET /auth/me').toFixed(2)}x`],
+    ['POST /auth/refresh >= 0.15x bare Express (not lower than before)', ratio('POST /auth/refresh') >= 0.15, `${ratio('POST /auth/refresh').toFixed(2)}x`],
     ['start -> /ready <= 3 s, nothing pending', results.startup.nothingPendingMs <= 3000, `${results.startup.nothingPendingMs} ms`],
   ];
   const table = [
@@ -277,8 +253,9 @@ function report(results, bareRps) {
     .join('\n');
   const extra = [
     `- start -> /ready: ${results.startup.firstStartMs} ms applying the migrations, ${results.startup.nothingPendingMs} ms with nothing pending (Prisma CLI not started)`,
-    `- bcrypt ceiling: ${results.bcryptCeiling.toFixed(1)} compares/s at cost ${results.machine.bcryptCost}, ${results.machine.passwordHashConcurrency} at once (PASSWORD_HASH_CONCURRENCY), ${results.machine.uvThreadpool} libuv threads`,
-    `- GET /health p99 during a login storm: ${results.healthP99DuringLoginStormMs} ms`,
+    `- bcrypt ceiling: ${results.bcryptCeiling.toFixed(1)} compares/s at cost ${results.machine.bcryptCost} with every core busy (${results.machine.bcryptCeilingInFlight}), in a process of its own`,
+    `- the same ceiling at nice 19, the hashing threads' priority: ${results.bcryptCeilingAtNice19?.toFixed(1)} compares/s; login ${(rps('POST /auth/login') / results.bcryptCeilingAtNice19).toFixed(2)} and register ${(rps('POST /auth/register') / results.bcryptCeilingAtNice19).toFixed(2)} of it. Below the first ceiling when other work keeps the machine busy: then the ratios to the first say more about the neighbours than about the service`,
+    `- GET /health during the login storm (50 probes/s on one connection): p99 ${results.healthP99DuringLoginStormMs} ms, max ${storm.maxMs} ms, ${storm.ok} of ${storm.probes} probes 200`,
     `- RSS: ${results.memory.idleRssMiB.toFixed(0)} MiB idle, ${results.memory.afterLoadRssMiB.toFixed(0)} MiB after the runs`,
   ].join('\n');
   fs.writeFileSync(

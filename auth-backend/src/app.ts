@@ -1,13 +1,13 @@
 import express, { Router, type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import cors from 'cors';
-import { pinoHttp } from 'pino-http';
 import type { Config } from './config/config';
 import type { Logger } from './logger';
 import type { Database } from './db/database';
 import { systemClock, type Clock } from './clock';
 import { AppError } from './errors';
-import { assignRequestId } from './http/request-id';
+import { requestLogger } from './http/request-logger';
+import { precomputedHeaders } from './http/static-headers';
 import { errorHandler, notFound } from './http/error-handler';
 import { mountEndpoints } from './http/endpoint';
 import { jsonBody } from './http/json-body';
@@ -26,6 +26,15 @@ export interface AppDeps {
   /** /ready answers 503 while this is true (the entrypoint sets it on SIGTERM). */
   isShuttingDown?: () => boolean;
 }
+
+export const HELMET_OPTIONS: Parameters<typeof helmet>[0] = {
+  strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
+  contentSecurityPolicy: {
+    useDefaults: true,
+    // The /docs page runs Swagger UI from this service only; no CDN.
+    directives: { 'script-src': ["'self'"], 'style-src': ["'self'"], 'img-src': ["'self'", 'data:'] },
+  },
+};
 
 const ALLOWED_METHODS = new Set(['GET', 'HEAD', 'POST', 'OPTIONS']);
 
@@ -62,29 +71,8 @@ function buildExpressApp(config: Config, logger: Logger, { endpoints, services }
   app.set('trust proxy', config.http.trustProxy ?? false);
   app.set('etag', false);
 
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: assignRequestId,
-      // Lines logged through req.log carry just the request id (reqId); the completion line has the rest.
-      quietReqLogger: true,
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
-      serializers: {
-        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-    }),
-  );
-  app.use(
-    helmet({
-      strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
-      contentSecurityPolicy: {
-        useDefaults: true,
-        // The /docs page runs Swagger UI from this service only; no CDN.
-        directives: { 'script-src': ["'self'"], 'style-src': ["'self'"], 'img-src': ["'self'", 'data:'] },
-      },
-    }),
-  );
+  app.use(requestLogger(logger));
+  app.use(precomputedHeaders(helmet(HELMET_OPTIONS)));
   // Before the method check, so that a 405 on /auth/* is not cacheable either.
   app.use('/auth', noStore);
   app.use(refuseUnsupportedMethods);

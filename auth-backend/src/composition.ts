@@ -52,6 +52,8 @@ export function compose({ config, db, clock, checkReadiness }: CompositionDeps):
   const throttle = new LoginThrottle(db.pool, config.throttle);
   const auth = new AuthService({ users, sessions, hasher, tokens, throttle, policy });
   const lifecycle = new Lifecycle();
+  // Hashing threads: started first, so stopped last (after every worker that might hash).
+  lifecycle.add(hasher);
   return {
     services: { users, sessions, hasher, policy, tokens, throttle, auth },
     endpoints: [...healthEndpoints(checkReadiness), ...authEndpoints(auth, throttle)],

@@ -4,13 +4,15 @@
  * characters, inside bcrypt's 72-byte input, so no byte of a long password is ever ignored;
  * the pepper lives in config, never in the database (docs/decisions/0003-password-prehash.md).
  *
- * At most `concurrency` bcrypt operations run at once (PASSWORD_HASH_CONCURRENCY, default one
- * less than the CPUs): hashing never takes every core, so the event loop keeps answering
- * other requests quickly during a login storm (docs/performance.md).
+ * bcrypt runs on `concurrency` worker threads (PASSWORD_HASH_CONCURRENCY, default: the CPUs)
+ * at the lowest OS priority (./hashing-pool.ts): a login storm uses every core, yet the event
+ * loop keeps answering other requests quickly (docs/performance.md). It is a lifecycle worker:
+ * start() starts the threads, stop() ends them.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import bcrypt from 'bcrypt';
-import { ConcurrencyLimit } from './concurrency-limit';
+import type { Worker } from '../lifecycle';
+import { HashingPool } from './hashing-pool';
 
 export interface PasswordCheck {
   ok: boolean;
@@ -18,19 +20,41 @@ export interface PasswordCheck {
   needsRehash: boolean;
 }
 
-export class PasswordHasher {
+export class PasswordHasher implements Worker {
+  readonly name = 'password-hashing';
   /** A real hash of a random password, compared against for unknown emails (same timing). */
-  private readonly dummyHash: Promise<string>;
-  private readonly limit: ConcurrencyLimit;
+  private dummy?: Promise<string>;
+  private readonly pool: HashingPool;
 
   constructor(
     private readonly pepper: string,
     private readonly cost: number,
     concurrency = 1,
   ) {
-    this.limit = new ConcurrencyLimit(concurrency);
-    this.dummyHash = this.hash(randomBytes(32).toString('hex'));
-    this.dummyHash.catch(() => undefined);
+    this.pool = new HashingPool(concurrency);
+    void this.dummyHash().catch(() => undefined);
+  }
+
+  /** Starts every hashing thread (otherwise each starts when first needed). */
+  start(): void {
+    this.pool.start();
+  }
+
+  /** Ends the hashing threads (they start again if a hash is asked for later). */
+  async stop(): Promise<void> {
+    await this.pool.stop();
+  }
+
+  private dummyHash(): Promise<string> {
+    if (!this.dummy) {
+      const dummy = this.hash(randomBytes(32).toString('hex'));
+      // A failed attempt (threads stopped meanwhile) is made again when next needed.
+      dummy.catch(() => {
+        if (this.dummy === dummy) this.dummy = undefined;
+      });
+      this.dummy = dummy;
+    }
+    return this.dummy;
   }
 
   private preHash(password: string): string {
@@ -39,18 +63,17 @@ export class PasswordHasher {
 
   /** `signal`: skip the work if the client has gone by the time it would start. */
   hash(password: string, signal?: AbortSignal): Promise<string> {
-    return this.limit.run(() => bcrypt.hash(this.preHash(password), this.cost), signal);
+    return this.pool.run({ op: 'hash', data: this.preHash(password), cost: this.cost }, signal) as Promise<string>;
   }
 
   async verify(password: string, storedHash: string, signal?: AbortSignal): Promise<PasswordCheck> {
-    const ok = await this.limit.run(() => bcrypt.compare(this.preHash(password), storedHash), signal);
+    const ok = (await this.pool.run({ op: 'compare', data: this.preHash(password), hash: storedHash }, signal)) as boolean;
     return { ok, needsRehash: ok && bcrypt.getRounds(storedHash) < this.cost };
   }
 
   /** Spends the same work as verify() for an account that does not exist; always false. */
   async verifyAgainstDummy(password: string, signal?: AbortSignal): Promise<false> {
-    const dummy = await this.dummyHash;
-    await this.limit.run(() => bcrypt.compare(this.preHash(password), dummy), signal);
+    await this.verify(password, await this.dummyHash(), signal);
     return false;
   }
 }

@@ -106,7 +106,7 @@ const buildSchema = (production: boolean) =>
     BCRYPT_COST: integer(12, 10, 15),
     PASSWORD_PEPPER: secret(production, EXAMPLE_PASSWORD_PEPPER),
     PASSWORD_MIN_LENGTH: integer(8, 8, 15),
-    PASSWORD_HASH_CONCURRENCY: integer(Math.max(1, availableParallelism() - 1), 1, 64),
+    PASSWORD_HASH_CONCURRENCY: integer(availableParallelism(), 1, 64),
     TRUST_PROXY: trustProxy,
     CORS_ORIGINS: origins,
     DB_WAIT_TIMEOUT: duration('60', 1),

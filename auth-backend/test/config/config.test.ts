@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { CONFIG_VARIABLES, ConfigError, EXAMPLE_JWT_SECRET, loadConfig } from '../../src/config/config';
 
@@ -25,6 +26,8 @@ describe('loadConfig', () => {
       startup: { dbWaitTimeout: 60, backupBeforeMigrate: false },
     });
     expect(Object.isFrozen(config.jwt)).toBe(true);
+    // One hashing thread per CPU: login uses every core (the threads run at nice 19).
+    expect(config.password.hashConcurrency).toBe(availableParallelism());
   });
 
   it('parses durations, hop counts, subnet lists and origins', () => {

@@ -61,6 +61,8 @@ export async function createTestApp(env: Record<string, string> = {}, options: {
         .map((line) => JSON.parse(line) as Record<string, unknown>),
     async close() {
       await service.lifecycle.stop();
+      // The hashing threads start on first use, not with the lifecycle: end them too.
+      await service.services.hasher.stop();
       await db.close();
       await database.drop();
     },

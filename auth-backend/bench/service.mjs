@@ -1,0 +1,105 @@
+// What the benchmark (run.mjs) and the profiler (profile.mjs) share: a throwaway database, the
+// built service started as in production with its log lines going to a file, a registered user.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+export const here = path.dirname(fileURLToPath(import.meta.url));
+export const root = path.resolve(here, '..');
+/** Git-ignored: the service's logs and the CPU profiles of a run. */
+export const resultsDir = path.join(here, 'results');
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+export const json = { 'content-type': 'application/json' };
+
+const secret = randomBytes(48).toString('base64');
+
+/** A fresh database on the local PostgreSQL (or DATABASE_URL's server), dropped by drop(). */
+export async function database() {
+  const { startLocalPostgres, databaseUrlFor } = await import(path.join(root, 'dist/dev/local-postgres.js'));
+  const local = process.env.DATABASE_URL
+    ? { adminUrl: process.env.DATABASE_URL, stop: async () => undefined }
+    : await startLocalPostgres({ dataDir: path.join(root, '.data', 'bench-postgres'), port: 54331 });
+  const name = `auth_bench_${process.pid}`;
+  const admin = new pg.Client({ connectionString: local.adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const version = (await admin.query('SHOW server_version')).rows[0].server_version;
+  await admin.end();
+  return {
+    url: databaseUrlFor(local.adminUrl, name),
+    version,
+    async drop() {
+      const client = new pg.Client({ connectionString: local.adminUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+      await local.stop();
+    },
+  };
+}
+
+/**
+ * The built entrypoint in production mode. Its stdout (the JSON log lines, at info) is appended
+ * to `logFile`, as a container's would be: never /dev/null, which would flatter the figures.
+ */
+export function startService({ databaseUrl, port, logFile, env = {}, nodeArgs = [] }) {
+  fs.mkdirSync(path.dirname(logFile), { recursive: true });
+  const out = fs.openSync(logFile, 'a');
+  const child = spawn(process.execPath, [...nodeArgs, path.join(root, 'dist/entrypoint.js')], {
+    cwd: root,
+    stdio: ['ignore', out, 'inherit'],
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      DATABASE_URL: databaseUrl,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      JWT_SECRET: secret,
+      PASSWORD_PEPPER: `${secret}-pepper`,
+      THROTTLE_IP_MAX: '100000',
+      BACKUP_BEFORE_MIGRATE: 'false',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
+  });
+  fs.closeSync(out);
+  return child;
+}
+
+export async function untilReady(url, child, timeoutMs = 60_000) {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`${url}/ready`)).status === 200) return Date.now() - started;
+    } catch {
+      // not listening yet
+    }
+    await sleep(20);
+  }
+  throw new Error('the service did not become ready');
+}
+
+export const stop = (child) => new Promise((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', resolve), child.kill('SIGTERM'))));
+
+/** Registers an account; the token response. */
+export async function register(url, email, password) {
+  const response = await fetch(`${url}/auth/register`, { method: 'POST', headers: json, body: JSON.stringify({ email, password }) });
+  if (response.status !== 201) throw new Error(`register answered ${response.status}`);
+  return response.json();
+}
+
+/** A port that is free now, for a child process to listen on. */
+export async function freePort() {
+  const net = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
