@@ -39,7 +39,10 @@ describe('email verification and account recovery', () => {
     });
 
     it('answers 400 invalid_token for an unknown verification token', async () => {
-      const response = await request(t.app).post('/auth/email/verify').send({ token: 'x'.repeat(43) }).expect(400);
+      const response = await request(t.app)
+        .post('/auth/email/verify')
+        .send({ token: 'x'.repeat(43) })
+        .expect(400);
       expect(response.body).toMatchObject({ code: 'invalid_token', status: 400 });
     });
   });

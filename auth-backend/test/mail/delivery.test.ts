@@ -38,7 +38,12 @@ describe('mail delivery worker', () => {
       await t.smtp.start();
       const delivered = await t.smtp.waitFor(isReset, users.length);
       await sleep(1500); // room for a duplicate to show up
-      expect(t.smtp.received.filter(isReset).map((mail) => mail.to).sort()).toEqual(users.map((user) => user.email).sort());
+      expect(
+        t.smtp.received
+          .filter(isReset)
+          .map((mail) => mail.to)
+          .sort(),
+      ).toEqual(users.map((user) => user.email).sort());
       expect(new Set(delivered.map((mail) => mail.messageId)).size).toBe(users.length);
       for (const user of users) {
         const [row] = await outboxOf(t, user.email, 'reset-password');

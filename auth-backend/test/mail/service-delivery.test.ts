@@ -62,7 +62,11 @@ describe('mail delivery by the running service', () => {
     await db.query(`INSERT INTO "user" (id, email, "passwordHash", "updatedAt") SELECT gen_random_uuid(), unnest($1::text[]), 'x', now()`, [emails]);
     const services = [await start(smtp.url), await start(smtp.url)];
 
-    const ask = (email: string, index: number) => request(services[index % 2]!.url).post('/auth/password/forgot').send({ email }).expect(202);
+    const ask = (email: string, index: number) =>
+      request(services[index % 2]!.url)
+        .post('/auth/password/forgot')
+        .send({ email })
+        .expect(202);
     for (let i = 0; i < emails.length; i += 10) await Promise.all(emails.slice(i, i + 10).map((email, j) => ask(email, i + j)));
 
     await smtp.waitFor(isReset, 50, 60_000);

@@ -55,7 +55,14 @@ export async function startTestSmtp(options: { port?: number; refuse?: (address:
               const text = mail.text ?? '';
               const link = /(https?:\/\/\S+\?token=\S+)/.exec(text)?.[1];
               const to = Array.isArray(mail.to) ? mail.to[0]!.text : (mail.to?.text ?? '');
-              received.push({ to, subject: mail.subject ?? '', text, messageId: mail.messageId, link, token: link ? new URL(link).searchParams.get('token')! : undefined });
+              received.push({
+                to,
+                subject: mail.subject ?? '',
+                text,
+                messageId: mail.messageId,
+                link,
+                token: link ? new URL(link).searchParams.get('token')! : undefined,
+              });
               callback();
             })
             .catch(callback);
@@ -81,7 +88,8 @@ export async function startTestSmtp(options: { port?: number; refuse?: (address:
       for (;;) {
         const found = received.filter(match);
         if (found.length >= count) return found;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${count} mail(s); have ${found.length}: ${JSON.stringify(received.map((m) => [m.to, m.subject]))}`);
+        if (Date.now() > deadline)
+          throw new Error(`timed out waiting for ${count} mail(s); have ${found.length}: ${JSON.stringify(received.map((m) => [m.to, m.subject]))}`);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     },
