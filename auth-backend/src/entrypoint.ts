@@ -33,7 +33,7 @@ async function serve(config: Config, logger: Logger): Promise<void> {
   const { app, lifecycle } = createService({ config, logger, db, isShuttingDown: () => shuttingDown });
   // Set once listening; the signal handlers exist before that, so that a SIGTERM sent as soon as
   // "HTTP server listening" shows never meets the default action (which kills at once).
-  let running: RunningServer | undefined;
+  let running: RunningServer | undefined = undefined;
 
   const shutdown = async (signal: NodeJS.Signals) => {
     if (shuttingDown) return;
