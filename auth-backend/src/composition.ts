@@ -18,12 +18,20 @@ import { SessionStore } from './auth/session-store';
 import { LoginThrottle } from './auth/login-throttle';
 import { PasswordPolicy } from './auth/password-policy';
 import { UserRepository } from './users/user-repository';
+import type { Logger } from './logger';
+import { MailTemplates } from './mail/templates';
+import { MailDeliveryWorker } from './mail/delivery-worker';
+import { createMailTransport } from './mail/transport';
+import { MailThrottle } from './account/mail-throttle';
+import { RecoveryService } from './account/recovery-service';
+import { recoveryEndpoints } from './account/recovery-endpoints';
 
 export interface CompositionDeps {
   config: Config;
   db: Database;
   clock: Clock;
   checkReadiness: () => Promise<Readiness>;
+  logger: Logger;
 }
 
 /** Every service of the process, built once. */
@@ -35,6 +43,9 @@ export interface Services {
   tokens: AccessTokens;
   throttle: LoginThrottle;
   auth: AuthService;
+  mailThrottle: MailThrottle;
+  recovery: RecoveryService;
+  mailDelivery: MailDeliveryWorker;
 }
 
 export interface Composition {
@@ -43,20 +54,41 @@ export interface Composition {
   lifecycle: Lifecycle;
 }
 
-export function compose({ config, db, clock, checkReadiness }: CompositionDeps): Composition {
+export function compose({ config, db, clock, checkReadiness, logger }: CompositionDeps): Composition {
   const users = new UserRepository(db.prisma, db.pool);
   const sessions = new SessionStore(db.pool, config.refresh, clock);
   const hasher = new PasswordHasher(config.password.pepper, config.password.bcryptCost, config.password.hashConcurrency);
   const policy = new PasswordPolicy(config.password.minLength);
   const tokens = new AccessTokens({ ...config.jwt, ttlSeconds: config.jwt.accessTokenTtl });
   const throttle = new LoginThrottle(db.pool, config.throttle);
-  const auth = new AuthService({ users, sessions, hasher, tokens, throttle, policy });
+  // Mail: the outbox's delivery worker, and the recovery/verification use cases that fill the outbox.
+  const { mail } = config;
+  const mailDelivery = new MailDeliveryWorker({ pool: db.pool, transport: createMailTransport(config), logger, clock, policy: mail });
+  const mailThrottle = new MailThrottle(db.pool, mail.throttle);
+  const templates = new MailTemplates(mail);
+  const ttl = { passwordReset: mail.passwordResetTtl, emailVerification: mail.emailVerificationTtl };
+  const recovery = new RecoveryService({
+    pool: db.pool,
+    users,
+    hasher,
+    policy,
+    sessions,
+    loginThrottle: throttle,
+    mailThrottle,
+    templates,
+    clock,
+    ttl,
+    onMailQueued: () => mailDelivery.wake(),
+  });
+  const onRegistered = (user: { id: string }, log: Logger) => recovery.sendVerification(user, log);
+  const auth = new AuthService({ users, sessions, hasher, tokens, throttle, policy, onRegistered, requireVerifiedEmail: mail.requireVerifiedEmail });
   const lifecycle = new Lifecycle();
   // Hashing threads: started first, so stopped last (after every worker that might hash).
   lifecycle.add(hasher);
+  lifecycle.add(mailDelivery);
   return {
-    services: { users, sessions, hasher, policy, tokens, throttle, auth },
-    endpoints: [...healthEndpoints(checkReadiness), ...authEndpoints(auth, throttle)],
+    services: { users, sessions, hasher, policy, tokens, throttle, auth, mailThrottle, recovery, mailDelivery },
+    endpoints: [...healthEndpoints(checkReadiness), ...authEndpoints(auth, throttle), ...recoveryEndpoints(recovery, mailThrottle)],
     lifecycle,
   };
 }

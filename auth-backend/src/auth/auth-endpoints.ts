@@ -44,7 +44,8 @@ export function authEndpoints(auth: AuthService, throttle: LoginThrottle): AnyEn
       before: limitByIp('login'),
       success: { status: 200, description: 'A token pair for a new session', schema: TokenResponse },
       successHeaders: RATE_LIMIT_HEADER_NAMES,
-      failures: [400, 401, 429],
+      // 403 email_not_verified only with REQUIRE_VERIFIED_EMAIL, and only after the right password.
+      failures: [400, 401, 403, 429],
       handle: async ({ body, log, signal }) => tokenBody(await auth.login(body, log, signal)),
     }),
     endpoint({

@@ -46,6 +46,7 @@ export const UserSchema = z
     email: z.string().openapi({ format: 'email' }),
     name: z.string().nullable(),
     createdAt: z.iso.datetime().openapi({ description: 'ISO 8601, UTC' }),
+    emailVerified: z.boolean().openapi({ description: 'Whether the user proved control of `email` (a verification link or a password reset)' }),
   })
   .openapi('User');
 
@@ -62,6 +63,12 @@ export const TokenResponse = z
 export const MeResponse = z.object({ user: UserSchema }).openapi('MeResponse');
 
 /** A user's response shape; the response schema that contains it strips anything else. */
-export function toUserBody(user: { id: string; email: string; name: string | null; createdAt: Date }): z.input<typeof UserSchema> {
-  return { id: user.id, email: user.email, name: user.name, createdAt: user.createdAt.toISOString() };
+export function toUserBody(user: {
+  id: string;
+  email: string;
+  name: string | null;
+  createdAt: Date;
+  emailVerifiedAt: Date | null;
+}): z.input<typeof UserSchema> {
+  return { id: user.id, email: user.email, name: user.name, createdAt: user.createdAt.toISOString(), emailVerified: user.emailVerifiedAt !== null };
 }

@@ -33,6 +33,10 @@ export interface AuthServiceDeps {
   tokens: AccessTokens;
   throttle: LoginThrottle;
   policy: PasswordPolicy;
+  /** Queues the verification mail of a new account (account/recovery-service.ts). */
+  onRegistered?: (user: User, log: Logger) => Promise<void>;
+  /** REQUIRE_VERIFIED_EMAIL: a right password on an unverified account answers 403. */
+  requireVerifiedEmail?: boolean;
 }
 
 const INVALID_CREDENTIALS = 'The email or password is incorrect.';
@@ -70,6 +74,7 @@ export class AuthService {
     try {
       const user = await this.deps.users.create({ email: input.email, passwordHash, name: input.name });
       log.info({ event: 'auth.register', outcome: 'success', userId: user.id }, 'account registered');
+      await this.deps.onRegistered?.(user, log);
       return await this.grant(user);
     } catch (error) {
       if (error instanceof AppError)
@@ -100,9 +105,13 @@ export class AuthService {
       throw new AppError('invalid_credentials', INVALID_CREDENTIALS);
     }
     await throttle.recordSuccess(input.email);
+    if (this.deps.requireVerifiedEmail && user.emailVerifiedAt === null) {
+      log.info({ ...attempt, outcome: 'failure', reason: 'email-not-verified', userId: user.id }, 'login refused: email not verified');
+      throw new AppError('email_not_verified', 'Verify your email address before signing in: see the link in the verification mail.');
+    }
     if (check.needsRehash) await users.updatePasswordHash(user.id, await hasher.hash(input.password));
     log.info({ ...attempt, outcome: 'success', userId: user.id, rehashed: check.needsRehash }, 'login succeeded');
-    return this.grant({ id: user.id, email: user.email, name: user.name, createdAt: user.createdAt });
+    return this.grant({ id: user.id, email: user.email, name: user.name, createdAt: user.createdAt, emailVerifiedAt: user.emailVerifiedAt });
   }
 
   /** The account and whether `password` is its password (the same work when there is no account). */

@@ -17,7 +17,7 @@ export interface SessionPolicy {
   reuseInterval: number;
 }
 
-export type RevokeReason = 'logout' | 'logout-all' | 'password-change' | 'reuse-detected';
+export type RevokeReason = 'logout' | 'logout-all' | 'password-change' | 'reuse-detected' | 'password-reset';
 
 export type RotateResult =
   | { kind: 'rotated'; userId: string; sessionId: string; refreshToken: string; user: SessionUser }
@@ -29,12 +29,14 @@ export interface SessionUser {
   email: string;
   name: string | null;
   createdAt: Date;
+  emailVerifiedAt: Date | null;
 }
 
 interface TokenRow {
   email: string;
   name: string | null;
   user_created_at: Date;
+  email_verified_at: Date | null;
   token_id: string;
   session_id: string;
   user_id: string;
@@ -87,7 +89,7 @@ export class SessionStore {
         name: 'refresh-token-lock',
         text: `SELECT t.id AS token_id, s.id AS session_id, s."userId" AS user_id, t."expiresAt" AS token_expires_at,
                 t."rotatedAt" AS rotated_at, s."expiresAt" AS session_expires_at, s."revokedAt" AS revoked_at,
-                u.email, u.name, u."createdAt" AS user_created_at
+                u.email, u.name, u."createdAt" AS user_created_at, u."emailVerifiedAt" AS email_verified_at
            FROM refresh_token t JOIN session s ON s.id = t."sessionId" JOIN "user" u ON u.id = s."userId"
           WHERE t."tokenHash" = $1
           FOR UPDATE OF t, s`,
@@ -125,7 +127,12 @@ export class SessionStore {
        INSERT INTO refresh_token (id, "sessionId", "tokenHash", "createdAt", "expiresAt") VALUES ($3, $4, $5, $2, $6)`,
       values: [row.token_id, now, randomUUID(), row.session_id, hash, earliest(addSeconds(now, this.policy.idleTtl), row.session_expires_at)],
     });
-    return { kind: 'rotated', ...ids, refreshToken: token, user: { id: row.user_id, email: row.email, name: row.name, createdAt: row.user_created_at } };
+    return {
+      kind: 'rotated',
+      ...ids,
+      refreshToken: token,
+      user: { id: row.user_id, email: row.email, name: row.name, createdAt: row.user_created_at, emailVerifiedAt: row.email_verified_at },
+    };
   }
 
   /** Revokes the session that `refreshToken` belongs to; false when there is none. */
@@ -138,9 +145,9 @@ export class SessionStore {
     return (rowCount ?? 0) > 0;
   }
 
-  /** Revokes every live session of the user, except `keepSessionId`; returns how many. */
-  async revokeAllOfUser(userId: string, reason: RevokeReason, keepSessionId?: string): Promise<number> {
-    const { rowCount } = await this.pool.query(
+  /** Revokes every live session of the user, except `keepSessionId`; returns how many. `db`: a transaction's client. */
+  async revokeAllOfUser(userId: string, reason: RevokeReason, keepSessionId?: string, db: pg.ClientBase | pg.Pool = this.pool): Promise<number> {
+    const { rowCount } = await db.query(
       `UPDATE session SET "revokedAt" = $2, "revokedReason" = $3
         WHERE "userId" = $1 AND "revokedAt" IS NULL AND ($4::uuid IS NULL OR id <> $4::uuid)`,
       [userId, this.clock(), reason, keepSessionId ?? null],

@@ -88,6 +88,29 @@ const secret = (production: boolean, example: string) =>
       ctx.addIssue({ code: 'custom', message: 'is the example value from .env.example: generate your own (openssl rand -base64 48)' });
   });
 
+/** Mail delays may be sub-second (tests): `250ms`, or seconds / `15m` style like other durations. */
+const milliseconds = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const ms = /^(\d+)\s*ms$/.exec(text.trim());
+      const value = ms ? Number(ms[1]) : (parseDurationSeconds(text) ?? -1) * 1000;
+      if (value < 10) {
+        ctx.addIssue({ code: 'custom', message: `expected milliseconds like 500ms, or seconds / 15m (at least 10ms), got "${text}"` });
+        return z.NEVER;
+      }
+      return value;
+    });
+
+const smtpUrl = optionalText.refine((value) => value === undefined || /^smtps?:\/\/[^/\s]+/.test(value), {
+  message: 'must be smtp://user:pass@host:port or smtps://...',
+});
+const httpUrl = optionalText.refine((value) => value === undefined || /^https?:\/\/[^/\s]+/.test(value), { message: 'must be an http:// or https:// URL' });
+const mailbox = optionalText.refine((value) => value === undefined || /^[^\s@<>]+@[^\s@<>]+$|^[^<>]*<[^\s@<>]+@[^\s@<>]+>$/.test(value.trim()), {
+  message: 'must be an address like no-reply@example.com or "Name <no-reply@example.com>"',
+});
+
 const nodeEnv = z.enum(['production', 'development', 'test']).default('development');
 
 const buildSchema = (production: boolean) =>
@@ -124,6 +147,23 @@ const buildSchema = (production: boolean) =>
     HTTP_REQUEST_TIMEOUT: duration('30'),
     HTTP_HEADERS_TIMEOUT: duration('10'),
     HTTP_KEEPALIVE_TIMEOUT: duration('5'),
+    // Mail (email verification and account recovery)
+    SMTP_URL: smtpUrl,
+    MAIL_FROM: mailbox,
+    APP_URL: httpUrl,
+    MAIL_PRODUCT_NAME: z.string().trim().min(1).max(100).default('Auth Backend'),
+    MAIL_DIR: z.string().default('.data/mail'),
+    PASSWORD_RESET_TTL: duration('30m', 60),
+    EMAIL_VERIFICATION_TTL: duration('24h', 60),
+    REQUIRE_VERIFIED_EMAIL: flag(false),
+    MAIL_POLL_INTERVAL: milliseconds('2s'),
+    MAIL_RETRY_BASE_DELAY: milliseconds('10s'),
+    MAIL_RETRY_MAX_DELAY: milliseconds('15m'),
+    MAIL_MAX_ATTEMPTS: integer(5, 1, 100),
+    THROTTLE_MAIL_IP_MAX: integer(10, 1, 100_000),
+    THROTTLE_MAIL_IP_WINDOW: duration('15m'),
+    THROTTLE_MAIL_ADDRESS_MAX: integer(3, 1, 100_000),
+    THROTTLE_MAIL_ADDRESS_WINDOW: duration('1h'),
   });
 
 type Env = z.infer<ReturnType<typeof buildSchema>>;
@@ -165,6 +205,22 @@ export interface Config {
     readonly backupDir: string;
   };
   readonly log: { readonly level: Env['LOG_LEVEL']; readonly pretty: boolean };
+  readonly mail: {
+    /** undefined: development writes .eml files to `dir`; production and test keep mail in the outbox. */
+    readonly smtpUrl: string | undefined;
+    readonly from: string;
+    readonly appUrl: string;
+    readonly productName: string;
+    readonly dir: string;
+    readonly passwordResetTtl: number;
+    readonly emailVerificationTtl: number;
+    readonly requireVerifiedEmail: boolean;
+    readonly pollIntervalMs: number;
+    readonly retryBaseDelayMs: number;
+    readonly retryMaxDelayMs: number;
+    readonly maxAttempts: number;
+    readonly throttle: { readonly ipMax: number; readonly ipWindow: number; readonly addressMax: number; readonly addressWindow: number };
+  };
 }
 
 export class ConfigError extends Error {
@@ -185,6 +241,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, randomSecret
   if (env.HTTP_HEADERS_TIMEOUT > env.HTTP_REQUEST_TIMEOUT) {
     throw new ConfigError([`HTTP_HEADERS_TIMEOUT: must not exceed HTTP_REQUEST_TIMEOUT (${env.HTTP_REQUEST_TIMEOUT}s), got ${env.HTTP_HEADERS_TIMEOUT}s`]);
   }
+  const mailProblems = production && env.SMTP_URL ? ['MAIL_FROM', 'APP_URL'].filter((name) => env[name as 'MAIL_FROM' | 'APP_URL'] === undefined) : [];
+  if (mailProblems.length > 0) throw new ConfigError(mailProblems.map((name) => `${name}: is required in production when SMTP_URL is set`));
   const jwtSecret = env.JWT_SECRET ?? randomSecret();
   return deepFreeze({
     env: env.NODE_ENV,
@@ -224,6 +282,26 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, randomSecret
       backupDir: env.BACKUP_DIR,
     },
     log: { level: env.LOG_LEVEL, pretty: env.LOG_PRETTY },
+    mail: {
+      smtpUrl: env.SMTP_URL,
+      from: env.MAIL_FROM ?? 'no-reply@localhost',
+      appUrl: (env.APP_URL ?? 'http://localhost:3000').replace(/\/+$/, ''),
+      productName: env.MAIL_PRODUCT_NAME,
+      dir: env.MAIL_DIR,
+      passwordResetTtl: env.PASSWORD_RESET_TTL,
+      emailVerificationTtl: env.EMAIL_VERIFICATION_TTL,
+      requireVerifiedEmail: env.REQUIRE_VERIFIED_EMAIL,
+      pollIntervalMs: env.MAIL_POLL_INTERVAL,
+      retryBaseDelayMs: env.MAIL_RETRY_BASE_DELAY,
+      retryMaxDelayMs: Math.max(env.MAIL_RETRY_MAX_DELAY, env.MAIL_RETRY_BASE_DELAY),
+      maxAttempts: env.MAIL_MAX_ATTEMPTS,
+      throttle: {
+        ipMax: env.THROTTLE_MAIL_IP_MAX,
+        ipWindow: env.THROTTLE_MAIL_IP_WINDOW,
+        addressMax: env.THROTTLE_MAIL_ADDRESS_MAX,
+        addressWindow: env.THROTTLE_MAIL_ADDRESS_WINDOW,
+      },
+    },
   });
 }
 

@@ -18,3 +18,10 @@ export function translateDatabaseError(error: unknown): AppError | undefined {
     (fields.cause !== undefined && fields.cause !== error && translateDatabaseError(fields.cause) !== undefined);
   return unavailable ? new AppError('database_unavailable', 'The database is unavailable; try again shortly.', { retryAfterSeconds: 5 }) : undefined;
 }
+
+/** A unique violation from raw SQL (23505), the counterpart of Prisma's P2002; `constraint` narrows it. */
+export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const fields = error as { code?: unknown; constraint?: unknown };
+  return fields.code === '23505' && (constraint === undefined || fields.constraint === constraint);
+}

@@ -7,13 +7,15 @@ export interface User {
   email: string;
   name: string | null;
   createdAt: Date;
+  /** null until the user proves control of `email` (API: `emailVerified`). */
+  emailVerifiedAt: Date | null;
 }
 
 export interface UserWithHash extends User {
   passwordHash: string;
 }
 
-const publicFields = { id: true, email: true, name: true, createdAt: true } as const;
+const publicFields = { id: true, email: true, name: true, createdAt: true, emailVerifiedAt: true } as const;
 
 export class UserRepository {
   constructor(
@@ -85,7 +87,7 @@ export class UserRepository {
     // Named: each connection plans it once (a prepared statement), not on every request.
     const { rows } = await this.pool.query<User>({
       name: 'user-by-live-session',
-      text: `SELECT u.id, u.email, u.name, u."createdAt"
+      text: `SELECT u.id, u.email, u.name, u."createdAt", u."emailVerifiedAt"
                FROM session s JOIN "user" u ON u.id = s."userId"
               WHERE s.id = $2 AND s."userId" = $1 AND s."revokedAt" IS NULL`,
       values: [userId, sessionId],

@@ -72,6 +72,42 @@ describe('loadConfig', () => {
     ).toBe(false);
   });
 
+  it('applies the mail defaults and parses millisecond delays', () => {
+    expect(loadConfig(base).mail).toMatchObject({
+      smtpUrl: undefined,
+      from: 'no-reply@localhost',
+      appUrl: 'http://localhost:3000',
+      passwordResetTtl: 1800,
+      emailVerificationTtl: 86400,
+      requireVerifiedEmail: false,
+      pollIntervalMs: 2000,
+      maxAttempts: 5,
+    });
+    const mail = loadConfig({ ...base, APP_URL: 'https://app.example.com/', MAIL_RETRY_BASE_DELAY: '250ms', REQUIRE_VERIFIED_EMAIL: 'true' }).mail;
+    expect(mail).toMatchObject({ appUrl: 'https://app.example.com', retryBaseDelayMs: 250, requireVerifiedEmail: true });
+  });
+
+  it.each([
+    [{ SMTP_URL: 'http://mail.example.com' }, /^SMTP_URL: must be smtp:\/\//],
+    [{ APP_URL: 'app.example.com' }, /^APP_URL: must be an http/],
+    [{ MAIL_FROM: 'nobody' }, /^MAIL_FROM: must be an address/],
+    [{ MAIL_POLL_INTERVAL: 'often' }, /^MAIL_POLL_INTERVAL: expected milliseconds/],
+  ])('reports mail setting %j clearly', (env, pattern) => {
+    expect(problemsOf({ ...base, ...env })).toEqual([expect.stringMatching(pattern)]);
+  });
+
+  it('starts in production without SMTP_URL, but needs MAIL_FROM and APP_URL once it is set', () => {
+    const production = { ...base, NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), PASSWORD_PEPPER: 'y'.repeat(32) };
+    expect(problemsOf(production)).toEqual([]);
+    expect(problemsOf({ ...production, SMTP_URL: 'smtp://mail.example.com:587' })).toEqual([
+      'MAIL_FROM: is required in production when SMTP_URL is set',
+      'APP_URL: is required in production when SMTP_URL is set',
+    ]);
+    expect(
+      problemsOf({ ...production, SMTP_URL: 'smtp://mail.example.com:587', MAIL_FROM: 'no-reply@example.com', APP_URL: 'https://app.example.com' }),
+    ).toEqual([]);
+  });
+
   it('has every variable documented in .env.example', () => {
     const example = fs.readFileSync(path.resolve(__dirname, '../../../.env.example'), 'utf8');
     const documented = new Set([...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((match) => match[1]));

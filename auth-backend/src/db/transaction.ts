@@ -1,0 +1,25 @@
+import type pg from 'pg';
+
+/** A pool or one transaction's client: repositories that take it run inside the caller's transaction. */
+export type Queryable = pg.Pool | pg.ClientBase;
+
+/**
+ * Runs `work` in one transaction on a client of its own: COMMIT when it resolves, ROLLBACK when
+ * it throws. After a failure the connection is discarded rather than returned to the pool.
+ */
+export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let failure: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    failure = error instanceof Error ? error : new Error(String(error));
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release(failure);
+  }
+}

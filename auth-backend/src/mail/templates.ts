@@ -1,0 +1,89 @@
+/**
+ * The messages the service sends: plain text, the product name, and for token mail one link
+ * (APP_URL + path + ?token=). Rendered when the mail is queued; the token appears only here and
+ * in the outbox row until delivery, never in a log line.
+ */
+import type { MailContent, MailKind } from './outbox';
+
+export interface TemplateSettings {
+  productName: string;
+  appUrl: string;
+  passwordResetTtl: number;
+  emailVerificationTtl: number;
+}
+
+function humanDuration(seconds: number): string {
+  const units: Array<[number, string]> = [
+    [86400, 'day'],
+    [3600, 'hour'],
+    [60, 'minute'],
+  ];
+  for (const [size, name] of units) {
+    if (seconds >= size && seconds % size === 0) return `${seconds / size} ${name}${seconds / size === 1 ? '' : 's'}`;
+  }
+  return `${Math.round(seconds / 60)} minutes`;
+}
+
+export class MailTemplates {
+  constructor(private readonly settings: TemplateSettings) {}
+
+  private link(path: string, token: string): string {
+    return `${this.settings.appUrl}${path}?token=${encodeURIComponent(token)}`;
+  }
+
+  private mail(kind: MailKind, subject: string, lines: string[]): MailContent {
+    const text = `${['Hello,', '', ...lines, '', `-- ${this.settings.productName}`].join('\n')}\n`;
+    return { kind, subject: `${subject} - ${this.settings.productName}`, text };
+  }
+
+  verifyEmail(token: string): MailContent {
+    const { productName, emailVerificationTtl } = this.settings;
+    return this.mail('verify-email', 'Verify your email address', [
+      `Please confirm that this is the email address of your ${productName} account by opening this link:`,
+      '',
+      this.link('/verify-email', token),
+      '',
+      `The link expires in ${humanDuration(emailVerificationTtl)}. If you did not create an account, ignore this message.`,
+    ]);
+  }
+
+  changeEmail(token: string): MailContent {
+    const { productName, emailVerificationTtl } = this.settings;
+    return this.mail('change-email', 'Confirm your new email address', [
+      `Someone asked to make this the email address of a ${productName} account. To confirm, open this link:`,
+      '',
+      this.link('/verify-email', token),
+      '',
+      `The address changes only once you open it; the link expires in ${humanDuration(emailVerificationTtl)}. If this was not you, ignore this message.`,
+    ]);
+  }
+
+  emailChangeNotice(newEmail: string): MailContent {
+    return this.mail('email-change-notice', 'Your email address is being changed', [
+      `Someone signed in to your ${this.settings.productName} account asked to change its email address to ${newEmail}.`,
+      'The change takes effect once that address is confirmed.',
+      '',
+      'If this was not you, reset your password right away (that signs out every session) and contact support.',
+    ]);
+  }
+
+  resetPassword(token: string): MailContent {
+    const { productName, passwordResetTtl } = this.settings;
+    return this.mail('reset-password', 'Reset your password', [
+      `Someone asked to reset the password of your ${productName} account. To choose a new password, open this link:`,
+      '',
+      this.link('/reset-password', token),
+      '',
+      `The link works once and expires in ${humanDuration(passwordResetTtl)}; only the newest link works.`,
+      'If you did not ask for this, ignore this message: your password stays as it is.',
+    ]);
+  }
+
+  passwordChanged(): MailContent {
+    return this.mail('password-changed', 'Your password was changed', [
+      `The password of your ${this.settings.productName} account was just reset, and every session was signed out.`,
+      '',
+      'If this was not you, reset your password again at once and contact support.',
+    ]);
+  }
+}
