@@ -17,6 +17,7 @@ import { AccessTokens } from './auth/access-tokens';
 import { SessionStore } from './auth/session-store';
 import { LoginThrottle } from './auth/login-throttle';
 import { PasswordPolicy } from './auth/password-policy';
+import { normalizingHasher } from './auth/password-normalization';
 import { UserRepository } from './users/user-repository';
 import type { Logger } from './logger';
 import { MailTemplates } from './mail/templates';
@@ -58,6 +59,8 @@ export function compose({ config, db, clock, checkReadiness, logger }: Compositi
   const users = new UserRepository(db.prisma, db.pool);
   const sessions = new SessionStore(db.pool, config.refresh, clock);
   const hasher = new PasswordHasher(config.password.pepper, config.password.bcryptCost, config.password.hashConcurrency);
+  // Every password is hashed and verified in its normalised form, wherever it comes from (register, login, change, reset).
+  const passwords = normalizingHasher(hasher);
   const policy = new PasswordPolicy(config.password.minLength);
   const tokens = new AccessTokens({ ...config.jwt, ttlSeconds: config.jwt.accessTokenTtl });
   const throttle = new LoginThrottle(db.pool, config.throttle);
@@ -70,7 +73,7 @@ export function compose({ config, db, clock, checkReadiness, logger }: Compositi
   const recovery = new RecoveryService({
     pool: db.pool,
     users,
-    hasher,
+    hasher: passwords,
     policy,
     sessions,
     loginThrottle: throttle,
@@ -81,7 +84,7 @@ export function compose({ config, db, clock, checkReadiness, logger }: Compositi
     onMailQueued: () => mailDelivery.wake(),
   });
   const onRegistered = (user: { id: string }, log: Logger) => recovery.sendVerification(user, log);
-  const auth = new AuthService({ users, sessions, hasher, tokens, throttle, policy, onRegistered, requireVerifiedEmail: mail.requireVerifiedEmail });
+  const auth = new AuthService({ users, sessions, hasher: passwords, tokens, throttle, policy, onRegistered, requireVerifiedEmail: mail.requireVerifiedEmail });
   const lifecycle = new Lifecycle();
   // Hashing threads: started first, so stopped last (after every worker that might hash).
   lifecycle.add(hasher);

@@ -13,7 +13,7 @@ import { AppError } from '../errors';
 import { withTransaction } from '../db/transaction';
 import { isUniqueViolation } from '../db/database-errors';
 import type { User, UserRepository } from '../users/user-repository';
-import type { PasswordHasher } from '../auth/password-hasher';
+import type { PasswordHashing } from '../auth/password-normalization';
 import type { PasswordPolicy } from '../auth/password-policy';
 import type { SessionStore } from '../auth/session-store';
 import type { LoginThrottle } from '../auth/login-throttle';
@@ -26,7 +26,8 @@ import { findToken, isLive, issueTokenWithMail, markUsed, revokeTokensOfUser, ty
 export interface RecoveryServiceDeps {
   pool: pg.Pool;
   users: UserRepository;
-  hasher: PasswordHasher;
+  /** Over normalised passwords: a reset password logs in as typed on any keyboard. */
+  hasher: PasswordHashing;
   policy: PasswordPolicy;
   sessions: SessionStore;
   loginThrottle: LoginThrottle;

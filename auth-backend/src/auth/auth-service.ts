@@ -6,12 +6,11 @@ import { createHash } from 'node:crypto';
 import type { Logger } from '../logger';
 import { AppError } from '../errors';
 import type { User, UserRepository } from '../users/user-repository';
-import type { PasswordHasher } from './password-hasher';
 import type { PasswordPolicy } from './password-policy';
 import { InvalidAccessToken, type AccessTokens } from './access-tokens';
 import type { SessionStore } from './session-store';
 import type { LoginThrottle } from './login-throttle';
-import { normalizingHasher, type PasswordHashing } from './password-normalization';
+import type { PasswordHashing } from './password-normalization';
 
 export interface TokenGrant {
   user: User;
@@ -29,7 +28,8 @@ export interface Authenticated {
 export interface AuthServiceDeps {
   users: UserRepository;
   sessions: SessionStore;
-  hasher: PasswordHasher;
+  /** Over normalised passwords (normalizingHasher), like every other use of passwords. */
+  hasher: PasswordHashing;
   tokens: AccessTokens;
   throttle: LoginThrottle;
   policy: PasswordPolicy;
@@ -46,12 +46,7 @@ const INVALID_REFRESH = 'The refresh token is invalid, expired or revoked.';
 const emailRef = (email: string) => createHash('sha256').update(email).digest('hex').slice(0, 16);
 
 export class AuthService {
-  private readonly deps: Omit<AuthServiceDeps, 'hasher'> & { hasher: PasswordHashing };
-
-  constructor(deps: AuthServiceDeps) {
-    // Every password this service hashes or verifies is normalised (register, login, change).
-    this.deps = { ...deps, hasher: normalizingHasher(deps.hasher) };
-  }
+  constructor(private readonly deps: AuthServiceDeps) {}
 
   private assertAcceptablePassword(password: string, field: string): void {
     const problem = this.deps.policy.problem(password);

@@ -78,6 +78,16 @@ describe('email verification and account recovery', () => {
       await request(t.app).post('/auth/password/reset').send({ token: newer.token, newPassword: NEW_PASSWORD }).expect(204);
     });
 
+    it('normalises the new password like register and login do: set full-width, it logs in typed in ASCII', async () => {
+      const { email } = await registerUser(t.app);
+      const mail = await resetMail(email);
+      const fullWidth = 'ｆｕｌｌ ｗｉｄｔｈ ｐａｓｓｐｈｒａｓｅ';
+      await request(t.app).post('/auth/password/reset').send({ token: mail.token, newPassword: fullWidth }).expect(204);
+
+      await request(t.app).post('/auth/login').send({ email, password: 'full width passphrase' }).expect(200);
+      await request(t.app).post('/auth/login').send({ email, password: fullWidth }).expect(200);
+    });
+
     it('answers 202 with the same body for an unknown address, and sends nothing', async () => {
       const { email } = await registerUser(t.app);
       const ghost = uniqueEmail('ghost');
