@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 import { AppError } from '../errors';
-import { rateLimitHeaders, type RateLimitState } from '../auth/login-throttle';
+import { ipKey, rateLimitHeaders, type RateLimitState } from '../auth/login-throttle';
 
 export type MailAction = 'forgot' | 'resend' | 'change';
 
@@ -41,7 +41,7 @@ export class MailThrottle {
 
   /** Counts one request from `ip`; throws a 429 AppError past the limit. */
   async consumeIp(action: MailAction, ip: string): Promise<RateLimitState> {
-    return this.consume(this.perIp[action], ip, this.policy.ipMax, this.policy.ipWindow);
+    return this.consume(this.perIp[action], ipKey(ip), this.policy.ipMax, this.policy.ipWindow);
   }
 
   /** Counts one mail to `email`; throws a 429 AppError past the limit. */

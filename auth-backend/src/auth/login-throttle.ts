@@ -196,6 +196,6 @@ function accountKey(email: string): string {
 }
 
 /** An address as is; anything else a proxy may have forwarded (any length, any bytes) as a short hash. */
-function ipKey(ip: string): string {
+export function ipKey(ip: string): string {
   return isIP(ip) ? ip : `h:${createHash('sha256').update(ip).digest('base64url')}`;
 }
