@@ -123,8 +123,7 @@ export class Checkout {
   /** `command` typed by the user in the checkout, on a terminal; its output and exit status. */
   run(command: string, options: { timeoutSeconds?: number } = {}): CommandResult {
     const started = Date.now();
-    const asUser = this.user.uid === 0 ? [] : ['runuser', '-u', this.user.name, '--'];
-    const argv = [...asUser, 'script', '-qec', command, '/dev/null'];
+    const argv = this.terminal(command);
     const result = spawnSync(argv[0]!, argv.slice(1), {
       cwd: this.dir,
       env: this.env(),
@@ -147,8 +146,7 @@ export class Checkout {
 
   /** A long-running command in the background (Prisma Studio); `stop()` ends it. */
   background(command: string): { output(): string; stop(): Promise<void> } {
-    const asUser = this.user.uid === 0 ? [] : ['runuser', '-u', this.user.name, '--'];
-    const argv = [...asUser, 'script', '-qec', command, '/dev/null'];
+    const argv = this.terminal(command);
     const child = spawn(argv[0]!, argv.slice(1), { cwd: this.dir, env: this.env(), stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -165,6 +163,12 @@ export class Checkout {
         this.transcript.push({ command, status: 0, output: output.replace(/\r/g, ''), seconds: 0 });
       },
     };
+  }
+
+  /** argv that runs `command` as the user on a pseudo-terminal the size of a usual window (psql pages otherwise). */
+  private terminal(command: string): string[] {
+    const asUser = this.user.uid === 0 ? [] : ['runuser', '-u', this.user.name, '--'];
+    return [...asUser, 'script', '-qec', `stty rows 50 cols 200; ${command}`, '/dev/null'];
   }
 
   /**
@@ -251,7 +255,8 @@ export class Checkout {
   destroy(): void {
     spawnSync('docker-compose', ['--profile', 'backup', 'down', '-v', '--remove-orphans', '-t', '5'], { cwd: this.dir, env: this.env(), encoding: 'utf8' });
     spawnSync('docker', ['volume', 'rm', '-f', this.volume], { encoding: 'utf8' });
-    fs.rmSync(path.dirname(this.dir), { recursive: true, force: true });
+    // Only ever the checkout this object made.
+    if (path.dirname(this.dir) === os.tmpdir() && path.basename(this.dir).startsWith('authstack')) fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
