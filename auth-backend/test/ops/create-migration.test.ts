@@ -41,7 +41,7 @@ describe('npm run db:migrate (dist/dev/create-migration.js)', () => {
       app.remove();
       await db.drop();
     }
-  });
+  }, 300_000); // db:migrate builds the project first (tsc), twice here
 
   it('on a fresh clone (nothing built, no DATABASE_URL) builds first and finds the database as `npm run dev` does', async () => {
     // A fresh clone: the tracked files and the installed node_modules, no dist/.
