@@ -32,20 +32,23 @@ async function serve(config: Config, logger: Logger): Promise<void> {
   const db = createDatabase(config.databaseUrl);
   let shuttingDown = false;
   const app = createApp({ config, logger, db, isShuttingDown: () => shuttingDown });
-  const running = await startServer(app, { port: config.http.port, host: config.http.host, shutdownTimeoutSeconds: config.startup.shutdownTimeout, logger });
+  const started = startServer(app, { port: config.http.port, host: config.http.host, shutdownTimeoutSeconds: config.startup.shutdownTimeout, logger });
 
   const shutdown = async (signal: NodeJS.Signals) => {
     if (shuttingDown) return;
     shuttingDown = true;
     logger.info({ signal }, 'shutting down: no new connections, draining in-flight requests');
-    await running.close();
+    await (await started).close();
     await db.close();
     logger.info('shutdown complete');
     logger.flush();
     process.exit(EXIT.ok);
   };
-  process.on('SIGTERM', (signal) => void shutdown(signal));
-  process.on('SIGINT', (signal) => void shutdown(signal));
+  // Before the server listens: a SIGTERM right after "HTTP server listening" (a quick
+  // `docker-compose stop`) must find the handler in place, not kill the process.
+  process.on('SIGTERM', (signal) => void shutdown(signal).catch(() => process.exit(EXIT.unexpected)));
+  process.on('SIGINT', (signal) => void shutdown(signal).catch(() => process.exit(EXIT.unexpected)));
+  await started;
 }
 
 function exitCodeOf(error: unknown): number {
