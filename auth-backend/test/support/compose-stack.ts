@@ -224,7 +224,7 @@ export class Checkout {
     const deadline = Date.now() + timeoutSeconds * 1000;
     while (Date.now() < deadline) {
       if (this.inspect('backend').health === 'healthy') return;
-      await sleep(2000);
+      await sleep(1000);
     }
     throw new Error(`backend not healthy after ${timeoutSeconds}s:\n${this.run('docker-compose ps && docker-compose logs --tail 40 backend').output}`);
   }
