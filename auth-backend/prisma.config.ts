@@ -11,9 +11,6 @@ process.env.CHECKPOINT_DISABLE ??= '1';
 process.env.PRISMA_HIDE_UPDATE_MESSAGE ??= '1';
 
 const databaseUrl = process.env.DATABASE_URL;
-// The schema's `url = env("DATABASE_URL")` must resolve even for `prisma generate`, which
-// never connects; commands that do connect use `databaseUrl` and fail clearly without it.
-process.env.DATABASE_URL ??= 'postgresql://unset.invalid/generate-only';
 
 export default defineConfig({
   experimental: { adapter: true },

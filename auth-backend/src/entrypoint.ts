@@ -13,6 +13,7 @@ import { createDatabase } from './db/database';
 import { createService } from './app';
 import { startServer, type RunningServer } from './server';
 import { EXIT, StartupError } from './startup-error';
+import { becomeCheckoutOwner } from './ops/run-as-owner';
 
 async function prepareSchema(config: Config, logger: Logger): Promise<void> {
   await waitForDatabase(config.databaseUrl, config.startup.dbWaitTimeout, logger);
@@ -47,8 +48,8 @@ async function serve(config: Config, logger: Logger): Promise<void> {
     logger.flush();
     process.exit(EXIT.ok);
   };
-  process.on('SIGTERM', (signal) => void shutdown(signal));
-  process.on('SIGINT', (signal) => void shutdown(signal));
+  process.on('SIGTERM', (signal) => void shutdown(signal).catch(() => process.exit(EXIT.unexpected)));
+  process.on('SIGINT', (signal) => void shutdown(signal).catch(() => process.exit(EXIT.unexpected)));
   running = await startServer(app, {
     port: config.http.port,
     host: config.http.host,
@@ -78,6 +79,9 @@ async function main(): Promise<void> {
   const logger = createLogger(config.log);
   if (config.jwt.secretIsEphemeral) logger.warn('JWT_SECRET is not set: using a random secret, so tokens will not survive a restart');
   try {
+    // Before anything is written: backups and migrations on the host belong to the checkout's owner.
+    const owner = becomeCheckoutOwner(config.startup.backupBeforeMigrate ? [config.startup.backupDir] : []);
+    if (owner) logger.info(owner, 'running as the owner of prisma/ (the checkout), not as root');
     await prepareSchema(config, logger);
     await serve(config, logger);
   } catch (error) {

@@ -45,3 +45,15 @@ export async function readMigrationState(db: Queryable, local: string[]): Promis
   const appliedSet = new Set(applied);
   return { local, hasHistory: true, applied, failed, interrupted, pending: local.filter((name) => !appliedSet.has(name)) };
 }
+
+/** Prisma's own migration lock; held while any `migrate deploy` is applying migrations. */
+export const PRISMA_MIGRATE_LOCK = 72707369;
+
+/** Whether some process holds Prisma's migration lock, i.e. is applying migrations right now. */
+export async function prismaIsMigrating(db: Queryable): Promise<boolean> {
+  const { rows } = await db.query<{ busy: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = 0 AND objid = $1 AND granted) AS busy`,
+    [PRISMA_MIGRATE_LOCK],
+  );
+  return rows[0]?.busy ?? false;
+}

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { appRoot, prismaCliPath } from '../paths';
 import type { Logger } from '../logger';
 
@@ -43,4 +43,18 @@ export function runPrismaCli(args: string[], options: { databaseUrl: string; log
       resolve({ code: code ?? (signal ? 128 : 1), output });
     });
   });
+}
+
+/**
+ * The same CLI for our operator commands (db:migrate, db:resolve), its output going straight to
+ * the terminal; `capture` returns stdout instead (stderr still shows).
+ */
+export function runPrismaCliSync(args: string[], options: { databaseUrl: string; capture?: boolean }): CliResult {
+  const result = spawnSync(process.execPath, [prismaCliPath(), ...args], {
+    cwd: appRoot(),
+    env: { ...process.env, DATABASE_URL: options.databaseUrl, CHECKPOINT_DISABLE: '1', PRISMA_HIDE_UPDATE_MESSAGE: '1' },
+    stdio: options.capture ? ['ignore', 'pipe', 'inherit'] : 'inherit',
+    encoding: 'utf8',
+  });
+  return { code: result.status ?? 1, output: result.stdout ?? '' };
 }

@@ -4,7 +4,7 @@
  * Call it while holding the migration lock (see advisory-lock.ts).
  */
 import { withClient } from './connection';
-import { listLocalMigrations, readMigrationState, type MigrationState } from './migration-state';
+import { listLocalMigrations, prismaIsMigrating, readMigrationState, PRISMA_MIGRATE_LOCK, type MigrationState } from './migration-state';
 import { runPrismaCli, type CliResult } from './prisma-cli';
 import { migrationsDir } from '../paths';
 import { EXIT, StartupError } from '../startup-error';
@@ -27,9 +27,6 @@ export async function syncSchema(options: SyncOptions): Promise<SyncOutcome> {
 
 const readState = (databaseUrl: string, local: string[]): Promise<MigrationState> => withClient(databaseUrl, (client) => readMigrationState(client, local));
 
-/** Prisma's own migration lock; held while any `migrate deploy` is applying migrations. */
-const PRISMA_MIGRATE_LOCK = 72707369;
-
 /**
  * A migration recorded as started, with no error logged, was interrupted: its process died.
  * It ran as one transaction (pg-adapter.ts), and PostgreSQL aborts it when the connection dies
@@ -40,11 +37,7 @@ const PRISMA_MIGRATE_LOCK = 72707369;
 async function recoverInterrupted(databaseUrl: string, state: MigrationState, logger: Logger): Promise<boolean> {
   if (state.interrupted.length === 0) return false;
   return withClient(databaseUrl, async (client) => {
-    const { rows } = await client.query<{ busy: boolean }>(
-      `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = 0 AND objid = $1 AND granted) AS busy`,
-      [PRISMA_MIGRATE_LOCK],
-    );
-    if (rows[0]?.busy) {
+    if (await prismaIsMigrating(client)) {
       throw new StartupError(
         `migration ${state.interrupted[0]} was interrupted and another process still holds Prisma's migration lock (${PRISMA_MIGRATE_LOCK}): ` +
           "a migration may still be running. Wait for it to end (SELECT pid, query FROM pg_stat_activity WHERE state <> 'idle'), then start again.",
@@ -100,12 +93,16 @@ async function push({ databaseUrl, logger, beforeChange }: SyncOptions): Promise
   return { path: 'push', changed };
 }
 
+/**
+ * Under Docker Compose the backend is in its restart loop and cannot be exec'd into, so the
+ * recovery runs in a one-off container of the same service (`docker-compose run --rm backend`).
+ */
 function failedMigrationError(name: string): StartupError {
   return new StartupError(
     `migration ${name} is recorded as failed in _prisma_migrations (Prisma P3009), so no migration can be applied. ` +
-      'Each migration runs as one transaction, so a failed one changed nothing: fix its migration.sql, then run ' +
-      `\`npx prisma migrate resolve --rolled-back ${name}\` and start again ` +
-      `(or, if you completed it by hand, \`npx prisma migrate resolve --applied ${name}\`).`,
+      'Each migration runs as one transaction, so a failed one changed nothing: fix its migration.sql, then mark it rolled back with ' +
+      `\`npm run db:resolve -- --rolled-back ${name}\` (Docker Compose: \`docker-compose run --rm backend npm run db:resolve -- --rolled-back ${name}\`) ` +
+      `and start again (or, if you completed it by hand, mark it applied: \`npm run db:resolve -- --applied ${name}\`).`,
     EXIT.migrationFailed,
   );
 }

@@ -10,17 +10,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { appRoot, migrationsDir, prismaCliPath } from '../paths';
-
-function prisma(args: string[], capture = false): { status: number; stdout: string } {
-  const result = spawnSync(process.execPath, [prismaCliPath(), ...args], {
-    cwd: appRoot(),
-    stdio: capture ? ['ignore', 'pipe', 'inherit'] : 'inherit',
-    encoding: 'utf8',
-  });
-  return { status: result.status ?? 1, stdout: result.stdout ?? '' };
-}
+import { migrationsDir } from '../paths';
+import { runPrismaCliSync } from '../db/prisma-cli';
+import { becomeCheckoutOwner } from '../ops/run-as-owner';
+import { findDevDatabase } from './dev-database';
 
 function migrationName(argv: string[]): string {
   const index = argv.findIndex((arg) => arg === '--name' || arg === '-n');
@@ -34,32 +27,46 @@ function migrationName(argv: string[]): string {
   return `${stamp}_${slug}`;
 }
 
-function main(): number {
-  if (!process.env.DATABASE_URL) {
-    console.error('db:migrate: DATABASE_URL is not set (it needs a development database and may create a temporary shadow database)');
-    return 1;
-  }
+function createMigration(databaseUrl: string): number {
+  const prisma = (args: string[], capture = false) => runPrismaCliSync(args, { databaseUrl, capture });
   console.log('db:migrate: applying existing migrations first (prisma migrate deploy)');
-  if (prisma(['migrate', 'deploy']).status !== 0) return 1;
+  if (prisma(['migrate', 'deploy']).code !== 0) return 1;
 
   const diff = prisma(
     ['migrate', 'diff', '--from-migrations', 'prisma/migrations', '--to-schema-datamodel', 'prisma/schema.prisma', '--script', '--exit-code'],
     true,
   );
-  if (diff.status === 0) {
+  if (diff.code === 0) {
     console.log('db:migrate: prisma/schema.prisma matches prisma/migrations: no migration needed');
     return 0;
   }
-  if (diff.status !== 2) return diff.status;
+  if (diff.code !== 2) return diff.code;
 
   const name = migrationName(process.argv.slice(2));
   const folder = path.join(migrationsDir(), name);
   fs.mkdirSync(folder, { recursive: true });
-  fs.writeFileSync(path.join(folder, 'migration.sql'), diff.stdout);
-  console.log(`db:migrate: wrote prisma/migrations/${name}/migration.sql:\n\n${diff.stdout}`);
-  if (prisma(['migrate', 'deploy']).status !== 0) return 1;
+  fs.writeFileSync(path.join(folder, 'migration.sql'), diff.output);
+  console.log(`db:migrate: wrote prisma/migrations/${name}/migration.sql:\n\n${diff.output}`);
+  if (prisma(['migrate', 'deploy']).code !== 0) return 1;
   console.log(`db:migrate: applied ${name}. Review and commit prisma/migrations/${name}.`);
   return 0;
 }
 
-process.exit(main());
+async function main(): Promise<number> {
+  // The new migration is written into the checkout (bind-mounted in the container): as its owner.
+  becomeCheckoutOwner();
+  const database = await findDevDatabase('db:migrate');
+  try {
+    return createMigration(database.url);
+  } finally {
+    await database.stop();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`db:migrate: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);

@@ -48,9 +48,9 @@ function checkComposeCommand(part: string): void {
   const words = part.split(/\s+/).slice(1);
   while (words[0]?.startsWith('--')) words.splice(0, 2);
   const sub = words.shift()!;
-  expect(['up', 'down', 'ps', 'logs', 'exec', 'stop', 'start', 'restart', 'config', 'build']).toContain(sub);
+  expect(['up', 'down', 'ps', 'logs', 'exec', 'run', 'stop', 'start', 'restart', 'config', 'build']).toContain(sub);
   const args = words.filter((word) => !word.startsWith('-'));
-  if (sub === 'exec') {
+  if (sub === 'exec' || sub === 'run') {
     const [service, ...command] = args;
     expect(composeServices).toContain(service);
     if (command[0] === 'npm' && command[1] === 'run') expect(Object.keys(pkg.scripts)).toContain(command[2]);

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
 import zlib from 'node:zlib';
 import request from 'supertest';
@@ -105,7 +105,9 @@ $$;`,
     expect(code).toBe(4);
     expect(first.output()).not.toMatch(/HTTP server listening/);
     expect(first.output()).toContain(broken);
-    expect(first.output()).toContain(`npx prisma migrate resolve --rolled-back ${broken}`);
+    const recovery = `npm run db:resolve -- --rolled-back ${broken}`;
+    expect(first.output()).toContain(recovery);
+    expect(first.output()).toContain(`docker-compose run --rm backend ${recovery}`);
     expect(await columnsOf(db, 'user')).not.toContain('half');
 
     // The failure is recorded (P3009): the next start stops too, before calling Prisma at all.
@@ -113,6 +115,38 @@ $$;`,
     expect((await second.exited).code).toBe(4);
     expect(second.output()).toMatch(new RegExp(`migration ${broken} is recorded as failed`));
     expect(second.output()).not.toMatch(/HTTP server listening/);
+
+    // The recovery as printed: fix the SQL, mark the migration rolled back, start again.
+    root.addMigration(broken, `ALTER TABLE "user" ADD COLUMN "half" INTEGER;`);
+    const resolve = spawnSync('bash', ['-c', recovery], { cwd: root.dir, env: { ...process.env, DATABASE_URL: db.url }, encoding: 'utf8' });
+    expect({ status: resolve.status, stderr: resolve.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(resolve.stdout).toContain(`marked ${broken} as rolled back`);
+    const third = start(db, root);
+    await third.waitForPort();
+    expect(await columnsOf(db, 'user')).toContain('half');
+    const history = await appliedMigrations(db);
+    expect(history).toHaveLength(3);
+    expect(history).toEqual(
+      expect.arrayContaining([
+        { migration_name: INIT_MIGRATION, finished: true },
+        { migration_name: broken, finished: false },
+        { migration_name: broken, finished: true },
+      ]),
+    );
+  });
+
+  it('db:resolve --rolled-back refuses a migration that is not recorded as failed, and changes nothing', async () => {
+    const db = await freshDatabase();
+    const root = appRoot({ migrations: 'project' });
+    await start(db, root).waitForPort();
+    const resolve = spawnSync('bash', ['-c', `npm run db:resolve -- --rolled-back ${INIT_MIGRATION}`], {
+      cwd: root.dir,
+      env: { ...process.env, DATABASE_URL: db.url },
+      encoding: 'utf8',
+    });
+    expect(resolve.status).toBe(1);
+    expect(resolve.stderr).toContain(`migration ${INIT_MIGRATION} is not recorded as failed`);
+    expect(await appliedMigrations(db)).toEqual([{ migration_name: INIT_MIGRATION, finished: true }]);
   });
 
   it('migrates once when two instances start at the same moment, and both serve', async () => {

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync, spawn } from 'node:child_process';
-import { createTestDatabase } from '../support/test-database';
+import os from 'node:os';
+import pg from 'pg';
+import { adminUrl, createTestDatabase } from '../support/test-database';
 import { makeAppRoot, projectSchema, PROJECT_MIGRATIONS } from '../support/app-root';
 
 const root = path.resolve(__dirname, '../..');
@@ -39,16 +41,45 @@ describe('npm run db:migrate (dist/dev/create-migration.js)', () => {
       app.remove();
       await db.drop();
     }
-    // Two deploys and a diff through a shadow database, each a Prisma CLI start: slow on a busy machine.
-  }, 240_000);
+    // Two deploys and a diff through a shadow database, each a Prisma CLI start, and db:migrate builds
+    // the project first (tsc), twice here: slow on a busy machine.
+  }, 300_000);
 
-  it('refuses to run without DATABASE_URL', () => {
-    const env = { ...process.env };
+  it('on a fresh clone (nothing built, no DATABASE_URL) builds first and finds the database as `npm run dev` does', async () => {
+    // A fresh clone: the tracked files and the installed node_modules, no dist/.
+    const clone = fs.mkdtempSync(path.join(os.tmpdir(), 'clone-'));
+    const tracked = spawnSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '--', '.'], { cwd: root, encoding: 'utf8' }).stdout.split('\n');
+    for (const file of tracked.filter((f) => f && fs.existsSync(path.join(root, f)))) {
+      fs.mkdirSync(path.dirname(path.join(clone, file)), { recursive: true });
+      fs.copyFileSync(path.join(root, file), path.join(clone, file));
+    }
+    fs.symlinkSync(path.join(root, 'node_modules'), path.join(clone, 'node_modules'));
+    const schema = path.join(clone, 'prisma', 'schema.prisma');
+    fs.writeFileSync(schema, fs.readFileSync(schema, 'utf8').replace('  name ', '  locale       String?\n  name '));
+    // Its own database on the development server, instead of the shared auth_service.
+    const database = `dev_migrate_${process.pid}_${Date.now()}`;
+    const env: NodeJS.ProcessEnv = { ...process.env, DEV_DATABASE: database };
     delete env.DATABASE_URL;
-    const result = spawnSync('node', ['dist/dev/create-migration.js'], { cwd: root, env, encoding: 'utf8' });
-    expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/DATABASE_URL is not set/);
-  });
+    delete env.APP_ROOT;
+    try {
+      const result = spawnSync('npm', ['run', 'db:migrate', '--', '--name', 'add locale'], { cwd: clone, env, encoding: 'utf8', timeout: 240_000 });
+      expect({ status: result.status, stderr: result.status === 0 ? '' : result.stderr }).toEqual({ status: 0, stderr: '' });
+      expect(result.stdout).not.toMatch(/MODULE_NOT_FOUND|DATABASE_URL is not set/);
+      expect(result.stdout).toMatch(new RegExp(`\\[db:migrate\\] using the PostgreSQL on 127\\.0\\.0\\.1:5432|\\[db:migrate\\] using an embedded PostgreSQL`));
+      expect(fs.readdirSync(path.join(clone, 'prisma', 'migrations')).filter((name) => name.endsWith('_add_locale'))).toHaveLength(1);
+      const dev = await createTestDatabase();
+      try {
+        expect(await dev.query(`SELECT datname FROM pg_database WHERE datname = $1`, [database])).toHaveLength(1);
+      } finally {
+        await dev.drop();
+      }
+    } finally {
+      fs.rmSync(clone, { recursive: true, force: true });
+      const admin = new pg.Client({ connectionString: adminUrl() });
+      await admin.connect();
+      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).finally(() => admin.end());
+    }
+  }, 300_000);
 });
 
 describe('npm run dev (dist/dev/dev-server.js)', () => {
