@@ -32,7 +32,6 @@ async function serve(config: Config, logger: Logger): Promise<void> {
   let shuttingDown = false;
   const { app, lifecycle } = createService({ config, logger, db, isShuttingDown: () => shuttingDown });
   const running = await startServer(app, { port: config.http.port, host: config.http.host, shutdownTimeoutSeconds: config.startup.shutdownTimeout, logger });
-  await lifecycle.start();
 
   const shutdown = async (signal: NodeJS.Signals) => {
     if (shuttingDown) return;
@@ -48,6 +47,8 @@ async function serve(config: Config, logger: Logger): Promise<void> {
   };
   process.on('SIGTERM', (signal) => void shutdown(signal));
   process.on('SIGINT', (signal) => void shutdown(signal));
+  // After the handlers: a signal while workers start (hashing threads spawning) still shuts down gracefully.
+  await lifecycle.start();
 }
 
 function exitCodeOf(error: unknown): number {
