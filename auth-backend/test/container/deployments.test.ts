@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import { Checkout, describeWithEngine, otherUser, PRISMA_NOISE, rootUser, sleep, type HostUser } from '../support/compose-stack';
 import { ensureBackendImage } from '../support/backend-image';
+import { PROJECT_MIGRATIONS } from '../support/app-root';
 
 const STEP = 240_000;
 const owners: Array<[string, HostUser | string]> = [
@@ -73,7 +74,7 @@ describeWithEngine('the stack in Docker, as a user runs it (docs/data-safety.md)
         expect(verify).toMatch(/^users: 1$/m);
         expect(verify).toMatch(/Database schema is up to date!/);
         expect(stack.ok('docker-compose exec backend npx prisma migrate status')).toMatch(
-          /1 migration found in prisma\/migrations[\s\S]*Database schema is up to date!/,
+          new RegExp(`${PROJECT_MIGRATIONS.length} migrations? found in prisma/migrations[\\s\\S]*Database schema is up to date!`),
         );
         expect(stack.ok(`docker-compose exec db psql -U postgres -d auth_service -c 'SELECT COUNT(*) FROM "user";'`)).toMatch(
           /count\s*\n-+\n\s*1\s*\n\(1 row\)/,
