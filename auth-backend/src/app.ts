@@ -9,7 +9,7 @@ import { systemClock, type Clock } from './clock';
 import { AppError } from './errors';
 import { assignRequestId } from './http/request-id';
 import { errorHandler, notFound } from './http/error-handler';
-import { mountEndpoints } from './http/endpoint';
+import { mountEndpoints, type AnyEndpoint } from './http/endpoint';
 import { createReadinessCheck } from './health/readiness';
 import { listLocalMigrations } from './db/migration-state';
 import { compose, type Composition } from './composition';
@@ -28,11 +28,16 @@ export interface AppDeps {
 
 const ALLOWED_METHODS = new Set(['GET', 'HEAD', 'POST', 'OPTIONS']);
 
-/** TRACE, PUT, DELETE...: nothing here answers them. */
-const refuseUnsupportedMethods: RequestHandler = (req, res, next) => {
-  if (ALLOWED_METHODS.has(req.method)) return next();
-  res.setHeader('Allow', [...ALLOWED_METHODS].join(', '));
-  next(new AppError('method_not_allowed', `Method ${req.method} is not supported.`));
+/** TRACE, PUT, PATCH...: nothing here answers them; DELETE only where an endpoint routes it. */
+const refuseUnsupportedMethods = (endpoints: readonly AnyEndpoint[]): RequestHandler => {
+  const deletable = endpoints.filter((e) => e.method === 'delete').map((e) => new RegExp(`^${e.path.replace(/\{\w+\}/g, '[^/]+')}$`));
+  return (req, res, next) => {
+    if (ALLOWED_METHODS.has(req.method)) return next();
+    const deleteAllowed = deletable.some((route) => route.test(req.path));
+    if (req.method === 'DELETE' && deleteAllowed) return next();
+    res.setHeader('Allow', [...ALLOWED_METHODS, ...(deleteAllowed ? ['DELETE'] : [])].join(', '));
+    next(new AppError('method_not_allowed', `Method ${req.method} is not supported.`));
+  };
 };
 
 /** Tokens and account data are never cached by browsers or proxies. */
@@ -48,7 +53,7 @@ export interface Service extends Composition {
 /** Builds the services and the Express app over them; listening and shutdown live in server.ts and entrypoint.ts. */
 export function createService({ config, logger, db, clock = systemClock, isShuttingDown = () => false }: AppDeps): Service {
   const checkReadiness = createReadinessCheck({ pool: db.pool, localMigrations: listLocalMigrations(migrationsDir()), isShuttingDown });
-  const composition = compose({ config, db, clock, checkReadiness });
+  const composition = compose({ config, db, clock, checkReadiness, logger });
   return { ...composition, app: buildExpressApp(config, logger, composition) };
 }
 
@@ -84,10 +89,15 @@ function buildExpressApp(config: Config, logger: Logger, { endpoints, services }
       },
     }),
   );
-  app.use(refuseUnsupportedMethods);
+  app.use(refuseUnsupportedMethods(endpoints));
   if (config.http.corsOrigins.length > 0) {
     app.use(
-      cors({ origin: [...config.http.corsOrigins], methods: ['GET', 'POST'], allowedHeaders: ['Content-Type', 'Authorization', 'X-Request-Id'], maxAge: 600 }),
+      cors({
+        origin: [...config.http.corsOrigins],
+        methods: ['GET', 'POST', 'DELETE'],
+        allowedHeaders: ['Content-Type', 'Authorization', 'X-Request-Id'],
+        maxAge: 600,
+      }),
     );
   }
   app.use('/auth', noStore);

@@ -4,6 +4,13 @@ import { RATE_LIMIT_HEADER_NAMES, rateLimitHeaders, type LoginThrottle, type Thr
 import { ChangePasswordBody, LoginBody, LogoutBody, MeResponse, RefreshBody, RegisterBody, TokenResponse, toUserBody } from './auth-schemas';
 import type { TokenGrant } from './auth-service';
 
+/** The User-Agent a session is listed with (GET /auth/sessions): printable, bounded. */
+const userAgentOf = (req: { get(name: string): string | undefined }) =>
+  req
+    .get('user-agent')
+    ?.replace(/[^\x20-\x7e]/g, '')
+    .slice(0, 512) || null;
+
 const tokenBody = (grant: TokenGrant) => TokenResponse.parse({ ...grant, user: toUserBody(grant.user) });
 
 /** The HTTP contract of ../shared/API.md for /auth. */
@@ -27,8 +34,8 @@ export function authEndpoints(auth: AuthService, throttle: LoginThrottle): AnyEn
       success: { status: 201, description: 'Account created; a token pair for its first session', schema: TokenResponse },
       successHeaders: RATE_LIMIT_HEADER_NAMES,
       failures: [400, 409, 429],
-      handle: async ({ body, log, signal }) =>
-        tokenBody(await auth.register({ email: body.email, password: body.password, name: body.name ?? null }, log, signal)),
+      handle: async ({ body, req, log, signal }) =>
+        tokenBody(await auth.register({ email: body.email, password: body.password, name: body.name ?? null, userAgent: userAgentOf(req) }, log, signal)),
     }),
     endpoint({
       method: 'post',
@@ -42,7 +49,7 @@ export function authEndpoints(auth: AuthService, throttle: LoginThrottle): AnyEn
       success: { status: 200, description: 'A token pair for a new session', schema: TokenResponse },
       successHeaders: RATE_LIMIT_HEADER_NAMES,
       failures: [400, 401, 429],
-      handle: async ({ body, log, signal }) => tokenBody(await auth.login(body, log, signal)),
+      handle: async ({ body, req, log, signal }) => tokenBody(await auth.login({ ...body, userAgent: userAgentOf(req) }, log, signal)),
     }),
     endpoint({
       method: 'post',

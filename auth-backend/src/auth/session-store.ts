@@ -55,7 +55,7 @@ export class SessionStore {
   ) {}
 
   /** Opens a session for `userId` with its first refresh token, in one statement. */
-  async open(userId: string): Promise<{ sessionId: string; refreshToken: string }> {
+  async open(userId: string, userAgent: string | null = null): Promise<{ sessionId: string; refreshToken: string }> {
     const now = this.clock();
     const sessionId = randomUUID();
     const sessionExpiresAt = addSeconds(now, this.policy.ttl);
@@ -63,11 +63,11 @@ export class SessionStore {
     await this.pool.query({
       name: 'session-open',
       text: `WITH opened AS (
-         INSERT INTO session (id, "userId", "createdAt", "expiresAt") VALUES ($1, $2, $3, $4) RETURNING id
+         INSERT INTO session (id, "userId", "createdAt", "expiresAt", "lastUsedAt", "userAgent") VALUES ($1, $2, $3, $4, $3, $8) RETURNING id
        )
        INSERT INTO refresh_token (id, "sessionId", "tokenHash", "createdAt", "expiresAt")
        SELECT $5, id, $6, $3, $7 FROM opened`,
-      values: [sessionId, userId, now, sessionExpiresAt, randomUUID(), hash, earliest(addSeconds(now, this.policy.idleTtl), sessionExpiresAt)],
+      values: [sessionId, userId, now, sessionExpiresAt, randomUUID(), hash, earliest(addSeconds(now, this.policy.idleTtl), sessionExpiresAt), userAgent],
     });
     return { sessionId, refreshToken: token };
   }
@@ -121,7 +121,8 @@ export class SessionStore {
     const { token, hash } = newOpaqueToken();
     await client.query({
       name: 'refresh-token-rotate',
-      text: `WITH rotated AS (UPDATE refresh_token SET "rotatedAt" = $2 WHERE id = $1)
+      text: `WITH rotated AS (UPDATE refresh_token SET "rotatedAt" = $2 WHERE id = $1),
+            used AS (UPDATE session SET "lastUsedAt" = $2 WHERE id = $4)
        INSERT INTO refresh_token (id, "sessionId", "tokenHash", "createdAt", "expiresAt") VALUES ($3, $4, $5, $2, $6)`,
       values: [row.token_id, now, randomUUID(), row.session_id, hash, earliest(addSeconds(now, this.policy.idleTtl), row.session_expires_at)],
     });

@@ -12,6 +12,10 @@ import { parseDurationSeconds } from './duration';
 export const EXAMPLE_JWT_SECRET = 'change-me-to-a-long-random-secret-of-at-least-32-bytes';
 /** The pepper shipped in .env.example: refused in production. */
 export const EXAMPLE_PASSWORD_PEPPER = 'change-me-to-another-long-random-secret-32-bytes';
+/** The key-encryption key shipped in .env.example: refused in production. */
+export const EXAMPLE_KEY_ENCRYPTION_KEY = 'change-me-to-a-third-long-random-secret-of-32-bytes';
+/** Used outside production when none is set, so that dev signing keys survive restarts. */
+const DEVELOPMENT_KEY_ENCRYPTION_KEY = 'development-only-key-encryption-key-never-in-production';
 /** Used outside production when no pepper is set, so that dev hashes survive restarts. */
 const DEVELOPMENT_PEPPER = 'development-only-pepper-never-use-in-production';
 
@@ -89,8 +93,10 @@ const secret = (production: boolean, example: string) =>
   });
 
 const nodeEnv = z.enum(['production', 'development', 'test']).default('development');
+const jwtAlgorithm = z.enum(['HS256', 'ES256', 'RS256'], { error: 'must be HS256, ES256 or RS256' }).default('HS256');
 
-const buildSchema = (production: boolean) =>
+/** `keysRequired`: production with an asymmetric JWT_ALGORITHM, where KEY_ENCRYPTION_KEY is mandatory. */
+const buildSchema = (production: boolean, keysRequired = false) =>
   z.object({
     NODE_ENV: nodeEnv,
     DATABASE_URL: z.string({ error: 'is required: a PostgreSQL connection string' }).regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// connection string'),
@@ -120,6 +126,10 @@ const buildSchema = (production: boolean) =>
     THROTTLE_ACCOUNT_MAX_DELAY: duration('15m'),
     BACKUP_BEFORE_MIGRATE: flag(false),
     BACKUP_DIR: z.string().default('backups'),
+    JWT_ALGORITHM: jwtAlgorithm,
+    KEY_ENCRYPTION_KEY: secret(keysRequired, EXAMPLE_KEY_ENCRYPTION_KEY),
+    KEY_REFRESH_INTERVAL: duration('60'),
+    JWKS_MAX_AGE: duration('5m', 0),
   });
 
 type Env = z.infer<ReturnType<typeof buildSchema>>;
@@ -154,6 +164,13 @@ export interface Config {
     readonly backupDir: string;
   };
   readonly log: { readonly level: Env['LOG_LEVEL']; readonly pretty: boolean };
+  /** Signing keys of access tokens (ES256/RS256; HS256 uses jwt.secret). */
+  readonly keys: {
+    readonly algorithm: Env['JWT_ALGORITHM'];
+    readonly encryptionKey: string;
+    readonly refreshInterval: number;
+    readonly jwksMaxAge: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -166,7 +183,8 @@ export class ConfigError extends Error {
 /** Parses the environment once; throws ConfigError with one line per bad variable. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env, randomSecret: () => string = defaultRandomSecret): Config {
   const production = nodeEnv.safeParse(source.NODE_ENV).data === 'production';
-  const parsed = buildSchema(production).safeParse(source);
+  const keysRequired = production && jwtAlgorithm.safeParse(source.JWT_ALGORITHM).data !== 'HS256';
+  const parsed = buildSchema(production, keysRequired).safeParse(source);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`));
   }
@@ -204,6 +222,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, randomSecret
       backupDir: env.BACKUP_DIR,
     },
     log: { level: env.LOG_LEVEL, pretty: env.LOG_PRETTY },
+    keys: {
+      algorithm: env.JWT_ALGORITHM,
+      encryptionKey: env.KEY_ENCRYPTION_KEY ?? DEVELOPMENT_KEY_ENCRYPTION_KEY,
+      refreshInterval: env.KEY_REFRESH_INTERVAL,
+      jwksMaxAge: env.JWKS_MAX_AGE,
+    },
   });
 }
 
