@@ -183,7 +183,8 @@ export class ConfigError extends Error {
 /** Parses the environment once; throws ConfigError with one line per bad variable. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env, randomSecret: () => string = defaultRandomSecret): Config {
   const production = nodeEnv.safeParse(source.NODE_ENV).data === 'production';
-  const keysRequired = production && jwtAlgorithm.safeParse(source.JWT_ALGORITHM).data !== 'HS256';
+  const algorithm = jwtAlgorithm.safeParse(source.JWT_ALGORITHM).data;
+  const keysRequired = production && (algorithm === 'ES256' || algorithm === 'RS256');
   const parsed = buildSchema(production, keysRequired).safeParse(source);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`));

@@ -31,8 +31,10 @@ describe('GET /.well-known/jwks.json with JWT_ALGORITHM=ES256', () => {
   });
 
   const resourceServer = (token: string) => jwtVerify(token, jwks, { issuer: 'auth-backend', audience: 'auth-backend', typ: 'at+jwt', algorithms: ['ES256'] });
-  const login = async (email: string) => (await request(t.app).post('/auth/login').send({ email, password: STRONG_PASSWORD }).expect(200)).body.accessToken as string;
-  const publishedKids = async () => ((await request(t.app).get('/.well-known/jwks.json').expect(200)).body.keys as Array<{ kid: string }>).map((key) => key.kid);
+  const login = async (email: string) =>
+    (await request(t.app).post('/auth/login').send({ email, password: STRONG_PASSWORD }).expect(200)).body.accessToken as string;
+  const publishedKids = async () =>
+    ((await request(t.app).get('/.well-known/jwks.json').expect(200)).body.keys as Array<{ kid: string }>).map((key) => key.kid);
   const me = (token: string) => request(t.app).get('/auth/me').set('Authorization', `Bearer ${token}`);
 
   it('publishes public keys only, cacheable, and every token names its key', async () => {
