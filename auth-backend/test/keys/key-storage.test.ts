@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import request from 'supertest';
 import { loadConfig } from '../../src/config/config';
 import { KeyDecryptionError, KeyEncryption } from '../../src/keys/key-encryption';
-import { createTestApp, registerUser, type TestApp } from '../support/test-app';
+import { createTestApp, registerUser, STRONG_PASSWORD, uniqueEmail, type TestApp } from '../support/test-app';
+import { spawnService } from '../support/service-process';
 import { describeWithPgTools } from '../support/test-database';
 import { decryptedPrivateKey, keyEnv, runKeysCommand, storedKeys } from '../support/signing-keys';
 
@@ -64,6 +65,36 @@ describe('signing keys at rest (JWT_ALGORITHM=ES256)', () => {
       for (const form of await privateForms(t, env)) expect(dump.stdout).not.toContain(form);
       expect(dump.stdout).not.toMatch(/"d"\s*:/);
     });
+  });
+});
+
+describe('a replica with another KEY_ENCRYPTION_KEY', () => {
+  it('refuses to start, naming the cause; after keys:rotate --revoke-current with the new value it starts', async () => {
+    const env = keyEnv({ KEY_ENCRYPTION_KEY: 'the-first-key-encryption-key-of-32-bytes-or-more' });
+    const t = await createTestApp(env);
+    const stops: Array<() => Promise<unknown>> = [];
+    try {
+      await registerUser(t.app);
+      const changed = { ...env, KEY_ENCRYPTION_KEY: 'the-second-key-encryption-key-of-32-bytes-or-more' };
+      const refused = spawnService({ DATABASE_URL: t.database.url, ...changed });
+      stops.push(() => refused.stop('SIGKILL'));
+      expect((await refused.exited).code).toBe(70);
+      expect(refused.output()).toMatch(/signing key \S+ cannot be decrypted: KEY_ENCRYPTION_KEY is not the one it was stored with/);
+
+      expect(runKeysCommand('rotate', ['--revoke-current'], { DATABASE_URL: t.database.url, ...changed }).status).toBe(0);
+      const started = spawnService({ DATABASE_URL: t.database.url, ...changed });
+      stops.push(() => started.stop());
+      const port = await started.waitForPort(60_000);
+      const response = await fetch(`http://127.0.0.1:${port}/auth/register`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ email: uniqueEmail(), password: STRONG_PASSWORD }),
+      });
+      expect(response.status).toBe(201);
+    } finally {
+      for (const stop of stops) await stop();
+      await t.close();
+    }
   });
 });
 
