@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Clock } from '../clock';
 import { hashOpaqueToken, newOpaqueToken } from './opaque-token';
+import { withTransaction } from '../db/transaction';
 
 export interface SessionPolicy {
   /** Absolute lifetime of a session, seconds. */
@@ -78,11 +79,8 @@ export class SessionStore {
    * Presenting a rotated token revokes the whole family (reuse detection), unless it was
    * rotated less than `reuseInterval` seconds ago.
    */
-  async rotate(refreshToken: string): Promise<RotateResult> {
-    const client = await this.pool.connect();
-    let failure: Error | undefined;
-    try {
-      await client.query('BEGIN');
+  rotate(refreshToken: string): Promise<RotateResult> {
+    return withTransaction(this.pool, async (client) => {
       const { rows } = await client.query<TokenRow>({
         name: 'refresh-token-lock',
         text: `SELECT t.id AS token_id, s.id AS session_id, s."userId" AS user_id, t."expiresAt" AS token_expires_at,
@@ -94,17 +92,8 @@ export class SessionStore {
         values: [hashOpaqueToken(refreshToken)],
       });
       const row = rows[0];
-      const result = row ? await this.decide(client, row) : ({ kind: 'rejected', reason: 'unknown' } as const);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      failure = error instanceof Error ? error : new Error(String(error));
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      // After a failure the connection is discarded rather than returned to the pool.
-      client.release(failure);
-    }
+      return row ? this.decide(client, row) : ({ kind: 'rejected', reason: 'unknown' } as const);
+    });
   }
 
   private async decide(client: pg.PoolClient, row: TokenRow): Promise<RotateResult> {

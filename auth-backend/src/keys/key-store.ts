@@ -8,6 +8,7 @@ import type { JsonWebKey } from 'node:crypto';
 import type { KeyRow } from './key-schedule';
 import type { KeyEncryption } from './key-encryption';
 import { generateSigningKey, type AsymmetricAlgorithm } from './signing-key';
+import { withTransaction } from '../db/transaction';
 
 /** pg_advisory_xact_lock key of changes to signing_key (distinct from the migration locks). */
 export const SIGNING_KEY_LOCK = 4_242_011;
@@ -56,22 +57,11 @@ export class KeyStore {
   }
 
   /** Runs `work` in a transaction holding the signing-key lock; it sees the rows as they are now. */
-  async change<T>(work: (client: pg.PoolClient, keys: StoredKey[]) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    let failure: Error | undefined;
-    try {
-      await client.query('BEGIN');
+  change<T>(work: (client: pg.PoolClient, keys: StoredKey[]) => Promise<T>): Promise<T> {
+    return withTransaction(this.pool, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock($1)', [SIGNING_KEY_LOCK]);
-      const result = await work(client, await this.list(client));
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      failure = error instanceof Error ? error : new Error(String(error));
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release(failure);
-    }
+      return work(client, await this.list(client));
+    });
   }
 
   /** Generates a key pair and stores it, the private half sealed; it signs from `activatesAt`. */

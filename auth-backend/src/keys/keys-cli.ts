@@ -10,7 +10,7 @@
  * Prints kids and instants only: private keys never leave the database, and there only sealed.
  * Exit codes: 0 done, 1 refused (bad arguments, HS256, unknown kid), 2 configuration or database error.
  */
-import { ConfigError, loadConfig, type Config } from '../config/config';
+import { readConfigOrReport } from '../config/read-config';
 import { createPool } from '../db/pg-adapter';
 import { activationDelaySeconds, retention, revokeKey, rotateKeys, type KeyPolicy } from './key-rotation';
 import { scheduleKeys } from './key-schedule';
@@ -69,14 +69,8 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`usage: keys-cli.js list | rotate [--revoke-current] | revoke <kid>\n`);
     return 1;
   }
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    for (const problem of error.problems) process.stderr.write(`config error: ${problem}\n`);
-    return 2;
-  }
+  const config = readConfigOrReport();
+  if (!config) return 2;
   if (config.keys.algorithm === 'HS256') {
     process.stderr.write('JWT_ALGORITHM is HS256: tokens are signed with JWT_SECRET and there are no stored keys. Set JWT_ALGORITHM=ES256 or RS256.\n');
     return 1;
