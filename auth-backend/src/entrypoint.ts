@@ -12,7 +12,7 @@ import { syncSchema } from './db/schema-sync';
 import { backupBeforeChange } from './db/pre-migration-backup';
 import { createDatabase } from './db/database';
 import { createService } from './app';
-import { startServer } from './server';
+import { startServer, type RunningServer } from './server';
 import { EXIT, StartupError } from './startup-error';
 
 async function prepareSchema(config: Config, logger: Logger): Promise<void> {
@@ -32,14 +32,13 @@ async function serve(config: Config, logger: Logger): Promise<void> {
   const db = createDatabase(config.databaseUrl);
   let shuttingDown = false;
   const { app, lifecycle } = createService({ config, logger, db, isShuttingDown: () => shuttingDown });
-  const running = await startServer(app, { port: config.http.port, host: config.http.host, shutdownTimeoutSeconds: config.startup.shutdownTimeout, logger });
-  await lifecycle.start();
+  let running: RunningServer | undefined = undefined;
 
   const shutdown = async (signal: NodeJS.Signals) => {
     if (shuttingDown) return;
     shuttingDown = true;
     logger.info({ signal }, 'shutting down: no new connections, draining in-flight requests');
-    await running.close();
+    await running?.close();
     // Workers may still write (a delivery in flight), so they stop before the pool closes.
     await lifecycle.stop();
     await db.close();
@@ -47,8 +46,12 @@ async function serve(config: Config, logger: Logger): Promise<void> {
     logger.flush();
     process.exit(EXIT.ok);
   };
+  // Before listening: a signal that follows "HTTP server listening" at once (or arrives while the
+  // workers start, e.g. the first read of the signing keys) must not meet Node's default action.
   process.on('SIGTERM', (signal) => void shutdown(signal));
   process.on('SIGINT', (signal) => void shutdown(signal));
+  running = await startServer(app, { port: config.http.port, host: config.http.host, shutdownTimeoutSeconds: config.startup.shutdownTimeout, logger });
+  await lifecycle.start();
 }
 
 function exitCodeOf(error: unknown): number {
