@@ -11,15 +11,10 @@ import net from 'node:net';
 import zlib from 'node:zlib';
 import request from 'supertest';
 import { createTestDatabase, adminUrl, describeWithPgTools, type TestDatabase } from '../support/test-database';
-import { makeAppRoot, projectMigrationSql, projectSchema, INIT_MIGRATION } from '../support/app-root';
+import { makeAppRoot, projectMigrationNames, projectMigrationSql, projectSchema, INIT_MIGRATION } from '../support/app-root';
 import { spawnService, type ServiceProcess } from '../support/service-process';
 
-/** The project's migrations, in order: what `migrations: 'project'` ships. */
-const PROJECT_MIGRATIONS = fs
-  .readdirSync(path.resolve(__dirname, '../../prisma/migrations'), { withFileTypes: true })
-  .filter((entry) => entry.isDirectory())
-  .map((entry) => entry.name)
-  .sort();
+const PROJECT_MIGRATIONS = projectMigrationNames();
 
 jest.setTimeout(90_000);
 

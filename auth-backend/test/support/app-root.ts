@@ -48,3 +48,12 @@ export function projectSchema(): string {
 export function projectMigrationSql(name = INIT_MIGRATION): string {
   return fs.readFileSync(path.join(realRoot, 'prisma', 'migrations', name, 'migration.sql'), 'utf8');
 }
+
+/** The project's migrations, in order: what `migrations: 'project'` ships. */
+export function projectMigrationNames(): string[] {
+  return fs
+    .readdirSync(path.join(realRoot, 'prisma', 'migrations'), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
+}
