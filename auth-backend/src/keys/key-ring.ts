@@ -77,9 +77,14 @@ export class KeyRing implements TokenKeys, Worker {
 
   /** Re-reads the table now (the timer does this every refresh interval). */
   async refresh(options: { algorithmMustMatch: boolean }): Promise<void> {
-    const created = await ensureSigningKey(this.store, this.policy, this.clock(), options);
-    if (created) this.logger.info({ kid: created.kid, algorithm: created.algorithm }, 'signing keys: created a signing key');
-    const rows = await this.store.list();
+    let rows = await this.store.list();
+    // Normally one read per interval; the locked write only when nothing (of our algorithm) can sign.
+    const { signing } = scheduleKeys(rows, this.clock(), retention(this.policy));
+    if (!signing || (options.algorithmMustMatch && signing.algorithm !== this.policy.algorithm)) {
+      const created = await ensureSigningKey(this.store, this.policy, this.clock(), options);
+      if (created) this.logger.info({ kid: created.kid, algorithm: created.algorithm }, 'signing keys: created a signing key');
+      rows = await this.store.list();
+    }
     const before = this.signing?.kid;
     this.apply(rows);
     if (this.signing?.kid !== before) this.logger.info({ kid: this.signing?.kid, previous: before }, 'signing keys: signing with a new key');
