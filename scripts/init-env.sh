@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Creates .env from .env.example with fresh random secrets (POSTGRES_PASSWORD, JWT_SECRET,
-# PASSWORD_PEPPER). Never overwrites an existing .env.
+# PASSWORD_PEPPER, KEY_ENCRYPTION_KEY). Never overwrites an existing .env.
 #   scripts/init-env.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,5 +20,6 @@ umask 077
 sed -e "s|^POSTGRES_PASSWORD=.*|POSTGRES_PASSWORD=$(secret)|" \
     -e "s|^JWT_SECRET=.*|JWT_SECRET=$(secret)|" \
     -e "s|^PASSWORD_PEPPER=.*|PASSWORD_PEPPER=$(secret)|" \
+    -e "s|^KEY_ENCRYPTION_KEY=.*|KEY_ENCRYPTION_KEY=$(secret)|" \
     .env.example >.env
 echo "wrote .env with new secrets (readable by you only). Keep PASSWORD_PEPPER safe: without it no password can be verified."

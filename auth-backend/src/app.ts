@@ -9,7 +9,7 @@ import { AppError } from './errors';
 import { requestLogger } from './http/request-logger';
 import { precomputedHeaders } from './http/static-headers';
 import { errorHandler, notFound } from './http/error-handler';
-import { mountEndpoints } from './http/endpoint';
+import { mountEndpoints, type AnyEndpoint } from './http/endpoint';
 import { jsonBody } from './http/json-body';
 import { createReadinessCheck } from './health/readiness';
 import { listLocalMigrations } from './db/migration-state';
@@ -38,11 +38,16 @@ export const HELMET_OPTIONS: Parameters<typeof helmet>[0] = {
 
 const ALLOWED_METHODS = new Set(['GET', 'HEAD', 'POST', 'OPTIONS']);
 
-/** TRACE, PUT, DELETE...: nothing here answers them. */
-const refuseUnsupportedMethods: RequestHandler = (req, res, next) => {
-  if (ALLOWED_METHODS.has(req.method)) return next();
-  res.setHeader('Allow', [...ALLOWED_METHODS].join(', '));
-  next(new AppError('method_not_allowed', `Method ${req.method} is not supported.`));
+/** TRACE, PUT, PATCH...: nothing here answers them; DELETE only where an endpoint routes it. */
+const refuseUnsupportedMethods = (endpoints: readonly AnyEndpoint[]): RequestHandler => {
+  const deletable = endpoints.filter((e) => e.method === 'delete').map((e) => new RegExp(`^${e.path.replace(/\{\w+\}/g, '[^/]+')}$`));
+  return (req, res, next) => {
+    if (ALLOWED_METHODS.has(req.method)) return next();
+    const deleteAllowed = deletable.some((route) => route.test(req.path));
+    if (req.method === 'DELETE' && deleteAllowed) return next();
+    res.setHeader('Allow', [...ALLOWED_METHODS, ...(deleteAllowed ? ['DELETE'] : [])].join(', '));
+    next(new AppError('method_not_allowed', `Method ${req.method} is not supported.`));
+  };
 };
 
 /** Tokens and account data are never cached by browsers or proxies. */
@@ -75,10 +80,15 @@ function buildExpressApp(config: Config, logger: Logger, { endpoints, services }
   app.use(precomputedHeaders(helmet(HELMET_OPTIONS)));
   // Before the method check, so that a 405 on /auth/* is not cacheable either.
   app.use('/auth', noStore);
-  app.use(refuseUnsupportedMethods);
+  app.use(refuseUnsupportedMethods(endpoints));
   if (config.http.corsOrigins.length > 0) {
     app.use(
-      cors({ origin: [...config.http.corsOrigins], methods: ['GET', 'POST'], allowedHeaders: ['Content-Type', 'Authorization', 'X-Request-Id'], maxAge: 600 }),
+      cors({
+        origin: [...config.http.corsOrigins],
+        methods: ['GET', 'POST', 'DELETE'],
+        allowedHeaders: ['Content-Type', 'Authorization', 'X-Request-Id'],
+        maxAge: 600,
+      }),
     );
   }
   app.use(jsonBody());

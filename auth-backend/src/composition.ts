@@ -8,6 +8,7 @@ import type { Database } from './db/database';
 import type { Clock } from './clock';
 import type { AnyEndpoint } from './http/endpoint';
 import type { Readiness } from './health/readiness';
+import pino from 'pino';
 import { Lifecycle } from './lifecycle';
 import { healthEndpoints } from './health/health-endpoints';
 import { authEndpoints } from './auth/auth-endpoints';
@@ -26,13 +27,21 @@ import { createMailTransport } from './mail/transport';
 import { MailThrottle } from './account/mail-throttle';
 import { RecoveryService } from './account/recovery-service';
 import { recoveryEndpoints } from './account/recovery-endpoints';
+import { tokenKeys } from './keys/key-setup';
+import type { KeyRing } from './keys/key-ring';
+import { jwksEndpoints } from './keys/jwks-endpoints';
+import { SessionDirectory } from './sessions/session-directory';
+import { sessionEndpoints } from './sessions/session-endpoints';
+
+const silentLogger = pino({ level: 'silent' });
 
 export interface CompositionDeps {
   config: Config;
   db: Database;
   clock: Clock;
   checkReadiness: () => Promise<Readiness>;
-  logger: Logger;
+  /** For workers' own lines (the signing-key refresher, mail delivery); silent when absent. */
+  logger?: Logger;
 }
 
 /** Every service of the process, built once. */
@@ -47,6 +56,9 @@ export interface Services {
   mailThrottle: MailThrottle;
   recovery: RecoveryService;
   mailDelivery: MailDeliveryWorker;
+  /** The ES256/RS256 signing keys; undefined with HS256 (JWT_SECRET). */
+  keyRing: KeyRing | undefined;
+  sessionDirectory: SessionDirectory;
 }
 
 export interface Composition {
@@ -55,14 +67,16 @@ export interface Composition {
   lifecycle: Lifecycle;
 }
 
-export function compose({ config, db, clock, checkReadiness, logger }: CompositionDeps): Composition {
+export function compose({ config, db, clock, checkReadiness, logger = silentLogger }: CompositionDeps): Composition {
   const users = new UserRepository(db.prisma, db.pool);
   const sessions = new SessionStore(db.pool, config.refresh, clock);
   const hasher = new PasswordHasher(config.password.pepper, config.password.bcryptCost, config.password.hashConcurrency);
   // Every password is hashed and verified in its normalised form, wherever it comes from (register, login, change, reset).
   const passwords = normalizingHasher(hasher);
   const policy = new PasswordPolicy(config.password.minLength);
-  const tokens = new AccessTokens({ ...config.jwt, ttlSeconds: config.jwt.accessTokenTtl });
+  const { keys, ring: keyRing } = tokenKeys(config, db.pool, clock, logger);
+  const tokens = new AccessTokens({ issuer: config.jwt.issuer, audience: config.jwt.audience, ttlSeconds: config.jwt.accessTokenTtl }, keys);
+  const sessionDirectory = new SessionDirectory(db.pool, clock);
   const throttle = new LoginThrottle(db.pool, config.throttle);
   // Mail: the outbox's delivery worker, and the recovery/verification use cases that fill the outbox.
   const { mail } = config;
@@ -88,10 +102,17 @@ export function compose({ config, db, clock, checkReadiness, logger }: Compositi
   const lifecycle = new Lifecycle();
   // Hashing threads: started first, so stopped last (after every worker that might hash).
   lifecycle.add(hasher);
+  if (keyRing) lifecycle.add(keyRing);
   lifecycle.add(mailDelivery);
   return {
-    services: { users, sessions, hasher, policy, tokens, throttle, auth, mailThrottle, recovery, mailDelivery },
-    endpoints: [...healthEndpoints(checkReadiness), ...authEndpoints(auth, throttle), ...recoveryEndpoints(recovery, mailThrottle)],
+    services: { users, sessions, hasher, policy, tokens, throttle, auth, mailThrottle, recovery, mailDelivery, keyRing, sessionDirectory },
+    endpoints: [
+      ...healthEndpoints(checkReadiness),
+      ...authEndpoints(auth, throttle),
+      ...recoveryEndpoints(recovery, mailThrottle),
+      ...sessionEndpoints(sessionDirectory),
+      ...jwksEndpoints(keyRing, config.keys.jwksMaxAge),
+    ],
     lifecycle,
   };
 }

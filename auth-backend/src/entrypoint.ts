@@ -3,7 +3,8 @@
  * schema up to date under a lock, then serve. Any failure before serving ends the process with
  * a message naming the cause and the fix; the API never boots on a half-migrated schema.
  */
-import { ConfigError, loadConfig, type Config } from './config/config';
+import type { Config } from './config/config';
+import { readConfigOrReport } from './config/read-config';
 import { createLogger, type Logger } from './logger';
 import { waitForDatabase, DatabaseUnavailableError } from './db/wait-for-database';
 import { withAdvisoryLock, LockTimeoutError } from './db/advisory-lock';
@@ -68,14 +69,8 @@ function exitCodeOf(error: unknown): number {
 }
 
 async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    for (const problem of error.problems) process.stderr.write(`config error: ${problem}\n`);
-    process.exit(EXIT.config);
-  }
+  const config = readConfigOrReport();
+  if (!config) process.exit(EXIT.config);
   const logger = createLogger(config.log);
   if (config.jwt.secretIsEphemeral) logger.warn('JWT_SECRET is not set: using a random secret, so tokens will not survive a restart');
   try {

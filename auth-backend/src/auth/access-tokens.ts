@@ -1,13 +1,14 @@
 /**
- * Access tokens: HS256 JWTs (RFC 9068 profile, `typ: at+jwt`). The algorithm is pinned on
- * verify, so `none`, RS/HS confusion and any other algorithm fail; `exp`, `iss`, `aud` and
- * `typ` are required. Key headers (`jwk`, `jku`, `x5u`, `kid`) are never consulted.
- *
- * The secret is a KeyObject made once: given a string, jsonwebtoken tries to parse it as a
- * public key on every call, which costs ~3x the throughput (../shared/PERFORMANCE.md).
+ * Access tokens: JWTs (RFC 9068 profile, `typ: at+jwt`), signed with the key that TokenKeys
+ * hands out: the shared HS256 secret (default, as in v1) or the current ES256/RS256 key, whose
+ * `kid` goes into the header. On verify the key is looked up by `kid` in memory and the
+ * algorithm is pinned to that key's, so `none`, RS/HS confusion and any other algorithm fail;
+ * `exp`, `iss`, `aud`, `typ` and a not-future `iat` are required. Headers that point at other
+ * keys (`jwk`, `jku`, `x5u`, `x5c`) are refused outright: we never issue them.
  */
-import { createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import type { TokenKeys } from './token-keys';
 
 export interface AccessClaims {
   /** User id. */
@@ -17,35 +18,49 @@ export interface AccessClaims {
 }
 
 export interface AccessTokenOptions {
-  secret: string;
   issuer: string;
   audience: string;
   ttlSeconds: number;
 }
 
-const ALGORITHM = 'HS256';
 const TOKEN_TYPE = 'at+jwt';
+/** How far in the future a token's `iat` may be (clock skew between replicas), seconds. */
+export const MAX_IAT_SKEW_SECONDS = 30;
+const FOREIGN_KEY_HEADERS = ['jwk', 'jku', 'x5u', 'x5c'];
 
 export class InvalidAccessToken extends Error {}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const isUuid = (value: unknown): value is string => typeof value === 'string' && UUID.test(value);
 
-export class AccessTokens {
-  private readonly key: KeyObject;
-
-  constructor(private readonly options: AccessTokenOptions) {
-    this.key = createSecretKey(Buffer.from(options.secret, 'utf8'));
+/** The header, read before verifying to choose the key; anything unreadable is refused. */
+function readHeader(token: string): Record<string, unknown> {
+  const dot = token.indexOf('.');
+  try {
+    const header: unknown = JSON.parse(Buffer.from(token.slice(0, dot), 'base64url').toString('utf8'));
+    if (dot > 0 && header && typeof header === 'object' && !Array.isArray(header)) return header as Record<string, unknown>;
+  } catch {
+    // fall through
   }
+  throw new InvalidAccessToken('malformed token header');
+}
+
+export class AccessTokens {
+  constructor(
+    private readonly options: AccessTokenOptions,
+    private readonly keys: TokenKeys,
+  ) {}
 
   get ttlSeconds(): number {
     return this.options.ttlSeconds;
   }
 
-  sign(claims: AccessClaims): string {
-    return jwt.sign({ sid: claims.sid }, this.key, {
-      algorithm: ALGORITHM,
-      header: { alg: ALGORITHM, typ: TOKEN_TYPE },
+  async sign(claims: AccessClaims): Promise<string> {
+    if (!this.keys.isReady) await this.keys.ready();
+    const { kid, algorithm, key } = this.keys.signingKey();
+    return jwt.sign({ sid: claims.sid }, key, {
+      algorithm,
+      header: { alg: algorithm, typ: TOKEN_TYPE, ...(kid ? { kid } : {}) },
       subject: claims.sub,
       issuer: this.options.issuer,
       audience: this.options.audience,
@@ -55,11 +70,16 @@ export class AccessTokens {
   }
 
   /** The claims of a valid token; throws InvalidAccessToken for anything else. */
-  verify(token: string): AccessClaims {
+  async verify(token: string): Promise<AccessClaims> {
+    if (!this.keys.isReady) await this.keys.ready();
+    const header = readHeader(token);
+    if (FOREIGN_KEY_HEADERS.some((name) => name in header)) throw new InvalidAccessToken('token header names a key of its own');
+    const chosen = this.keys.verificationKey(typeof header.kid === 'string' ? header.kid : undefined);
+    if (!chosen) throw new InvalidAccessToken('unknown or retired kid');
     let decoded: jwt.Jwt;
     try {
-      decoded = jwt.verify(token, this.key, {
-        algorithms: [ALGORITHM],
+      decoded = jwt.verify(token, chosen.key, {
+        algorithms: [chosen.algorithm],
         issuer: this.options.issuer,
         audience: this.options.audience,
         complete: true,
@@ -71,6 +91,8 @@ export class AccessTokens {
     if (typ !== TOKEN_TYPE && typ !== `application/${TOKEN_TYPE}`) throw new InvalidAccessToken('not an access token (typ)');
     const payload = decoded.payload as jwt.JwtPayload;
     if (typeof payload.exp !== 'number') throw new InvalidAccessToken('token has no exp');
+    if (typeof payload.iat !== 'number' || payload.iat > Date.now() / 1000 + MAX_IAT_SKEW_SECONDS)
+      throw new InvalidAccessToken('token iat missing or in the future');
     if (!isUuid(payload.sub) || !isUuid(payload.sid) || typeof payload.jti !== 'string') throw new InvalidAccessToken('token lacks sub, sid or jti');
     return { sub: payload.sub, sid: payload.sid };
   }

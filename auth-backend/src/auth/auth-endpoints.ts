@@ -7,6 +7,13 @@ import type { z } from '../http/zod';
 
 type MeResponseBody = z.input<typeof MeResponse>;
 
+/** The User-Agent a session is listed with (GET /auth/sessions): printable, bounded. */
+const userAgentOf = (req: { get(name: string): string | undefined }) =>
+  req
+    .get('user-agent')
+    ?.replace(/[^\x20-\x7e]/g, '')
+    .slice(0, 512) || null;
+
 const tokenBody = (grant: TokenGrant) => TokenResponse.parse({ ...grant, user: toUserBody(grant.user) });
 
 /** The HTTP contract of ../shared/API.md for /auth. */
@@ -30,8 +37,8 @@ export function authEndpoints(auth: AuthService, throttle: LoginThrottle): AnyEn
       success: { status: 201, description: 'Account created; a token pair for its first session', schema: TokenResponse },
       successHeaders: RATE_LIMIT_HEADER_NAMES,
       failures: [400, 409, 429],
-      handle: async ({ body, log, signal }) =>
-        tokenBody(await auth.register({ email: body.email, password: body.password, name: body.name ?? null }, log, signal)),
+      handle: async ({ body, req, log, signal }) =>
+        tokenBody(await auth.register({ email: body.email, password: body.password, name: body.name ?? null, userAgent: userAgentOf(req) }, log, signal)),
     }),
     endpoint({
       method: 'post',
@@ -46,7 +53,7 @@ export function authEndpoints(auth: AuthService, throttle: LoginThrottle): AnyEn
       successHeaders: RATE_LIMIT_HEADER_NAMES,
       // 403 email_not_verified only with REQUIRE_VERIFIED_EMAIL, and only after the right password.
       failures: [400, 401, 403, 429],
-      handle: async ({ body, log, signal }) => tokenBody(await auth.login(body, log, signal)),
+      handle: async ({ body, req, log, signal }) => tokenBody(await auth.login({ ...body, userAgent: userAgentOf(req) }, log, signal)),
     }),
     endpoint({
       method: 'post',

@@ -53,24 +53,28 @@ export class AuthService {
     if (problem) throw new AppError('weak_password', `The password ${problem}.`, { errors: [{ path: field, message: problem }] });
   }
 
-  private async grant(user: User): Promise<TokenGrant> {
-    const { sessionId, refreshToken } = await this.deps.sessions.open(user.id);
+  private async grant(user: User, userAgent?: string | null): Promise<TokenGrant> {
+    const { sessionId, refreshToken } = await this.deps.sessions.open(user.id, userAgent ?? null);
     return this.tokenGrant(user, sessionId, refreshToken);
   }
 
-  private tokenGrant(user: User, sessionId: string, refreshToken: string): TokenGrant {
-    const accessToken = this.deps.tokens.sign({ sub: user.id, sid: sessionId });
+  private async tokenGrant(user: User, sessionId: string, refreshToken: string): Promise<TokenGrant> {
+    const accessToken = await this.deps.tokens.sign({ sub: user.id, sid: sessionId });
     return { user, accessToken, refreshToken, tokenType: 'Bearer', expiresIn: this.deps.tokens.ttlSeconds };
   }
 
-  async register(input: { email: string; password: string; name: string | null }, log: Logger, signal?: AbortSignal): Promise<TokenGrant> {
+  async register(
+    input: { email: string; password: string; name: string | null; userAgent?: string | null },
+    log: Logger,
+    signal?: AbortSignal,
+  ): Promise<TokenGrant> {
     this.assertAcceptablePassword(input.password, 'password');
     const passwordHash = await this.deps.hasher.hash(input.password, signal);
     try {
       const user = await this.deps.users.create({ email: input.email, passwordHash, name: input.name });
       log.info({ event: 'auth.register', outcome: 'success', userId: user.id }, 'account registered');
       await this.deps.onRegistered?.(user, log);
-      return await this.grant(user);
+      return await this.grant(user, input.userAgent);
     } catch (error) {
       if (error instanceof AppError)
         log.info({ event: 'auth.register', outcome: 'failure', reason: error.code, emailRef: emailRef(input.email) }, 'registration refused');
@@ -79,7 +83,7 @@ export class AuthService {
   }
 
   /** `signal` aborts when the client disconnects: queued password work is then skipped. */
-  async login(input: { email: string; password: string }, log: Logger, signal?: AbortSignal): Promise<TokenGrant> {
+  async login(input: { email: string; password: string; userAgent?: string | null }, log: Logger, signal?: AbortSignal): Promise<TokenGrant> {
     const { users, hasher, throttle } = this.deps;
     const attempt = { event: 'auth.login', emailRef: emailRef(input.email) };
     let attemptNumber: number;
@@ -106,7 +110,7 @@ export class AuthService {
     }
     if (check.needsRehash) await users.updatePasswordHash(user.id, await hasher.hash(input.password));
     log.info({ ...attempt, outcome: 'success', userId: user.id, rehashed: check.needsRehash }, 'login succeeded');
-    return this.grant({ id: user.id, email: user.email, name: user.name, createdAt: user.createdAt, emailVerifiedAt: user.emailVerifiedAt });
+    return this.grant({ id: user.id, email: user.email, name: user.name, createdAt: user.createdAt, emailVerifiedAt: user.emailVerifiedAt }, input.userAgent);
   }
 
   /** The account and whether `password` is its password (the same work when there is no account). */
@@ -170,7 +174,7 @@ export class AuthService {
     if (!accessToken) throw new AppError('unauthenticated', 'A bearer access token is required.');
     let claims;
     try {
-      claims = this.deps.tokens.verify(accessToken);
+      claims = await this.deps.tokens.verify(accessToken);
     } catch (error) {
       log.info({ event: 'auth.token', outcome: 'failure', reason: error instanceof InvalidAccessToken ? error.message : 'invalid' }, 'access token refused');
       throw new AppError('unauthenticated', 'The access token is invalid or expired.');

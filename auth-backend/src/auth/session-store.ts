@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Clock } from '../clock';
 import { hashOpaqueToken, newOpaqueToken } from './opaque-token';
+import { withTransaction } from '../db/transaction';
 
 export interface SessionPolicy {
   /** Absolute lifetime of a session, seconds. */
@@ -57,7 +58,7 @@ export class SessionStore {
   ) {}
 
   /** Opens a session for `userId` with its first refresh token, in one statement. */
-  async open(userId: string): Promise<{ sessionId: string; refreshToken: string }> {
+  async open(userId: string, userAgent: string | null = null): Promise<{ sessionId: string; refreshToken: string }> {
     const now = this.clock();
     const sessionId = randomUUID();
     const sessionExpiresAt = addSeconds(now, this.policy.ttl);
@@ -65,11 +66,11 @@ export class SessionStore {
     await this.pool.query({
       name: 'session-open',
       text: `WITH opened AS (
-         INSERT INTO session (id, "userId", "createdAt", "expiresAt") VALUES ($1, $2, $3, $4) RETURNING id
+         INSERT INTO session (id, "userId", "createdAt", "expiresAt", "lastUsedAt", "userAgent") VALUES ($1, $2, $3, $4, $3, $8) RETURNING id
        )
        INSERT INTO refresh_token (id, "sessionId", "tokenHash", "createdAt", "expiresAt")
        SELECT $5, id, $6, $3, $7 FROM opened`,
-      values: [sessionId, userId, now, sessionExpiresAt, randomUUID(), hash, earliest(addSeconds(now, this.policy.idleTtl), sessionExpiresAt)],
+      values: [sessionId, userId, now, sessionExpiresAt, randomUUID(), hash, earliest(addSeconds(now, this.policy.idleTtl), sessionExpiresAt), userAgent],
     });
     return { sessionId, refreshToken: token };
   }
@@ -80,11 +81,8 @@ export class SessionStore {
    * Presenting a rotated token revokes the whole family (reuse detection), unless it was
    * rotated less than `reuseInterval` seconds ago.
    */
-  async rotate(refreshToken: string): Promise<RotateResult> {
-    const client = await this.pool.connect();
-    let failure: Error | undefined;
-    try {
-      await client.query('BEGIN');
+  rotate(refreshToken: string): Promise<RotateResult> {
+    return withTransaction(this.pool, async (client) => {
       const { rows } = await client.query<TokenRow>({
         name: 'refresh-token-lock',
         text: `SELECT t.id AS token_id, s.id AS session_id, s."userId" AS user_id, t."expiresAt" AS token_expires_at,
@@ -96,17 +94,8 @@ export class SessionStore {
         values: [hashOpaqueToken(refreshToken)],
       });
       const row = rows[0];
-      const result = row ? await this.decide(client, row) : ({ kind: 'rejected', reason: 'unknown' } as const);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      failure = error instanceof Error ? error : new Error(String(error));
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      // After a failure the connection is discarded rather than returned to the pool.
-      client.release(failure);
-    }
+      return row ? this.decide(client, row) : ({ kind: 'rejected', reason: 'unknown' } as const);
+    });
   }
 
   private async decide(client: pg.PoolClient, row: TokenRow): Promise<RotateResult> {
@@ -123,7 +112,8 @@ export class SessionStore {
     const { token, hash } = newOpaqueToken();
     await client.query({
       name: 'refresh-token-rotate',
-      text: `WITH rotated AS (UPDATE refresh_token SET "rotatedAt" = $2 WHERE id = $1)
+      text: `WITH rotated AS (UPDATE refresh_token SET "rotatedAt" = $2 WHERE id = $1),
+            used AS (UPDATE session SET "lastUsedAt" = $2 WHERE id = $4)
        INSERT INTO refresh_token (id, "sessionId", "tokenHash", "createdAt", "expiresAt") VALUES ($3, $4, $5, $2, $6)`,
       values: [row.token_id, now, randomUUID(), row.session_id, hash, earliest(addSeconds(now, this.policy.idleTtl), row.session_expires_at)],
     });

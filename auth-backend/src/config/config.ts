@@ -12,6 +12,10 @@ import { parseDurationSeconds } from './duration';
 export const EXAMPLE_JWT_SECRET = 'change-me-to-a-long-random-secret-of-at-least-32-bytes';
 /** The pepper shipped in .env.example: refused in production. */
 export const EXAMPLE_PASSWORD_PEPPER = 'change-me-to-another-long-random-secret-32-bytes';
+/** The key-encryption key shipped in .env.example: refused in production. */
+export const EXAMPLE_KEY_ENCRYPTION_KEY = 'change-me-to-a-third-long-random-secret-of-32-bytes';
+/** Used outside production when none is set, so that dev signing keys survive restarts. */
+const DEVELOPMENT_KEY_ENCRYPTION_KEY = 'development-only-key-encryption-key-never-in-production';
 /** Used outside production when no pepper is set, so that dev hashes survive restarts. */
 const DEVELOPMENT_PEPPER = 'development-only-pepper-never-use-in-production';
 
@@ -112,8 +116,10 @@ const mailbox = optionalText.refine((value) => value === undefined || /^[^\s@<>]
 });
 
 const nodeEnv = z.enum(['production', 'development', 'test']).default('development');
+const jwtAlgorithm = z.enum(['HS256', 'ES256', 'RS256'], { error: 'must be HS256, ES256 or RS256' }).default('HS256');
 
-const buildSchema = (production: boolean) =>
+/** `keysRequired`: production with an asymmetric JWT_ALGORITHM, where KEY_ENCRYPTION_KEY is mandatory. */
+const buildSchema = (production: boolean, keysRequired = false) =>
   z.object({
     NODE_ENV: nodeEnv,
     DATABASE_URL: z.string({ error: 'is required: a PostgreSQL connection string' }).regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// connection string'),
@@ -164,6 +170,10 @@ const buildSchema = (production: boolean) =>
     THROTTLE_MAIL_IP_WINDOW: duration('15m'),
     THROTTLE_MAIL_ADDRESS_MAX: integer(3, 1, 100_000),
     THROTTLE_MAIL_ADDRESS_WINDOW: duration('1h'),
+    JWT_ALGORITHM: jwtAlgorithm,
+    KEY_ENCRYPTION_KEY: secret(keysRequired, EXAMPLE_KEY_ENCRYPTION_KEY),
+    KEY_REFRESH_INTERVAL: duration('60'),
+    JWKS_MAX_AGE: duration('5m', 0),
   });
 
 type Env = z.infer<ReturnType<typeof buildSchema>>;
@@ -221,6 +231,13 @@ export interface Config {
     readonly maxAttempts: number;
     readonly throttle: { readonly ipMax: number; readonly ipWindow: number; readonly addressMax: number; readonly addressWindow: number };
   };
+  /** Signing keys of access tokens (ES256/RS256; HS256 uses jwt.secret). */
+  readonly keys: {
+    readonly algorithm: Env['JWT_ALGORITHM'];
+    readonly encryptionKey: string;
+    readonly refreshInterval: number;
+    readonly jwksMaxAge: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -233,7 +250,9 @@ export class ConfigError extends Error {
 /** Parses the environment once; throws ConfigError with one line per bad variable. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env, randomSecret: () => string = defaultRandomSecret): Config {
   const production = nodeEnv.safeParse(source.NODE_ENV).data === 'production';
-  const parsed = buildSchema(production).safeParse(source);
+  const algorithm = jwtAlgorithm.safeParse(source.JWT_ALGORITHM).data;
+  const keysRequired = production && (algorithm === 'ES256' || algorithm === 'RS256');
+  const parsed = buildSchema(production, keysRequired).safeParse(source);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`));
   }
@@ -301,6 +320,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, randomSecret
         addressMax: env.THROTTLE_MAIL_ADDRESS_MAX,
         addressWindow: env.THROTTLE_MAIL_ADDRESS_WINDOW,
       },
+    },
+    keys: {
+      algorithm: env.JWT_ALGORITHM,
+      encryptionKey: env.KEY_ENCRYPTION_KEY ?? DEVELOPMENT_KEY_ENCRYPTION_KEY,
+      refreshInterval: env.KEY_REFRESH_INTERVAL,
+      jwksMaxAge: env.JWKS_MAX_AGE,
     },
   });
 }

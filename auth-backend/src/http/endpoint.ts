@@ -32,6 +32,8 @@ interface EndpointBase<Body> {
   description?: string;
   tag: string;
   body?: z.ZodType<Body>;
+  /** Path parameters (`{id}` in `path`), for the OpenAPI document; the handler reads req.params. */
+  params?: z.ZodObject;
   success: { status: 200 | 201 | 202 | 204; description: string; schema?: z.ZodType };
   /** Failure statuses besides the ones every endpoint may answer (500) and, with a body, 413 and 415. */
   failures: number[];

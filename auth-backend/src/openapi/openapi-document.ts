@@ -24,6 +24,7 @@ const Problem = z
 const FAILURE_DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid input (problem body with `errors` per field)',
   401: 'Not authenticated: missing, invalid or expired credentials',
+  404: 'Not found',
   409: 'Conflict: the email is already registered',
   413: 'Request body larger than 16 KiB',
   415: 'Request body is not application/json',
@@ -59,7 +60,14 @@ export function buildOpenApiDocument(endpoints: readonly AnyEndpoint[], info: { 
       ...(definition.description ? { description: definition.description } : {}),
       tags: [definition.tag],
       security: definition.bearer ? [{ [bearer.name]: [] }] : [],
-      ...(definition.body ? { request: { body: { required: true, content: { 'application/json': { schema: definition.body } } } } } : {}),
+      ...(definition.params || definition.body
+        ? {
+            request: {
+              ...(definition.params ? { params: definition.params } : {}),
+              ...(definition.body ? { body: { required: true, content: { 'application/json': { schema: definition.body } } } } : {}),
+            },
+          }
+        : {}),
       responses: {
         [definition.success.status]: success,
         ...Object.fromEntries([...new Set(statuses)].sort((a, b) => a - b).map((status) => [status, problemResponse(status)])),
@@ -79,6 +87,7 @@ export function buildOpenApiDocument(endpoints: readonly AnyEndpoint[], info: { 
     tags: [
       { name: 'auth', description: 'Accounts, sessions and tokens' },
       { name: 'operations', description: 'Liveness and readiness' },
+      { name: 'keys', description: 'Public keys for services that verify access tokens' },
     ],
   });
 }

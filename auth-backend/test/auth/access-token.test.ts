@@ -95,6 +95,12 @@ describe('GET /auth/me access token checks', () => {
     expect(response.body).toMatchObject({ status: 401 });
   });
 
+  it('refuses a token issued more than 30 s in the future (clock skew tolerance), accepts one within it', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    await me(sign({ payload: { iat: now + 120 } })).expect(401);
+    await me(sign({ payload: { iat: now + 10 } })).expect(200);
+  });
+
   it('refuses a missing Authorization header with 401 and WWW-Authenticate: Bearer', async () => {
     const response = await me().expect(401);
     expect(response.headers['www-authenticate']).toBe('Bearer realm="auth-backend"');

@@ -107,7 +107,8 @@ describe('GET /ready', () => {
     const t = await createTestApp();
     try {
       await request(t.app).get('/ready').expect(200, { status: 'ready' });
-      await t.database.query(`DELETE FROM _prisma_migrations`);
+      // Forget the newest migration only: the count stays 1 however many migrations there are.
+      await t.database.query(`DELETE FROM _prisma_migrations WHERE migration_name = (SELECT max(migration_name) FROM _prisma_migrations)`);
       const pending = await request(t.app).get('/ready').expect(503);
       expect(pending.headers['content-type']).toMatch(/^application\/problem\+json/);
       // Every shipped migration is pending once the history is gone.

@@ -18,7 +18,8 @@ function routedOperations(app: Express): string[] {
   const walk = (stack: Array<{ route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: unknown[] } }>) => {
     for (const layer of stack) {
       if (layer.route) {
-        for (const method of Object.keys(layer.route.methods)) if (method !== '_all') operations.push(`${method.toUpperCase()} ${layer.route.path}`);
+        for (const method of Object.keys(layer.route.methods))
+          if (method !== '_all') operations.push(`${method.toUpperCase()} ${layer.route.path.replace(/:(\w+)/g, '{$1}')}`);
       } else if (layer.handle?.stack) {
         walk(layer.handle.stack as typeof stack);
       }
@@ -77,6 +78,8 @@ describe('GET /openapi.json', () => {
         'POST /auth/logout-all',
         'GET /auth/me',
         'POST /auth/password',
+        'GET /auth/sessions',
+        'DELETE /auth/sessions/{id}',
         'GET /health',
         'GET /ready',
       ]),
@@ -93,6 +96,8 @@ describe('GET /openapi.json', () => {
       'post /auth/logout-all': { bearer: true, statuses: ['204', '401'] },
       'get /auth/me': { bearer: true, statuses: ['200', '401'] },
       'post /auth/password': { bearer: true, statuses: ['204', '400', '401', '413'] },
+      'get /auth/sessions': { bearer: true, statuses: ['200', '401'] },
+      'delete /auth/sessions/{id}': { bearer: true, statuses: ['204', '401', '404'] },
       'get /health': { bearer: false, statuses: ['200'] },
       'get /ready': { bearer: false, statuses: ['200', '503'] },
     };
