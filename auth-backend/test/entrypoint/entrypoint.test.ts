@@ -11,7 +11,7 @@ import net from 'node:net';
 import zlib from 'node:zlib';
 import request from 'supertest';
 import { createTestDatabase, adminUrl, describeWithPgTools, type TestDatabase } from '../support/test-database';
-import { makeAppRoot, projectMigrationSql, projectSchema, INIT_MIGRATION } from '../support/app-root';
+import { makeAppRoot, projectMigrationSql, projectSchema, INIT_MIGRATION, PROJECT_MIGRATIONS } from '../support/app-root';
 import { spawnService, type ServiceProcess } from '../support/service-process';
 
 jest.setTimeout(90_000);
@@ -57,16 +57,16 @@ describe('entrypoint with migrations in prisma/migrations', () => {
     const first = start(db, root);
     const port = await first.waitForPort();
     await request(`http://127.0.0.1:${port}`).get('/ready').expect(200, { status: 'ready' });
-    expect(first.output()).toMatch(/1 pending: running prisma migrate deploy/);
+    expect(first.output()).toMatch(new RegExp(`${PROJECT_MIGRATIONS.length} pending: running prisma migrate deploy`));
     expect(await first.stop()).toEqual({ code: 0, signal: null });
-    expect(await appliedMigrations(db)).toEqual([{ migration_name: INIT_MIGRATION, finished: true }]);
+    expect(await appliedMigrations(db)).toEqual(PROJECT_MIGRATIONS.map((name) => ({ migration_name: name, finished: true })));
 
     const second = start(db, root);
     await second.waitForPort();
     expect(second.output()).toMatch(/none pending: nothing to apply/);
     expect(second.output()).not.toMatch(/running prisma migrate deploy/);
     expect(await second.stop()).toEqual({ code: 0, signal: null });
-    expect(await appliedMigrations(db)).toHaveLength(1);
+    expect(await appliedMigrations(db)).toHaveLength(PROJECT_MIGRATIONS.length);
   });
 
   it("applies a migration with a $$ function body and a 'a;b' literal exactly", async () => {
@@ -121,7 +121,7 @@ $$;`,
     const [a, b] = [start(db, root), start(db, root)];
     const ports = await Promise.all([a.waitForPort(), b.waitForPort()]);
     for (const port of ports) await request(`http://127.0.0.1:${port}`).get('/ready').expect(200);
-    expect(await appliedMigrations(db)).toEqual([{ migration_name: INIT_MIGRATION, finished: true }]);
+    expect(await appliedMigrations(db)).toEqual(PROJECT_MIGRATIONS.map((name) => ({ migration_name: name, finished: true })));
     const deployers = [a, b].filter((service) => /running prisma migrate deploy/.test(service.output()));
     expect(deployers).toHaveLength(1);
     expect([a, b].filter((service) => /none pending/.test(service.output()))).toHaveLength(1);
@@ -197,7 +197,7 @@ describe('entrypoint waiting for the database', () => {
     cleanups.push(() => new Promise<void>((resolve) => relay.close(() => resolve())));
     await service.waitForPort();
     expect(service.output()).toMatch(/database is reachable/);
-    expect(await appliedMigrations(db)).toHaveLength(1);
+    expect(await appliedMigrations(db)).toHaveLength(PROJECT_MIGRATIONS.length);
   });
 
   it('gives up after DB_WAIT_TIMEOUT with a clear message when the database never comes up', async () => {

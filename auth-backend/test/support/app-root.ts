@@ -4,6 +4,12 @@ import path from 'node:path';
 
 const realRoot = path.resolve(__dirname, '../..');
 export const INIT_MIGRATION = '20261125000000_init';
+/** Every migration the project ships, oldest first (a fresh database gets all of them). */
+export const PROJECT_MIGRATIONS = fs
+  .readdirSync(path.join(realRoot, 'prisma', 'migrations'), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name)
+  .sort();
 
 export interface AppRootOptions {
   /** Schema text; the project's schema.prisma when omitted. */
