@@ -11,7 +11,7 @@ import { syncSchema } from './db/schema-sync';
 import { backupBeforeChange } from './db/pre-migration-backup';
 import { createDatabase } from './db/database';
 import { createService } from './app';
-import { startServer } from './server';
+import { startServer, type RunningServer } from './server';
 import { EXIT, StartupError } from './startup-error';
 
 async function prepareSchema(config: Config, logger: Logger): Promise<void> {
@@ -31,20 +31,15 @@ async function serve(config: Config, logger: Logger): Promise<void> {
   const db = createDatabase(config.databaseUrl);
   let shuttingDown = false;
   const { app, lifecycle } = createService({ config, logger, db, isShuttingDown: () => shuttingDown });
-  const running = await startServer(app, {
-    port: config.http.port,
-    host: config.http.host,
-    shutdownTimeoutSeconds: config.startup.shutdownTimeout,
-    logger,
-    timeouts: config.http.timeouts,
-  });
-  await lifecycle.start();
+  // Set once listening; the signal handlers exist before that, so that a SIGTERM sent as soon as
+  // "HTTP server listening" shows never meets the default action (which kills at once).
+  let running: RunningServer | undefined = undefined;
 
   const shutdown = async (signal: NodeJS.Signals) => {
     if (shuttingDown) return;
     shuttingDown = true;
     logger.info({ signal }, 'shutting down: no new connections, draining in-flight requests');
-    await running.close();
+    await running?.close();
     // Workers may still write (a delivery in flight), so they stop before the pool closes.
     await lifecycle.stop();
     await db.close();
@@ -54,6 +49,14 @@ async function serve(config: Config, logger: Logger): Promise<void> {
   };
   process.on('SIGTERM', (signal) => void shutdown(signal));
   process.on('SIGINT', (signal) => void shutdown(signal));
+  running = await startServer(app, {
+    port: config.http.port,
+    host: config.http.host,
+    shutdownTimeoutSeconds: config.startup.shutdownTimeout,
+    logger,
+    timeouts: config.http.timeouts,
+  });
+  if (!shuttingDown) await lifecycle.start();
 }
 
 function exitCodeOf(error: unknown): number {
