@@ -50,8 +50,11 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
   const known = error instanceof AppError ? error : (fromBodyParser(error) ?? translateDatabaseError(error) ?? fromClientError(error));
   const dataException = known ? undefined : translateDataException(error);
   if (dataException) {
-    req.log.warn({ err: error, code: dataException.code }, 'the database refused a value that validation let through');
-    sendProblem(res, dataException);
+    // The SQLSTATE only: PostgreSQL's message quotes the refused value, which may be a secret.
+    const sqlState = (error as { code?: unknown }).code ?? (error as { cause?: { code?: unknown } }).cause?.code;
+    req.log.warn({ sqlState, code: dataException.code }, 'the database refused a value that validation let through');
+    if (res.headersSent) res.end();
+    else sendProblem(res, dataException);
     return;
   }
   if (known) {
