@@ -25,6 +25,9 @@ export const MAX_CONSECUTIVE_FAILURES = 100;
 const FAILURE_WINDOW_SECONDS = 24 * 3600;
 /** Longest that an attempt beyond the free failures keeps others out while its password is checked. */
 const ATTEMPT_LEASE_SECONDS = 60;
+/** How long an attempt waits for another's lease before it answers 429, and how often it looks. */
+const LEASE_WAIT_MS = 10_000;
+const LEASE_POLL_MS = 50;
 
 export interface ThrottlePolicy {
   ipMax: number;
@@ -83,18 +86,24 @@ export class LoginThrottle {
   /**
    * One login attempt on the account, checked and counted in one statement: throws a 429
    * AppError while the account is in a delay, else counts the attempt as a failure and returns
-   * its number. An attempt beyond the free failures also takes a lease (blockedUntil, at most
-   * ATTEMPT_LEASE_SECONDS) that keeps every other attempt out until its outcome is known: then
-   * attemptFailed starts its delay, recordSuccess resets the account, attemptAbandoned undoes it.
+   * its number. An attempt beyond the free failures also takes a lease (leasedUntil, at most
+   * ATTEMPT_LEASE_SECONDS) until its outcome is known: attemptFailed then starts its delay,
+   * recordSuccess resets the account, attemptAbandoned undoes it. Attempts that find the lease
+   * taken wait for it (as they would have, one after another) for up to LEASE_WAIT_MS.
    */
   async beginAttempt(email: string): Promise<number> {
-    const { rows } = await this.pool.query<{ failures: number }>({
-      name: 'login-failure-begin',
-      text: COUNT_FAILURE(true),
-      values: this.countValues(email, true),
-    });
-    if (!rows[0]) throw throttled(await this.secondsBlocked(email));
-    return rows[0].failures;
+    const deadline = Date.now() + LEASE_WAIT_MS;
+    for (;;) {
+      const { rows } = await this.pool.query<{ failures: number }>({
+        name: 'login-failure-begin',
+        text: COUNT_FAILURE(true),
+        values: this.countValues(email, true),
+      });
+      if (rows[0]) return rows[0].failures;
+      const { seconds, leased } = await this.blockState(email);
+      if (!leased || seconds > 0 || Date.now() >= deadline) throw throttled(Math.max(seconds, 1));
+      await new Promise((resolve) => setTimeout(resolve, LEASE_POLL_MS));
+    }
   }
 
   /** Attempt number `attempt` had a wrong password: if it held the lease, the delay it earned runs from now. */
@@ -102,7 +111,7 @@ export class LoginThrottle {
     if (attempt < this.policy.accountFreeFailures) return;
     await this.pool.query({
       name: 'login-failure-failed',
-      text: `UPDATE login_failure SET "blockedUntil" = ${DELAY('failures', '$3')} WHERE key = $1`,
+      text: `UPDATE login_failure SET "blockedUntil" = ${DELAY('failures', '$3')}, "leasedUntil" = NULL WHERE key = $1`,
       values: [accountKey(email), this.policy.accountFreeFailures, this.policy.accountMaxDelay],
     });
   }
@@ -115,7 +124,7 @@ export class LoginThrottle {
   async attemptAbandoned(email: string, attempt: number): Promise<void> {
     await this.pool.query({
       name: 'login-failure-abandoned',
-      text: `UPDATE login_failure SET failures = failures - 1, "blockedUntil" = CASE WHEN $2::boolean THEN NULL ELSE "blockedUntil" END
+      text: `UPDATE login_failure SET failures = failures - 1, "leasedUntil" = CASE WHEN $2::boolean THEN NULL ELSE "leasedUntil" END
               WHERE key = $1 AND failures > 0`,
       values: [accountKey(email), attempt >= this.policy.accountFreeFailures],
     });
@@ -128,7 +137,7 @@ export class LoginThrottle {
 
   /** Throws a 429 AppError while the account is in a delay (a read: counts nothing). */
   async assertAccountAllowed(email: string): Promise<void> {
-    const seconds = await this.secondsBlocked(email);
+    const { seconds } = await this.blockState(email);
     if (seconds > 0) throw throttled(seconds);
   }
 
@@ -142,16 +151,17 @@ export class LoginThrottle {
     return guarded ? [...values, MAX_CONSECUTIVE_FAILURES, ATTEMPT_LEASE_SECONDS] : [...values, accountMaxDelay];
   }
 
-  /** Seconds until the account may try again; 0 when it may now. */
-  private async secondsBlocked(email: string): Promise<number> {
-    const { rows } = await this.pool.query<{ seconds: number | null }>({
+  /** Seconds until the account's delay (or daily cap) is over, 0 when none; and whether an attempt holds the lease. */
+  private async blockState(email: string): Promise<{ seconds: number; leased: boolean }> {
+    const { rows } = await this.pool.query<{ seconds: number | null; leased: boolean }>({
       name: 'login-failure-wait',
       text: `SELECT GREATEST(EXTRACT(EPOCH FROM ("blockedUntil" - now())),
-                             CASE WHEN failures >= $2::int THEN EXTRACT(EPOCH FROM ("windowEndsAt" - now())) END)::float8 AS seconds
+                             CASE WHEN failures >= $2::int THEN EXTRACT(EPOCH FROM ("windowEndsAt" - now())) END)::float8 AS seconds,
+                    COALESCE("leasedUntil" > now(), false) AS leased
                FROM login_failure WHERE key = $1`,
       values: [accountKey(email), MAX_CONSECUTIVE_FAILURES],
     });
-    return Math.max(0, rows[0]?.seconds ?? 0);
+    return { seconds: Math.max(0, rows[0]?.seconds ?? 0), leased: rows[0]?.leased ?? false };
   }
 
   private state(result: RateLimiterRes): RateLimitState {
@@ -169,7 +179,7 @@ const DELAY = (n: string, max: string) => `CASE WHEN ${n} >= $2::int THEN now() 
 
 /**
  * Counts one failure: a new 24-hour window when the last one is over, else one more in it. With
- * `guarded`, an account in a delay (or a lease) or at the daily cap is left as it is and no row
+ * `guarded`, an account in a delay, under a lease or at the daily cap is left as it is and no row
  * comes back (ON CONFLICT ... WHERE), and a count beyond the free failures takes the lease; the
  * check and the count are one step under the row lock, so concurrent attempts serialise on it.
  * Unguarded, the count earns its delay at once.
@@ -178,15 +188,19 @@ const DELAY = (n: string, max: string) => `CASE WHEN ${n} >= $2::int THEN now() 
 const COUNT_FAILURE = (guarded: boolean) => {
   const fresh = `f."windowEndsAt" <= now()`;
   const count = `(CASE WHEN ${fresh} THEN 1 ELSE f.failures + 1 END)`;
-  const blockedUntil = (n: string) => (guarded ? `CASE WHEN ${n} >= $2::int THEN now() + make_interval(secs => $5::float8) END` : DELAY(n, '$4'));
-  const guard = `WHERE (f."blockedUntil" IS NULL OR f."blockedUntil" <= now()) AND (${fresh} OR f.failures < $4::int)`;
+  const window = `CASE WHEN ${fresh} THEN now() + make_interval(secs => $3::float8) ELSE f."windowEndsAt" END`;
+  if (guarded) {
+    const lease = (n: string) => `CASE WHEN ${n} >= $2::int THEN now() + make_interval(secs => $5::float8) END`;
+    return `INSERT INTO login_failure AS f (key, failures, "windowEndsAt", "leasedUntil")
+            VALUES ($1, 1, now() + make_interval(secs => $3::float8), ${lease('1')})
+            ON CONFLICT (key) DO UPDATE SET failures = ${count}, "windowEndsAt" = ${window}, "leasedUntil" = ${lease(count)}
+            WHERE (f."blockedUntil" IS NULL OR f."blockedUntil" <= now()) AND (f."leasedUntil" IS NULL OR f."leasedUntil" <= now())
+              AND (${fresh} OR f.failures < $4::int)
+            RETURNING failures`;
+  }
   return `INSERT INTO login_failure AS f (key, failures, "windowEndsAt", "blockedUntil")
-          VALUES ($1, 1, now() + make_interval(secs => $3::float8), ${blockedUntil('1')})
-          ON CONFLICT (key) DO UPDATE SET
-            failures = ${count},
-            "windowEndsAt" = CASE WHEN ${fresh} THEN now() + make_interval(secs => $3::float8) ELSE f."windowEndsAt" END,
-            "blockedUntil" = ${blockedUntil(count)}
-          ${guarded ? guard : ''}
+          VALUES ($1, 1, now() + make_interval(secs => $3::float8), ${DELAY('1', '$4')})
+          ON CONFLICT (key) DO UPDATE SET failures = ${count}, "windowEndsAt" = ${window}, "blockedUntil" = ${DELAY(count, '$4')}
           RETURNING failures`;
 };
 

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError, CancelledError } from '../errors';
 import { translateDatabaseError } from '../db/database-errors';
+import { translateDataException } from '../db/data-exception';
 import { sendProblem } from './problem';
 
 /** body-parser failures carry a `type`; each gets its own client error. */
@@ -47,6 +48,15 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
     return;
   }
   const known = error instanceof AppError ? error : (fromBodyParser(error) ?? translateDatabaseError(error) ?? fromClientError(error));
+  const dataException = known ? undefined : translateDataException(error);
+  if (dataException) {
+    // The SQLSTATE only: PostgreSQL's message quotes the refused value, which may be a secret.
+    const sqlState = (error as { code?: unknown }).code ?? (error as { cause?: { code?: unknown } }).cause?.code;
+    req.log.warn({ sqlState, code: dataException.code }, 'the database refused a value that validation let through');
+    if (res.headersSent) res.end();
+    else sendProblem(res, dataException);
+    return;
+  }
   if (known) {
     if (known.status >= 500) req.log.error({ err: error, code: known.code }, 'request failed');
     sendProblem(res, known);

@@ -6,10 +6,8 @@
 import fs from 'node:fs';
 import autocannon from 'autocannon';
 import request from 'supertest';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
-import { makeAppRoot } from '../support/app-root';
-import { spawnService, type ServiceProcess } from '../support/service-process';
-import { STRONG_PASSWORD, TEST_JWT_SECRET, TEST_PEPPER } from '../support/test-app';
+import { startBuiltService, type RunningService } from '../support/running-service';
+import { STRONG_PASSWORD } from '../support/test-app';
 
 const SOAK_SECONDS = Number(process.env.SOAK_SECONDS ?? 120);
 const WARMUP_SECONDS = 20;
@@ -18,28 +16,12 @@ jest.setTimeout((SOAK_SECONDS + WARMUP_SECONDS + 60) * 1000);
 const rssBytes = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
 
 describe(`a ${SOAK_SECONDS} s soak at moderate load`, () => {
-  let db: TestDatabase;
-  let service: ServiceProcess;
-  const app = makeAppRoot({ migrations: 'project' });
+  let service: RunningService;
 
   beforeAll(async () => {
-    db = await createTestDatabase({ migrated: true });
-    service = spawnService({
-      DATABASE_URL: db.url,
-      APP_ROOT: app.dir,
-      NODE_ENV: 'production',
-      JWT_SECRET: TEST_JWT_SECRET,
-      PASSWORD_PEPPER: TEST_PEPPER,
-      BCRYPT_COST: '10',
-      THROTTLE_IP_MAX: '100000',
-      BACKUP_BEFORE_MIGRATE: 'false',
-    });
+    service = await startBuiltService();
   });
-  afterAll(async () => {
-    await service.stop();
-    app.remove();
-    await db.drop();
-  });
+  afterAll(() => service?.stop());
 
   /** Reads, authenticated reads and a trickle of logins (bcrypt) at once. */
   async function load(url: string, seconds: number, accessToken: string, email: string) {
@@ -67,15 +49,14 @@ describe(`a ${SOAK_SECONDS} s soak at moderate load`, () => {
   }
 
   it('serves with zero 5xx and errors, and RSS grows less than 20% after warm-up', async () => {
-    const port = await service.waitForPort();
-    const url = `http://127.0.0.1:${port}`;
+    const { url } = service;
     const email = `soak.${Date.now()}@example.com`;
     const { body } = await request(url).post('/auth/register').send({ email, password: STRONG_PASSWORD }).expect(201);
 
     await load(url, WARMUP_SECONDS, body.accessToken, email);
-    const warm = rssBytes(service.child.pid!);
+    const warm = rssBytes(service.process.child.pid!);
     const results = await load(url, SOAK_SECONDS, body.accessToken, email);
-    const soaked = rssBytes(service.child.pid!);
+    const soaked = rssBytes(service.process.child.pid!);
 
     for (const result of results) {
       expect({ errors: result.errors, timeouts: result.timeouts, '5xx': result['5xx'], non2xx: result.non2xx }).toEqual({

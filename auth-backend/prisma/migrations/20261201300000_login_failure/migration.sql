@@ -6,6 +6,7 @@ CREATE TABLE "login_failure" (
     "failures" INTEGER NOT NULL,
     "windowEndsAt" TIMESTAMPTZ(3) NOT NULL,
     "blockedUntil" TIMESTAMPTZ(3),
+    "leasedUntil" TIMESTAMPTZ(3),
 
     CONSTRAINT "login_failure_pkey" PRIMARY KEY ("key")
 );
