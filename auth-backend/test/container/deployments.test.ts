@@ -76,7 +76,7 @@ describeWithEngine('the stack in Docker, as a user runs it (docs/data-safety.md)
         expect(stack.ok('docker-compose exec backend npx prisma migrate status')).toMatch(
           new RegExp(`${PROJECT_MIGRATIONS.length} migrations? found in prisma/migrations[\\s\\S]*Database schema is up to date!`),
         );
-        expect(stack.ok(`docker-compose exec db psql -U postgres -d auth_service -c 'SELECT COUNT(*) FROM "user";'`)).toMatch(
+        expect(stack.ok(`docker-compose exec -T db psql -U postgres -d auth_service -c 'SELECT COUNT(*) FROM "user";'`)).toMatch(
           /count\s*\n-+\n\s*1\s*\n\(1 row\)/,
         );
       },
