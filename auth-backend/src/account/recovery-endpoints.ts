@@ -1,8 +1,9 @@
-import { endpoint, type AnyEndpoint, type EndpointContext } from '../http/endpoint';
-import { RATE_LIMIT_HEADER_NAMES, rateLimitHeaders } from '../auth/login-throttle';
+import { endpoint, type AnyEndpoint } from '../http/endpoint';
+import { ipLimitHook } from '../http/ip-throttle-hook';
+import { RATE_LIMIT_HEADER_NAMES } from '../auth/login-throttle';
 import { MeResponse, toUserBody } from '../auth/auth-schemas';
 import type { RecoveryService } from './recovery-service';
-import type { MailAction, MailThrottle } from './mail-throttle';
+import type { MailThrottle } from './mail-throttle';
 import { AcceptedResponse, ChangeEmailBody, ForgotPasswordBody, ResetPasswordBody, VerifyEmailBody } from './recovery-schemas';
 
 const accepted = (message: string) => AcceptedResponse.parse({ message });
@@ -11,11 +12,7 @@ const CLIENT_PAGES =
 
 /** The email half of ../shared/API.md: verification and account recovery. */
 export function recoveryEndpoints(recovery: RecoveryService, throttle: MailThrottle): AnyEndpoint[] {
-  const limitByIp =
-    (action: MailAction) =>
-    async ({ req, res }: EndpointContext<unknown>) => {
-      res.set(rateLimitHeaders(await throttle.consumeIp(action, req.ip ?? 'unknown')));
-    };
+  const limitByIp = ipLimitHook(throttle);
   const tag = 'account recovery';
 
   return [

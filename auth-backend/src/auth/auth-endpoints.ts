@@ -1,6 +1,7 @@
-import { endpoint, type AnyEndpoint, type EndpointContext } from '../http/endpoint';
+import { endpoint, type AnyEndpoint } from '../http/endpoint';
+import { ipLimitHook } from '../http/ip-throttle-hook';
 import type { AuthService } from './auth-service';
-import { RATE_LIMIT_HEADER_NAMES, rateLimitHeaders, type LoginThrottle, type ThrottledAction } from './login-throttle';
+import { RATE_LIMIT_HEADER_NAMES, type LoginThrottle } from './login-throttle';
 import { ChangePasswordBody, LoginBody, LogoutBody, MeResponse, RefreshBody, RegisterBody, TokenResponse, toUserBody } from './auth-schemas';
 import type { TokenGrant } from './auth-service';
 import type { z } from '../http/zod';
@@ -18,11 +19,7 @@ const tokenBody = (grant: TokenGrant) => TokenResponse.parse({ ...grant, user: t
 
 /** The HTTP contract of ../shared/API.md for /auth. */
 export function authEndpoints(auth: AuthService, throttle: LoginThrottle): AnyEndpoint[] {
-  const limitByIp =
-    (action: ThrottledAction) =>
-    async ({ req, res }: EndpointContext<unknown>) => {
-      res.set(rateLimitHeaders(await throttle.consumeIp(action, req.ip ?? 'unknown')));
-    };
+  const limitByIp = ipLimitHook(throttle);
   const tag = 'auth';
 
   return [

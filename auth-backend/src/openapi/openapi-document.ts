@@ -80,7 +80,9 @@ export function buildOpenApiDocument(endpoints: readonly AnyEndpoint[], info: { 
     info: {
       title: 'auth-backend',
       version: info.version,
-      description: 'Authentication API: register, login, rotating refresh tokens, logout, password change.',
+      description:
+        'Authentication API: register, login, rotating refresh tokens, logout, password change, email verification and password reset, ' +
+        'session management, and the JWKS of ES256/RS256 access tokens.',
       license: { name: 'UNLICENSED', identifier: 'UNLICENSED' },
     },
     servers: [{ url: '/' }],
