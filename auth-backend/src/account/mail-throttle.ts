@@ -6,9 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
-import { AppError } from '../errors';
-import { ipKey, rateLimitHeaders, type RateLimitState } from '../auth/login-throttle';
+import { ipKey, type RateLimitState } from '../auth/login-throttle';
+import { WindowLimit } from '../auth/window-limit';
 
 export type MailAction = 'forgot' | 'resend' | 'change';
 
@@ -21,47 +20,25 @@ export interface MailThrottlePolicy {
 
 const addressKey = (email: string) => createHash('sha256').update(`mail:${email}`).digest('base64url');
 
-export class MailThrottle {
-  private readonly perIp: Record<MailAction, RateLimiterPostgres>;
-  private readonly perAddress: RateLimiterPostgres;
+const TOO_MANY_REQUESTS = 'Too many requests; try again later.';
 
-  constructor(
-    pool: pg.Pool,
-    private readonly policy: MailThrottlePolicy,
-  ) {
-    const store = (keyPrefix: string, points: number, duration: number) =>
-      new RateLimiterPostgres({ storeClient: pool, storeType: 'pool', tableName: 'rate_limit', tableCreated: true, keyPrefix, points, duration });
-    this.perIp = {
-      forgot: store('ip-forgot', policy.ipMax, policy.ipWindow),
-      resend: store('ip-resend', policy.ipMax, policy.ipWindow),
-      change: store('ip-change-email', policy.ipMax, policy.ipWindow),
-    };
-    this.perAddress = store('mail-address', policy.addressMax, policy.addressWindow);
+export class MailThrottle {
+  private readonly perIp: Record<MailAction, WindowLimit>;
+  private readonly perAddress: WindowLimit;
+
+  constructor(pool: pg.Pool, policy: MailThrottlePolicy) {
+    const perIp = (keyPrefix: string) => new WindowLimit(pool, keyPrefix, policy.ipMax, policy.ipWindow, TOO_MANY_REQUESTS);
+    this.perIp = { forgot: perIp('ip-forgot'), resend: perIp('ip-resend'), change: perIp('ip-change-email') };
+    this.perAddress = new WindowLimit(pool, 'mail-address', policy.addressMax, policy.addressWindow, TOO_MANY_REQUESTS);
   }
 
   /** Counts one request from `ip`; throws a 429 AppError past the limit. */
   async consumeIp(action: MailAction, ip: string): Promise<RateLimitState> {
-    return this.consume(this.perIp[action], ipKey(ip), this.policy.ipMax, this.policy.ipWindow);
+    return this.perIp[action].consume(ipKey(ip));
   }
 
   /** Counts one mail to `email`; throws a 429 AppError past the limit. */
   async consumeAddress(email: string): Promise<void> {
-    await this.consume(this.perAddress, addressKey(email), this.policy.addressMax, this.policy.addressWindow);
-  }
-
-  private async consume(limiter: RateLimiterPostgres, key: string, limit: number, windowSeconds: number): Promise<RateLimitState> {
-    const state = (result: RateLimiterRes): RateLimitState => ({
-      limit,
-      remaining: result.remainingPoints,
-      resetSeconds: Math.max(1, Math.ceil(result.msBeforeNext / 1000)),
-      windowSeconds,
-    });
-    try {
-      return state(await limiter.consume(key));
-    } catch (rejection) {
-      if (!(rejection instanceof RateLimiterRes)) throw rejection;
-      const rejected = state(rejection);
-      throw new AppError('throttled', 'Too many requests; try again later.', { retryAfterSeconds: rejected.resetSeconds, headers: rateLimitHeaders(rejected) });
-    }
+    await this.perAddress.consume(addressKey(email));
   }
 }

@@ -18,7 +18,10 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import type pg from 'pg';
-import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
+import { WindowLimit, type RateLimitState } from './window-limit';
+
+// The RateLimit header fields live with the window counter; endpoints import them from here too.
+export { RATE_LIMIT_HEADER_NAMES, rateLimitHeaders, type RateLimitState } from './window-limit';
 import { AppError } from '../errors';
 
 export const MAX_CONSECUTIVE_FAILURES = 100;
@@ -36,51 +39,26 @@ export interface ThrottlePolicy {
   accountMaxDelay: number;
 }
 
-export interface RateLimitState {
-  limit: number;
-  remaining: number;
-  resetSeconds: number;
-  windowSeconds: number;
-}
-
 export type ThrottledAction = 'login' | 'register';
 
-export const RATE_LIMIT_HEADER_NAMES = ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'RateLimit-Policy'];
-
-/** RateLimit header fields (draft-ietf-httpapi-ratelimit-headers) for a state. */
-export function rateLimitHeaders(state: RateLimitState): Record<string, string> {
-  return {
-    'RateLimit-Limit': String(state.limit),
-    'RateLimit-Remaining': String(state.remaining),
-    'RateLimit-Reset': String(state.resetSeconds),
-    'RateLimit-Policy': `${state.limit};w=${state.windowSeconds}`,
-  };
-}
-
+const TOO_MANY_ATTEMPTS = 'Too many attempts; try again later.';
 const throttled = (seconds: number, headers: Record<string, string> = {}) =>
-  new AppError('throttled', 'Too many attempts; try again later.', { retryAfterSeconds: seconds, headers });
+  new AppError('throttled', TOO_MANY_ATTEMPTS, { retryAfterSeconds: seconds, headers });
 
 export class LoginThrottle {
-  private readonly perIp: Record<ThrottledAction, RateLimiterPostgres>;
+  private readonly perIp: Record<ThrottledAction, WindowLimit>;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly policy: ThrottlePolicy,
   ) {
-    const store = (keyPrefix: string, points: number, duration: number) =>
-      new RateLimiterPostgres({ storeClient: pool, storeType: 'pool', tableName: 'rate_limit', tableCreated: true, keyPrefix, points, duration });
-    this.perIp = { login: store('ip-login', policy.ipMax, policy.ipWindow), register: store('ip-register', policy.ipMax, policy.ipWindow) };
+    const perIp = (keyPrefix: string) => new WindowLimit(pool, keyPrefix, policy.ipMax, policy.ipWindow, TOO_MANY_ATTEMPTS);
+    this.perIp = { login: perIp('ip-login'), register: perIp('ip-register') };
   }
 
   /** Counts one attempt from `ip`; throws a 429 AppError past the limit. */
   async consumeIp(action: ThrottledAction, ip: string): Promise<RateLimitState> {
-    try {
-      return this.state(await this.perIp[action].consume(ipKey(ip)));
-    } catch (rejection) {
-      if (!(rejection instanceof RateLimiterRes)) throw rejection;
-      const state = this.state(rejection);
-      throw throttled(state.resetSeconds, rateLimitHeaders(state));
-    }
+    return this.perIp[action].consume(ipKey(ip));
   }
 
   /**
@@ -162,15 +140,6 @@ export class LoginThrottle {
       values: [accountKey(email), MAX_CONSECUTIVE_FAILURES],
     });
     return { seconds: Math.max(0, rows[0]?.seconds ?? 0), leased: rows[0]?.leased ?? false };
-  }
-
-  private state(result: RateLimiterRes): RateLimitState {
-    return {
-      limit: this.policy.ipMax,
-      remaining: result.remainingPoints,
-      resetSeconds: Math.max(1, Math.ceil(result.msBeforeNext / 1000)),
-      windowSeconds: this.policy.ipWindow,
-    };
   }
 }
 
