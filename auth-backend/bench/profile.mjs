@@ -1,12 +1,26 @@
 // Where the CPU of one endpoint goes: starts the built service under `node --cpu-prof`, drives
 // one case with autocannon, stops it (the profile is written at exit) and prints the self time
 // by package / module and the hottest functions. By hand, before and after a change:
-//   npm run build && node bench/profile.mjs me [--seconds 10]        (cases: me, health)
+//   npm run build && node bench/profile.mjs me [--seconds 10]        (cases: me, health, login, register, refresh)
 // The .cpuprofile files land in bench/results/profiles/ (open them in Chrome DevTools).
 import fs from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { database, freePort, register, resultsDir, root, sleep, startService, stop, untilReady } from './service.mjs';
+import {
+  database,
+  freePort,
+  json,
+  loginRequest,
+  register,
+  registerUsers,
+  resultsDir,
+  root,
+  seedRefreshTokens,
+  sleep,
+  startService,
+  stop,
+  untilReady,
+} from './service.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -17,11 +31,19 @@ const which = args.find((arg, index) => !arg.startsWith('--') && !args[index - 1
 const seconds = Number(option('seconds', 10));
 const profiles = path.join(resultsDir, 'profiles');
 
-/** Self time of a profile, by group (package, node module, service file) and by function. */
-function summarise(profile, top = 15) {
+/**
+ * Self time of a profile, by group (package, node module, service file) and by function, counting
+ * only the samples taken while the load ran (`window`, CLOCK_MONOTONIC µs like the profile's own
+ * timestamps): start-up and the arrangement stay out.
+ */
+function summarise(profile, window, top = 15) {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const self = new Map();
-  profile.samples.forEach((id, index) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0)));
+  let at = profile.startTime;
+  profile.samples.forEach((id, index) => {
+    at += profile.timeDeltas[index] ?? 0;
+    if (at >= window.from && at <= window.to) self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0));
+  });
   const groups = new Map();
   const functions = new Map();
   let total = 0;
@@ -53,9 +75,31 @@ function groupOf(url, functionName) {
 
 const shortUrl = (url) => url.replace(/^.*node_modules\//, '').replace(/^.*\/dist\//, 'dist/');
 
+let nextUser = 0;
 const CASES = {
-  health: () => ({ path: '/health' }),
-  me: ({ grant }) => ({ path: '/auth/me', headers: { authorization: `Bearer ${grant.accessToken}` } }),
+  health: ({ url }) => ({ url: `${url}/health` }),
+  me: ({ url, grant }) => ({ url: `${url}/auth/me`, headers: { authorization: `Bearer ${grant.accessToken}` } }),
+  login: ({ url, users }) => ({ url, requests: [loginRequest(users)] }),
+  refresh: ({ url, tokens }) => {
+    let next = 0;
+    return {
+      url,
+      requests: [
+        { method: 'POST', path: '/auth/refresh', headers: json, setupRequest: (req) => ({ ...req, body: JSON.stringify({ refreshToken: tokens[next++] }) }) },
+      ],
+    };
+  },
+  register: ({ url, password }) => ({
+    url,
+    requests: [
+      {
+        method: 'POST',
+        path: '/auth/register',
+        headers: json,
+        setupRequest: (req) => ({ ...req, body: JSON.stringify({ email: `profile.${process.pid}.${nextUser++}@example.com`, password }) }),
+      },
+    ],
+  }),
 };
 
 async function main() {
@@ -65,6 +109,8 @@ async function main() {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const before = new Set(fs.readdirSync(profiles));
+  const window = { from: 0, to: 0 };
+  let requests = 0;
   const service = startService({
     databaseUrl: db.url,
     port,
@@ -74,17 +120,16 @@ async function main() {
   });
   try {
     await untilReady(url, service);
-    const credentials = { email: `profile.${Date.now()}@example.com`, password: 'a profiling passphrase' };
-    const grant = await register(url, credentials.email, credentials.password);
-    const spec = CASES[which]({ grant });
+    const password = 'a profiling passphrase';
+    const grant = await register(url, `profile.${Date.now()}@example.com`, password);
+    const users = which === 'login' ? await registerUsers(url, `profile.${Date.now()}`, password) : [];
+    const tokens = which === 'refresh' ? await seedRefreshTokens(db.url, grant.user.id, seconds * 4000) : [];
     await sleep(500);
-    const run = await autocannon({
-      url: `${url}${spec.path}`,
-      method: spec.method ?? 'GET',
-      headers: spec.headers,
-      connections: 10,
-      duration: seconds,
-    });
+    const micros = () => Number(process.hrtime.bigint() / 1000n);
+    window.from = micros();
+    const run = await autocannon({ ...CASES[which]({ url, grant, users, password, tokens }), connections: 10, duration: seconds });
+    window.to = micros();
+    requests = run['2xx'];
     process.stderr.write(`${which}: ${Math.round(run['2xx'] / run.duration)} req/s, ${run.non2xx} non-2xx, p99 ${run.latency.p99} ms\n`);
   } finally {
     await stop(service);
@@ -99,8 +144,10 @@ async function main() {
   const label = option('label', new Date().toISOString().replace(/[:.]/g, '-'));
   const file = path.join(profiles, `${which}-${label}.cpuprofile`);
   fs.renameSync(path.join(profiles, written), file);
-  const summary = summarise(JSON.parse(fs.readFileSync(file, 'utf8')));
-  console.log(`profile: ${path.relative(root, file)} (${summary.busyMs} ms busy)`);
+  const summary = summarise(JSON.parse(fs.readFileSync(file, 'utf8')), window);
+  console.log(
+    `profile: ${path.relative(root, file)} (${summary.busyMs} ms busy under load, ${((1000 * summary.busyMs) / requests).toFixed(0)} µs per request)`,
+  );
   console.log('self time by group:');
   for (const { name, percent } of summary.groups) console.log(`  ${String(percent).padStart(5)}%  ${name}`);
   console.log('hottest functions:');

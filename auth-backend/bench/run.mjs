@@ -4,20 +4,41 @@
 // same run, login/register against the bcrypt ceiling, /health p99 during a login storm,
 // start-up time and RSS. Writes docs/performance.json and docs/performance.md.
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import pg from 'pg';
-import { database, freePort, here, json, register, resultsDir, root, sleep, startService as startBuiltService, stop, untilReady } from './service.mjs';
+import {
+  database,
+  freePort,
+  here,
+  json,
+  loginRequest,
+  register,
+  registerUsers,
+  resultsDir,
+  root,
+  seedRefreshTokens,
+  sleep,
+  startService as startBuiltService,
+  stop,
+  untilReady,
+} from './service.mjs';
 
 const docs = path.resolve(root, '..', 'docs');
 const quick = process.argv.includes('--quick');
-const RUNS = quick ? 1 : 3;
-const SECONDS = quick ? 3 : 8;
+// Many short rounds: bare Express's own rate moved by up to 20% between consecutive 8-second
+// runs on the shared host of 2026-12-01, so each case runs close to its reference, often.
+const RUNS = quick ? 1 : 6;
+const SECONDS = quick ? 3 : 5;
 const WARMUP = quick ? 1 : 2;
 const CONNECTIONS = 10;
+// bcrypt-bound cases complete a few requests a second: longer runs for a stable rate.
+const BCRYPT_ROUNDS = quick ? 1 : 5;
+const BCRYPT_SECONDS = 10;
+// /health during a login storm: probes at 50/s, so one storm's p99 rests on a handful of probes.
+const STORMS = quick ? 1 : 3;
+const STORM_SECONDS = quick ? 3 : 8;
 // Cost 10, the lowest allowed: the smaller the bcrypt share of a login, the harder 0.90 of the ceiling.
 const BCRYPT_COST = Number(process.env.BCRYPT_COST ?? 10);
 // Unset: the service's default (one hashing thread per CPU), which is what the targets are about.
@@ -28,7 +49,13 @@ const CEILING_IN_FLIGHT = Math.max(4, CPUS * 2);
 const LOG_FILE = path.join(resultsDir, 'service.log');
 const COMMAND = `npm run bench (BCRYPT_COST=${BCRYPT_COST}${HASH_CONCURRENCY ? `, PASSWORD_HASH_CONCURRENCY=${HASH_CONCURRENCY}` : ''})`;
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+/** The middle value (by `key`), the upper one of an even count. */
+const median = (values, key = (value) => value) => [...values].sort((a, b) => key(a) - key(b))[Math.floor(values.length / 2)];
+/** The machine's CPU time so far, and how much of it the hypervisor gave to other guests (steal). */
+function cpuTicks() {
+  const fields = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  return { total: fields.slice(0, 8).reduce((sum, value) => sum + value, 0), steal: fields[7] ?? 0 };
+}
 const rssMiB = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 
 const startService = (databaseUrl, port) =>
@@ -39,23 +66,64 @@ const startService = (databaseUrl, port) =>
     env: { BCRYPT_COST: String(BCRYPT_COST), ...(HASH_CONCURRENCY ? { PASSWORD_HASH_CONCURRENCY: HASH_CONCURRENCY } : {}) },
   });
 
+/** The bcrypt ceiling now, compares/s, in a process of its own at `niceness` (`nice` renices libuv's threads too). */
+function ceilingAt(niceness) {
+  const command = [process.execPath, path.join(here, 'bcrypt-ceiling.mjs'), String(BCRYPT_COST), String(BCRYPT_SECONDS), String(CEILING_IN_FLIGHT)];
+  const [file, ...args] = niceness ? ['nice', '-n', String(niceness), ...command] : command;
+  const probe = spawn(file, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, UV_THREADPOOL_SIZE: String(CEILING_IN_FLIGHT) } });
+  return new Promise((resolve) => probe.stdout.once('data', (chunk) => resolve(JSON.parse(chunk.toString()).comparesPerSecond)));
+}
+
 function cannon(options) {
   return autocannon({ connections: CONNECTIONS, ...options });
 }
 
-/** Warm-up, then RUNS runs; the median run by req/s (completed requests over the run's length). */
-async function measure(label, options, { seconds = SECONDS } = {}) {
-  await cannon({ ...options, duration: WARMUP });
-  const runs = [];
-  for (let i = 0; i < RUNS; i++) {
-    const run = await cannon({ ...options, duration: seconds });
-    runs.push({ run, rps: run['2xx'] / run.duration });
+/**
+ * Each case against a reference measured around it: a warm-up of every case, then `rounds` rounds of
+ * one run of each case, with the reference (bare Express req/s, or the bcrypt ceiling) measured
+ * before the first round and after each. A run's share is its rate over the mean of the two
+ * references around its round; a case reports its median run by share. The machine's speed
+ * drifts by several percent from minute to minute (the host's CPU frequency: 24.3 and 26.5
+ * compares/s in back-to-back ceilings on 2026-12-01), so a reference taken minutes away from
+ * the runs it divides would decide the ratio by itself.
+ */
+async function interleaved(reference, cases, { seconds = SECONDS, rounds = RUNS } = {}) {
+  for (const { options } of cases) await cannon({ ...options, duration: WARMUP });
+  const references = [await reference()];
+  const runs = cases.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    const done = [];
+    for (const { options } of cases) done.push(await cannon({ ...options, duration: seconds }));
+    references.push(await reference());
+    const around = (references.at(-2) + references.at(-1)) / 2;
+    done.forEach((run, index) => runs[index].push({ run, rps: run['2xx'] / run.duration, reference: around }));
   }
-  const { run: chosen, rps } = runs.sort((a, b) => a.rps - b.rps)[Math.floor(runs.length / 2)];
-  const failures = runs.reduce((sum, { run }) => sum + run.non2xx + run.errors + run.timeouts, 0);
-  const result = { label, rps, p50: chosen.latency.p50, p99: chosen.latency.p99, failures };
-  process.stderr.write(`  ${label}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms${failures ? `, ${failures} failures` : ''}\n`);
-  return result;
+  const results = cases.map(({ label }, index) => {
+    const chosen = median(runs[index], (one) => one.rps / one.reference);
+    const failures = runs[index].reduce((sum, { run }) => sum + run.non2xx + run.errors + run.timeouts, 0);
+    const result = {
+      label,
+      rps: chosen.rps,
+      p50: chosen.run.latency.p50,
+      p99: chosen.run.latency.p99,
+      failures,
+      reference: chosen.reference,
+      share: chosen.rps / chosen.reference,
+    };
+    process.stderr.write(
+      `  ${label}: ${result.rps.toFixed(1)} req/s, ${result.share.toFixed(3)} of ${result.reference.toFixed(1)}, p99 ${result.p99} ms${failures ? `, ${failures} failures` : ''}\n`,
+    );
+    return result;
+  });
+  return { references, results };
+}
+
+/** Bare Express's req/s now (one run), the reference of the HTTP cases; the runs are kept for the report. */
+const bareRuns = [];
+async function bareRate(bareUrl) {
+  const run = await cannon({ url: bareUrl, duration: SECONDS });
+  bareRuns.push({ run, rps: run['2xx'] / run.duration });
+  return run['2xx'] / run.duration;
 }
 
 async function main() {
@@ -63,6 +131,7 @@ async function main() {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const results = { cases: [], machine: {}, startup: {}, memory: {} };
+  const ticksAtStart = cpuTicks();
   try {
     process.stderr.write('starting services...\n');
     const bare = spawn(process.execPath, [path.join(here, 'bare-express.mjs')], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -79,106 +148,120 @@ async function main() {
     const email = `bench.${Date.now()}@example.com`;
     const password = 'a benchmark passphrase';
     const registered = await register(url, email, password);
-    const tokenCount = (WARMUP + RUNS * SECONDS) * 3000;
-    const tokens = Array.from({ length: tokenCount }, () => randomBytes(32).toString('base64url'));
-    const client = new pg.Client({ connectionString: db.url });
-    await client.connect();
-    for (let offset = 0; offset < tokens.length; offset += 5000) {
-      const slice = tokens.slice(offset, offset + 5000);
-      const sessions = slice.map(() => randomUUID());
-      await client.query(
-        `WITH s AS (INSERT INTO session (id, "userId", "expiresAt") SELECT unnest($1::uuid[]), $2, now() + interval '1 day' RETURNING id)
-         INSERT INTO refresh_token (id, "sessionId", "tokenHash", "expiresAt")
-         SELECT gen_random_uuid(), sid, hash, now() + interval '1 day' FROM unnest($1::uuid[], $3::text[]) AS t(sid, hash)`,
-        [sessions, registered.user.id, slice.map((token) => createHash('sha256').update(token).digest('base64url'))],
-      );
-    }
-    await client.end();
+    // Login storms go round many accounts, as real ones do (service.mjs, registerUsers).
+    const loginUsers = await registerUsers(url, `bench.${Date.now()}.login`, password);
+    const tokens = await seedRefreshTokens(db.url, registered.user.id, (WARMUP + RUNS * SECONDS) * 3000);
     await sleep(1000);
     results.memory.idleRssMiB = rssMiB(service.pid);
 
     let nextToken = 0;
     let nextUser = 0;
-    process.stderr.write(`measuring (${RUNS} x ${SECONDS} s after ${WARMUP} s warm-up, ${CONNECTIONS} connections)...\n`);
-    const bareResult = await measure('bare Express GET /', { url: bareUrl });
-    results.cases.push(bareResult);
-    results.cases.push(await measure('GET /health', { url: `${url}/health` }));
-    results.cases.push(await measure('GET /auth/me', { url: `${url}/auth/me`, headers: { authorization: `Bearer ${registered.accessToken}` } }));
-    // bcrypt-bound cases complete a few requests a second: longer runs for a stable rate.
-    const bcryptSeconds = { seconds: Math.max(SECONDS, 10) };
-    results.cases.push(
-      await measure('POST /auth/login', { url: `${url}/auth/login`, method: 'POST', headers: json, body: JSON.stringify({ email, password }) }, bcryptSeconds),
+    process.stderr.write(
+      `measuring (${RUNS} rounds of ${SECONDS} s runs after ${WARMUP} s warm-ups, ${CONNECTIONS} connections), each round between two runs of bare Express...\n`,
     );
-    results.cases.push(
-      await measure(
-        'POST /auth/register',
+    await cannon({ url: bareUrl, duration: WARMUP });
+    const http = await interleaved(
+      () => bareRate(bareUrl),
+      [
+        { label: 'GET /health', options: { url: `${url}/health` } },
+        { label: 'GET /auth/me', options: { url: `${url}/auth/me`, headers: { authorization: `Bearer ${registered.accessToken}` } } },
+      ],
+    );
+    process.stderr.write(`login and register, each round between two bcrypt ceilings (${CEILING_IN_FLIGHT} compares in flight)...\n`);
+    const bcryptBound = await interleaved(
+      () => ceilingAt(0),
+      [
+        { label: 'POST /auth/login', options: { url, requests: [loginRequest(loginUsers)] } },
         {
-          url,
-          requests: [
-            {
-              method: 'POST',
-              path: '/auth/register',
-              headers: json,
-              setupRequest: (req) => ({ ...req, body: JSON.stringify({ email: `bench.${process.pid}.${nextUser++}@example.com`, password }) }),
-            },
-          ],
+          label: 'POST /auth/register',
+          options: {
+            url,
+            requests: [
+              {
+                method: 'POST',
+                path: '/auth/register',
+                headers: json,
+                setupRequest: (req) => ({ ...req, body: JSON.stringify({ email: `bench.${process.pid}.${nextUser++}@example.com`, password }) }),
+              },
+            ],
+          },
         },
-        bcryptSeconds,
-      ),
+      ],
+      { seconds: BCRYPT_SECONDS, rounds: BCRYPT_ROUNDS },
     );
-
-    process.stderr.write(`bcrypt ceiling (${CEILING_IN_FLIGHT} compares in flight, at nice 0 and at nice 19)...\n`);
-    const ceilingAt = (niceness) => {
-      // `nice` renices the whole process, libuv's threads included.
-      const command = [process.execPath, path.join(here, 'bcrypt-ceiling.mjs'), String(BCRYPT_COST), String(Math.max(SECONDS, 10)), String(CEILING_IN_FLIGHT)];
-      const [file, ...args] = niceness ? ['nice', '-n', String(niceness), ...command] : command;
-      const probe = spawn(file, args, {
-        cwd: root,
-        stdio: ['ignore', 'pipe', 'inherit'],
-        env: { ...process.env, UV_THREADPOOL_SIZE: String(CEILING_IN_FLIGHT) },
-      });
-      return new Promise((resolve) => probe.stdout.once('data', (chunk) => resolve(JSON.parse(chunk.toString()).comparesPerSecond)));
-    };
-    const ceilings = [];
-    const lowPriorityCeilings = [];
-    for (let i = 0; i < RUNS; i++) {
-      ceilings.push(await ceilingAt(0));
-      lowPriorityCeilings.push(await ceilingAt(19));
-    }
-    // The target is against the ceiling at normal priority. At nice 19 (the hashing threads'
-    // priority) it shows what other processes of the machine leave to hashing: equal on a quiet
-    // machine, lower on a shared one, where the login ratio then says little.
+    const ceilings = bcryptBound.references;
     results.bcryptCeiling = median(ceilings);
-    results.bcryptCeilingAtNice19 = median(lowPriorityCeilings);
+    results.bcryptCeilings = ceilings;
+    // At nice 19 (the hashing threads' priority) the ceiling shows what other processes of the
+    // machine leave to hashing: equal on a quiet machine, lower on a shared one, where the login
+    // ratio then says little.
+    results.bcryptCeilingAtNice19 = await ceilingAt(19);
 
-    process.stderr.write('/health during a login storm...\n');
-    const [, healthDuringStorm] = await Promise.all([
-      cannon({ url: `${url}/auth/login`, method: 'POST', headers: json, body: JSON.stringify({ email, password }), duration: SECONDS }),
-      autocannon({ url: `${url}/health`, connections: 1, overallRate: 50, duration: SECONDS }),
-    ]);
-    results.healthP99DuringLoginStormMs = healthDuringStorm.latency.p99;
+    // STORMS storms, the median by p99: one storm is 400 probes, so its p99 rests on 4 of them, and
+    // a neighbour on the host that takes the CPU for a moment decides it alone.
+    process.stderr.write(`/health during a login storm (${STORMS} storms)...\n`);
+    const storms = [];
+    for (let i = 0; i < STORMS; i++) {
+      // The probes start once the storm has saturated the hashing threads (after a warm-up) and
+      // stop before it ends: the target is about /health *while* login is saturated, not about
+      // the moment ten clients connect at once.
+      const storming = cannon({ url, requests: [loginRequest(loginUsers)], duration: STORM_SECONDS + 2 * WARMUP });
+      await sleep(WARMUP * 1000);
+      const probes = await autocannon({ url: `${url}/health`, connections: 1, overallRate: 50, duration: STORM_SECONDS });
+      await storming;
+      storms.push({
+        p99: probes.latency.p99,
+        probes: probes.requests.total + probes.errors + probes.timeouts,
+        ok: probes['2xx'],
+        failed: probes.non2xx + probes.errors + probes.timeouts,
+        maxMs: probes.latency.max,
+      });
+    }
+    const storm = median(storms, (one) => one.p99);
+    results.healthP99DuringLoginStormMs = storm.p99;
+    // Every probe of every storm counts for "every probe 200".
     results.healthDuringLoginStorm = {
-      probes: healthDuringStorm.requests.total + healthDuringStorm.errors + healthDuringStorm.timeouts,
-      ok: healthDuringStorm['2xx'],
-      failed: healthDuringStorm.non2xx + healthDuringStorm.errors + healthDuringStorm.timeouts,
-      maxMs: healthDuringStorm.latency.max,
+      probes: storms.reduce((sum, one) => sum + one.probes, 0),
+      ok: storms.reduce((sum, one) => sum + one.ok, 0),
+      failed: storms.reduce((sum, one) => sum + one.failed, 0),
+      maxMs: Math.max(...storms.map((one) => one.maxMs)),
+      p99s: storms.map((one) => one.p99),
     };
+    process.stderr.write(`  p99 ${storms.map((one) => one.p99).join(', ')} ms\n`);
 
     // Refresh last among the cases: its writes leave work for autovacuum that would slow the
     // bcrypt-bound cases above if they ran after it.
-    results.cases.push(
-      await measure('POST /auth/refresh', {
-        url,
-        requests: [
-          {
-            method: 'POST',
-            path: '/auth/refresh',
-            headers: json,
-            setupRequest: (req) => ({ ...req, body: JSON.stringify({ refreshToken: tokens[nextToken++ % tokens.length] }) }),
+    const refresh = await interleaved(
+      () => bareRate(bareUrl),
+      [
+        {
+          label: 'POST /auth/refresh',
+          options: {
+            url,
+            requests: [
+              {
+                method: 'POST',
+                path: '/auth/refresh',
+                headers: json,
+                setupRequest: (req) => ({ ...req, body: JSON.stringify({ refreshToken: tokens[nextToken++ % tokens.length] }) }),
+              },
+            ],
           },
-        ],
-      }),
+        },
+      ],
     );
+    results.bareRates = bareRuns.map(({ rps }) => rps);
+    const bareMedian = median(bareRuns, (one) => one.rps);
+    const bareResult = {
+      label: 'bare Express GET /',
+      rps: bareMedian.rps,
+      p50: bareMedian.run.latency.p50,
+      p99: bareMedian.run.latency.p99,
+      failures: 0,
+      share: 1,
+      reference: bareMedian.rps,
+    };
+    results.cases.push(bareResult, ...http.results, ...bcryptBound.results, ...refresh.results);
 
     results.memory.afterLoadRssMiB = rssMiB(service.pid);
 
@@ -193,13 +276,17 @@ async function main() {
         .loadavg()
         .map((load) => load.toFixed(1))
         .join(' '),
+      cpuStealDuringRun: (() => {
+        const now = cpuTicks();
+        return `${((100 * (now.steal - ticksAtStart.steal)) / (now.total - ticksAtStart.total)).toFixed(1)}% (CPU time the hypervisor gave to other guests)`;
+      })(),
       node: process.version,
       postgres: db.version,
       bcryptCost: BCRYPT_COST,
       passwordHashConcurrency: HASH_CONCURRENCY ?? `${CPUS} (the default: one hashing thread per CPU, at nice 19)`,
       bcryptCeilingInFlight: `${CEILING_IN_FLIGHT} compares, UV_THREADPOOL_SIZE=${CEILING_IN_FLIGHT}`,
       date: new Date().toISOString(),
-      runs: `${RUNS} x ${SECONDS} s after ${WARMUP} s warm-up, ${CONNECTIONS} connections, median run`,
+      runs: `${RUNS} rounds of ${SECONDS} s (login and register: ${BCRYPT_ROUNDS} of ${BCRYPT_SECONDS} s) after ${WARMUP} s warm-ups, ${CONNECTIONS} connections, median run`,
       serviceLogs: `appended to ${path.relative(root, LOG_FILE)} (info level, as in production)`,
       command: COMMAND,
     };
@@ -211,16 +298,23 @@ async function main() {
 
 function report(results, bareRps) {
   const rows = results.cases.map((c) => {
-    const vsBcrypt = /login|register/.test(c.label) ? (c.rps / results.bcryptCeiling).toFixed(2) : '';
-    return { ...c, ratio: c.rps / bareRps, vsBcrypt };
+    // HTTP cases: the share of the bare Express runs around them; bcrypt-bound: of the ceilings around them.
+    return /login|register/.test(c.label) ? { ...c, ratio: c.rps / bareRps, vsBcrypt: c.share } : { ...c, ratio: c.share };
   });
   const ratio = (label) => rows.find((row) => row.label === label).ratio;
-  const vs = (label) => Number(rows.find((row) => row.label === label).vsBcrypt);
+  // Unrounded: 0.896 is below 0.90 even though it prints as 0.90.
+  const vs = (label) => rows.find((row) => row.label === label).vsBcrypt;
   const rps = (label) => rows.find((row) => row.label === label).rps;
   const storm = results.healthDuringLoginStorm;
   const targets = [
-    ['POST /auth/login >= 0.90 of the bcrypt ceiling (all cores busy)', vs('POST /auth/login') >= 0.9, vs('POST /auth/login').toFixed(2)],
-    ['POST /auth/register >= 0.90 of the bcrypt ceiling (all cores busy)', vs('POST /auth/register') >= 0.9, vs('POST /auth/register').toFixed(2)],
+    ...['POST /auth/login', 'POST /auth/register'].map((label) => {
+      const { failures } = rows.find((row) => row.label === label);
+      return [
+        `${label} >= 0.90 of the bcrypt ceiling (all cores busy), every answer 2xx`,
+        vs(label) >= 0.9 && failures === 0,
+        `${vs(label).toFixed(3)}, ${failures} failed`,
+      ];
+    }),
     [
       'GET /health p99 < 25 ms during the login storm, every probe 200',
       results.healthP99DuringLoginStormMs < 25 && storm.failed === 0 && storm.ok === storm.probes,
@@ -235,7 +329,7 @@ function report(results, bareRps) {
     '| --- | ---: | ---: | ---: | ---: | ---: |',
     ...rows.map(
       (row) =>
-        `| ${row.label} | ${row.rps.toFixed(row.rps < 100 ? 1 : 0)} | ${row.p50} | ${row.p99} | ${row.ratio.toFixed(row.ratio < 0.01 ? 4 : 2)} | ${row.vsBcrypt} |`,
+        `| ${row.label} | ${row.rps.toFixed(row.rps < 100 ? 1 : 0)} | ${row.p50} | ${row.p99} | ${row.ratio.toFixed(row.ratio < 0.01 ? 4 : 2)} | ${row.vsBcrypt?.toFixed(3) ?? ''} |`,
     ),
   ].join('\n');
   const targetTable = [
@@ -243,7 +337,9 @@ function report(results, bareRps) {
     '| --- | ---: | :---: |',
     ...targets.map(([what, ok, value]) => `| ${what} | ${value} | ${ok ? 'yes' : '**no**'} |`),
   ].join('\n');
-  console.log(`\n${table}\n\nbcrypt ceiling: ${results.bcryptCeiling.toFixed(1)} compares/s at cost ${results.machine.bcryptCost}\n\n${targetTable}\n`);
+  console.log(
+    `\n${table}\n\nbcrypt ceilings: ${results.bcryptCeilings.map((value) => value.toFixed(1)).join(', ')} compares/s at cost ${results.machine.bcryptCost}\n\n${targetTable}\n`,
+  );
   results.targets = targets.map(([what, met, measured]) => ({ what, met, measured }));
   if (quick) return;
   fs.writeFileSync(path.join(docs, 'performance.json'), `${JSON.stringify(results, null, 2)}\n`);
@@ -253,9 +349,9 @@ function report(results, bareRps) {
     .join('\n');
   const extra = [
     `- start -> /ready: ${results.startup.firstStartMs} ms applying the migrations, ${results.startup.nothingPendingMs} ms with nothing pending (Prisma CLI not started)`,
-    `- bcrypt ceiling: ${results.bcryptCeiling.toFixed(1)} compares/s at cost ${results.machine.bcryptCost} with every core busy (${results.machine.bcryptCeilingInFlight}), in a process of its own`,
-    `- the same ceiling at nice 19, the hashing threads' priority: ${results.bcryptCeilingAtNice19?.toFixed(1)} compares/s; login ${(rps('POST /auth/login') / results.bcryptCeilingAtNice19).toFixed(2)} and register ${(rps('POST /auth/register') / results.bcryptCeilingAtNice19).toFixed(2)} of it. Below the first ceiling when other work keeps the machine busy: then the ratios to the first say more about the neighbours than about the service`,
-    `- GET /health during the login storm (50 probes/s on one connection): p99 ${results.healthP99DuringLoginStormMs} ms, max ${storm.maxMs} ms, ${storm.ok} of ${storm.probes} probes 200`,
+    `- bcrypt ceiling: ${results.bcryptCeiling.toFixed(1)} compares/s (median) at cost ${results.machine.bcryptCost} with every core busy (${results.machine.bcryptCeilingInFlight}), in a process of its own, measured before and after each login and register run: ${results.bcryptCeilings.map((value) => value.toFixed(1)).join(', ')}. Each run is compared with the mean of the two around it (login: ${(rps('POST /auth/login') / results.bcryptCeiling).toFixed(3)}, register: ${(rps('POST /auth/register') / results.bcryptCeiling).toFixed(3)} of the median instead)`,
+    `- the same ceiling at nice 19, the hashing threads' priority: ${results.bcryptCeilingAtNice19?.toFixed(1)} compares/s. Below the first when other work keeps the machine busy: then the login and register ratios say more about the neighbours than about the service`,
+    `- GET /health during the login storm (50 probes/s on one connection, ${storm.p99s.length} storms of ${STORM_SECONDS} s): p99 ${results.healthP99DuringLoginStormMs} ms (median; each storm: ${storm.p99s.join(', ')} ms), max ${storm.maxMs} ms, ${storm.ok} of ${storm.probes} probes 200`,
     `- RSS: ${results.memory.idleRssMiB.toFixed(0)} MiB idle, ${results.memory.afterLoadRssMiB.toFixed(0)} MiB after the runs`,
   ].join('\n');
   fs.writeFileSync(

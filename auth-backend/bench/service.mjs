@@ -1,7 +1,7 @@
 // What the benchmark (run.mjs) and the profiler (profile.mjs) share: a throwaway database, the
 // built service started as in production with its log lines going to a file, a registered user.
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -90,6 +90,49 @@ export async function register(url, email, password) {
   const response = await fetch(`${url}/auth/register`, { method: 'POST', headers: json, body: JSON.stringify({ email, password }) });
   if (response.status !== 201) throw new Error(`register answered ${response.status}`);
   return response.json();
+}
+
+/**
+ * Accounts for a login storm: a real storm is many users signing in, so the requests go round
+ * them (never more than one attempt of an account in flight with 10 connections). One account for
+ * every request would meet the per-account throttle: beyond its free failures it lets one attempt
+ * in at a time (src/auth/login-throttle.ts).
+ */
+export async function registerUsers(url, prefix, password, count = 40) {
+  const users = [];
+  for (let i = 0; i < count; i++) users.push({ email: `${prefix}.${i}@example.com`, password });
+  for (const user of users) await register(url, user.email, password);
+  return users;
+}
+
+/** An autocannon request that logs the accounts of `users` in, round-robin. */
+export function loginRequest(users) {
+  let next = 0;
+  return {
+    method: 'POST',
+    path: '/auth/login',
+    headers: json,
+    setupRequest: (req) => ({ ...req, body: JSON.stringify(users[next++ % users.length]) }),
+  };
+}
+
+/** `count` refresh tokens of `userId`, each of a session of its own, written straight to the database (each works once). */
+export async function seedRefreshTokens(databaseUrl, userId, count) {
+  const tokens = Array.from({ length: count }, () => randomBytes(32).toString('base64url'));
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  for (let offset = 0; offset < tokens.length; offset += 5000) {
+    const slice = tokens.slice(offset, offset + 5000);
+    const sessions = slice.map(() => randomUUID());
+    await client.query(
+      `WITH s AS (INSERT INTO session (id, "userId", "expiresAt") SELECT unnest($1::uuid[]), $2, now() + interval '1 day' RETURNING id)
+       INSERT INTO refresh_token (id, "sessionId", "tokenHash", "expiresAt")
+       SELECT gen_random_uuid(), sid, hash, now() + interval '1 day' FROM unnest($1::uuid[], $3::text[]) AS t(sid, hash)`,
+      [sessions, userId, slice.map((token) => createHash('sha256').update(token).digest('base64url'))],
+    );
+  }
+  await client.end();
+  return tokens;
 }
 
 /** A port that is free now, for a child process to listen on. */
