@@ -7,7 +7,6 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Clock } from '../clock';
 import { hashOpaqueToken, newOpaqueToken } from './opaque-token';
-import { withTransaction } from '../db/transaction';
 
 export interface SessionPolicy {
   /** Absolute lifetime of a session, seconds. */
@@ -48,6 +47,43 @@ interface TokenRow {
 }
 
 const addSeconds = (date: Date, seconds: number) => new Date(date.getTime() + seconds * 1000);
+
+/**
+ * Rotation as one statement: `found` locks the token and its session; a live token (session not
+ * revoked, token not rotated, neither expired) is marked rotated, its session touched and its
+ * successor inserted (expiring after the idle timeout, never after the session); a token rotated
+ * longer than the grace interval ago revokes its session. The conditions of `live` and
+ * `reuse` exclude each other, so no row is updated twice. The row that comes back is the token
+ * as found, with what was done.
+ * $1 token hash, $2 now, $3 successor id, $4 successor hash, $5 now + idle timeout, $6 grace (s).
+ */
+const ROTATE = `
+  WITH found AS (
+    SELECT t.id AS token_id, s.id AS session_id, s."userId" AS user_id, t."expiresAt" AS token_expires_at,
+           t."rotatedAt" AS rotated_at, s."expiresAt" AS session_expires_at, s."revokedAt" AS revoked_at,
+           u.email, u.name, u."createdAt" AS user_created_at, u."emailVerifiedAt" AS email_verified_at
+      FROM refresh_token t JOIN session s ON s.id = t."sessionId" JOIN "user" u ON u.id = s."userId"
+     WHERE t."tokenHash" = $1
+       FOR UPDATE OF t, s
+  ), live AS (
+    SELECT * FROM found
+     WHERE revoked_at IS NULL AND rotated_at IS NULL AND token_expires_at > $2 AND session_expires_at > $2
+  ), rotated AS (
+    UPDATE refresh_token t SET "rotatedAt" = $2 FROM live WHERE t.id = live.token_id
+  ), touched AS (
+    UPDATE session s SET "lastUsedAt" = $2 FROM live WHERE s.id = live.session_id
+  ), successor AS (
+    INSERT INTO refresh_token (id, "sessionId", "tokenHash", "createdAt", "expiresAt")
+    SELECT $3, session_id, $4, $2, LEAST($5::timestamptz, session_expires_at) FROM live
+    RETURNING id
+  ), reuse AS (
+    UPDATE session s SET "revokedAt" = $2, "revokedReason" = 'reuse-detected'
+      FROM found
+     WHERE s.id = found.session_id AND found.revoked_at IS NULL
+       AND found.rotated_at <= $2::timestamptz - make_interval(secs => $6::float8)
+    RETURNING s.id
+  )
+  SELECT found.*, EXISTS (SELECT 1 FROM successor) AS rotated, EXISTS (SELECT 1 FROM reuse) AS reuse_detected FROM found`;
 const earliest = (a: Date, b: Date) => (a < b ? a : b);
 
 export class SessionStore {
@@ -76,53 +112,33 @@ export class SessionStore {
   }
 
   /**
-   * Exchanges a refresh token for its successor. The token and session rows are locked, so of
-   * concurrent refreshes of one token exactly one rotates; the others see it rotated.
-   * Presenting a rotated token revokes the whole family (reuse detection), unless it was
-   * rotated less than `reuseInterval` seconds ago.
+   * Exchanges a refresh token for its successor, in one statement (one round trip: refresh is a
+   * hot path, and each round trip costs the event loop a socket write and a wakeup). The token
+   * and session rows are locked (FOR UPDATE), so of concurrent refreshes of one token exactly
+   * one rotates; the others wait for the lock and then see the token rotated (PostgreSQL
+   * re-reads a locked row once its locker commits). Presenting a rotated token revokes the whole
+   * family (reuse detection), unless it was rotated less than `reuseInterval` seconds ago.
    */
-  rotate(refreshToken: string): Promise<RotateResult> {
-    return withTransaction(this.pool, async (client) => {
-      const { rows } = await client.query<TokenRow>({
-        name: 'refresh-token-lock',
-        text: `SELECT t.id AS token_id, s.id AS session_id, s."userId" AS user_id, t."expiresAt" AS token_expires_at,
-                t."rotatedAt" AS rotated_at, s."expiresAt" AS session_expires_at, s."revokedAt" AS revoked_at,
-                u.email, u.name, u."createdAt" AS user_created_at, u."emailVerifiedAt" AS email_verified_at
-           FROM refresh_token t JOIN session s ON s.id = t."sessionId" JOIN "user" u ON u.id = s."userId"
-          WHERE t."tokenHash" = $1
-          FOR UPDATE OF t, s`,
-        values: [hashOpaqueToken(refreshToken)],
-      });
-      const row = rows[0];
-      return row ? this.decide(client, row) : ({ kind: 'rejected', reason: 'unknown' } as const);
-    });
-  }
-
-  private async decide(client: pg.PoolClient, row: TokenRow): Promise<RotateResult> {
+  async rotate(refreshToken: string): Promise<RotateResult> {
     const now = this.clock();
-    const ids = { userId: row.user_id, sessionId: row.session_id };
-    if (row.revoked_at) return { kind: 'rejected', reason: 'revoked', ...ids };
-    if (row.rotated_at) {
-      if (now.getTime() - row.rotated_at.getTime() < this.policy.reuseInterval * 1000) return { kind: 'rejected', reason: 'reused-in-grace', ...ids };
-      await client.query(`UPDATE session SET "revokedAt" = $2, "revokedReason" = 'reuse-detected' WHERE id = $1`, [row.session_id, now]);
-      return { kind: 'rejected', reason: 'reused', ...ids };
-    }
-    if (row.token_expires_at <= now || row.session_expires_at <= now) return { kind: 'rejected', reason: 'expired', ...ids };
-
     const { token, hash } = newOpaqueToken();
-    await client.query({
+    const { rows } = await this.pool.query<TokenRow & { rotated: boolean; reuse_detected: boolean }>({
       name: 'refresh-token-rotate',
-      text: `WITH rotated AS (UPDATE refresh_token SET "rotatedAt" = $2 WHERE id = $1),
-            used AS (UPDATE session SET "lastUsedAt" = $2 WHERE id = $4)
-       INSERT INTO refresh_token (id, "sessionId", "tokenHash", "createdAt", "expiresAt") VALUES ($3, $4, $5, $2, $6)`,
-      values: [row.token_id, now, randomUUID(), row.session_id, hash, earliest(addSeconds(now, this.policy.idleTtl), row.session_expires_at)],
+      text: ROTATE,
+      values: [hashOpaqueToken(refreshToken), now, randomUUID(), hash, addSeconds(now, this.policy.idleTtl), this.policy.reuseInterval],
     });
-    return {
-      kind: 'rotated',
-      ...ids,
-      refreshToken: token,
-      user: { id: row.user_id, email: row.email, name: row.name, createdAt: row.user_created_at, emailVerifiedAt: row.email_verified_at },
-    };
+    const row = rows[0];
+    if (!row) return { kind: 'rejected', reason: 'unknown' };
+    const ids = { userId: row.user_id, sessionId: row.session_id };
+    if (row.rotated) {
+      const user = { id: row.user_id, email: row.email, name: row.name, createdAt: row.user_created_at, emailVerifiedAt: row.email_verified_at };
+      return { kind: 'rotated', ...ids, refreshToken: token, user };
+    }
+    // Why not, in the order the statement checks it.
+    if (row.revoked_at) return { kind: 'rejected', reason: 'revoked', ...ids };
+    if (row.reuse_detected) return { kind: 'rejected', reason: 'reused', ...ids };
+    if (row.rotated_at) return { kind: 'rejected', reason: 'reused-in-grace', ...ids };
+    return { kind: 'rejected', reason: 'expired', ...ids };
   }
 
   /** Revokes the session that `refreshToken` belongs to; false when there is none. */

@@ -72,14 +72,32 @@ export type Authenticate = (accessToken: string | undefined, log: Logger) => Pro
 
 const toExpressPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
 
+/** Aborted when the client disconnects before the response is sent (or already has: res.destroyed). */
+function disconnectSignal(res: Response): AbortSignal {
+  const disconnected = new AbortController();
+  if (res.destroyed && !res.writableFinished) disconnected.abort();
+  else
+    res.once('close', () => {
+      if (!res.writableFinished) disconnected.abort();
+    });
+  return disconnected.signal;
+}
+
 export function mountEndpoints(router: Router, endpoints: readonly AnyEndpoint[], authenticate: Authenticate): void {
   for (const definition of endpoints) {
     router[definition.method](toExpressPath(definition.path), async (req, res) => {
-      const disconnected = new AbortController();
-      res.once('close', () => {
-        if (!res.writableFinished) disconnected.abort();
-      });
-      const ctx: EndpointContext<unknown> & { auth?: Authenticated } = { body: undefined, req, res, log: req.log, signal: disconnected.signal };
+      const ctx: EndpointContext<unknown> & { auth?: Authenticated } = {
+        body: undefined,
+        req,
+        res,
+        log: req.log,
+        // Made when first asked for: most endpoints never do, and /auth/me is a hot path.
+        get signal() {
+          const signal = disconnectSignal(res);
+          Object.defineProperty(this, 'signal', { value: signal });
+          return signal;
+        },
+      };
       try {
         if (definition.bearer) ctx.auth = await authenticate(bearerToken(req), req.log);
         await definition.before?.(ctx);

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { hashOpaqueToken } from '../../src/auth/opaque-token';
 import { createTestApp, registerUser, type TestApp } from '../support/test-app';
 
 describe('POST /auth/refresh', () => {
@@ -93,6 +94,27 @@ describe('POST /auth/refresh with REFRESH_REUSE_INTERVAL', () => {
       now = new Date(Date.now() + 11_000);
       await request(t.app).post('/auth/refresh').send({ refreshToken: second.refreshToken }).expect(401);
       await request(t.app).post('/auth/refresh').send({ refreshToken: third.refreshToken }).expect(401);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('lets one of concurrent refreshes win and the others, which waited for its lock, see the token rotated: the family lives on', async () => {
+    const t = await createTestApp({ REFRESH_REUSE_INTERVAL: '10' });
+    try {
+      const { refreshToken } = await registerUser(t.app);
+      const responses = await Promise.all(Array.from({ length: 10 }, () => request(t.app).post('/auth/refresh').send({ refreshToken })));
+      const winners = responses.filter((response) => response.status === 200);
+      expect(winners).toHaveLength(1);
+      expect(responses.filter((response) => response.status === 401)).toHaveLength(9);
+      // Had a loser read the token before the winner committed, it would have rotated it too (two
+      // successors) or revoked the family (reuse): the winner's successor refreshes.
+      await request(t.app).post('/auth/refresh').send({ refreshToken: winners[0]!.body.refreshToken }).expect(200);
+      const rows = await t.database.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM refresh_token WHERE "sessionId" = (SELECT "sessionId" FROM refresh_token WHERE "tokenHash" = $1)`,
+        [hashOpaqueToken(refreshToken)],
+      );
+      expect(rows[0]!.n).toBe(3);
     } finally {
       await t.close();
     }
