@@ -48,7 +48,8 @@ export async function database() {
 export function startService({ databaseUrl, port, logFile, env = {}, nodeArgs = [] }) {
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   const out = fs.openSync(logFile, 'a');
-  const child = spawn(process.execPath, [...nodeArgs, path.join(root, 'dist/entrypoint.js')], {
+  // BENCH_DIST: another build beside dist/ (say, of the commit before a change) for an A/B run.
+  const child = spawn(process.execPath, [...nodeArgs, path.join(root, process.env.BENCH_DIST ?? 'dist', 'entrypoint.js')], {
     cwd: root,
     stdio: ['ignore', out, 'inherit'],
     env: {
