@@ -27,10 +27,11 @@ import {
 
 const docs = path.resolve(root, '..', 'docs');
 const quick = process.argv.includes('--quick');
-// Many short rounds: bare Express's own rate moved by up to 20% between consecutive 8-second
-// runs on the shared host of 2026-12-01, so each case runs close to its reference, often.
-const RUNS = quick ? 1 : 6;
-const SECONDS = quick ? 3 : 5;
+// Many short rounds: bare Express's own rate swung between 4,800 and 9,000 req/s from one
+// 5-second run to the next on the shared host of 2026-12-01 (no CPU steal recorded), in phases of
+// several seconds; 2-second runs keep each case within seconds of its references.
+const RUNS = quick ? 1 : 20;
+const SECONDS = quick ? 3 : 2;
 const WARMUP = quick ? 1 : 2;
 const CONNECTIONS = 10;
 // bcrypt-bound cases complete a few requests a second: longer runs for a stable rate.
