@@ -4,10 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { database, freePort, json, loginRequest, register, registerUsers, resultsDir, startService, stop, untilReady } from './service.mjs';
+import { loginRequest, machineTicks, option, register, registerRequest, registerUsers, resultsDir, withBuiltService } from './service.mjs';
 
-const args = process.argv.slice(2);
-const option = (name, fallback) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);
 const seconds = Number(option('seconds', 10));
 const connections = Number(option('connections', 10));
 const which = option('case', 'login');
@@ -22,14 +20,9 @@ const readStat = (file) => {
     return null;
   }
 };
-const totalTicks = () => {
-  const [, ...fields] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
-  const n = fields.map(Number);
-  return { busy: n[0] + n[1] + n[2] + n[5] + n[6] + n[7], idle: n[3] + n[4] };
-};
 
 function snapshot(servicePid) {
-  const out = { service: {}, postgres: 0, bench: 0, machine: totalTicks() };
+  const out = { service: {}, postgres: 0, bench: 0, machine: machineTicks() };
   for (const tid of fs.readdirSync(`/proc/${servicePid}/task`)) {
     const stat = readStat(`/proc/${servicePid}/task/${tid}/stat`);
     if (!stat) continue;
@@ -45,37 +38,16 @@ function snapshot(servicePid) {
 }
 
 async function main() {
-  const db = await database();
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const service = startService({
-    databaseUrl: db.url,
-    port,
-    logFile: path.join(resultsDir, 'cpu-split-service.log'),
-    env: { BCRYPT_COST: '10', ...(process.env.PASSWORD_HASH_CONCURRENCY ? { PASSWORD_HASH_CONCURRENCY: process.env.PASSWORD_HASH_CONCURRENCY } : {}) },
-  });
-  try {
-    await untilReady(url, service);
+  await withBuiltService({ logFile: path.join(resultsDir, 'cpu-split-service.log') }, async ({ url, service }) => {
     const password = 'a benchmark passphrase';
     const users = which === 'login' ? await registerUsers(url, `split.${Date.now()}`, password) : [];
-    let next = 0;
     const me = which === 'me' ? await register(url, `split.me.${Date.now()}@example.com`, password) : undefined;
     const rate = option('rate', undefined);
     const options = me
       ? { url: `${url}/auth/me`, headers: { authorization: `Bearer ${me.accessToken}` }, ...(rate ? { overallRate: Number(rate) } : {}) }
       : which === 'login'
         ? { url, requests: [loginRequest(users)] }
-        : {
-            url,
-            requests: [
-              {
-                method: 'POST',
-                path: '/auth/register',
-                headers: json,
-                setupRequest: (req) => ({ ...req, body: JSON.stringify({ email: `split.${process.pid}.${next++}@example.com`, password }) }),
-              },
-            ],
-          };
+        : { url, requests: [registerRequest('split', password)] };
     await autocannon({ ...options, connections, duration: 2 });
     const before = snapshot(service.pid);
     const run = await autocannon({ ...options, connections, duration: seconds });
@@ -97,10 +69,7 @@ async function main() {
     console.log(`  load generator           ${share(benchTicks).padStart(6)}`);
     console.log(`  everything else          ${share(busy - serviceTotal - pgTicks - benchTicks).padStart(6)}`);
     console.log(`  idle                     ${share(after.machine.idle - before.machine.idle).padStart(6)}`);
-  } finally {
-    await stop(service);
-    await db.drop();
-  }
+  });
 }
 
 main().catch((error) => {

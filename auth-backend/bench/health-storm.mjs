@@ -5,25 +5,14 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { database, freePort, loginRequest, registerUsers, resultsDir, sleep, startService, stop, untilReady } from './service.mjs';
+import { loginRequest, option, registerUsers, resultsDir, sleep, withBuiltService } from './service.mjs';
 
-const args = process.argv.slice(2);
-const seconds = Number(args.includes('--seconds') ? args[args.indexOf('--seconds') + 1] : 10);
+const seconds = Number(option('seconds', 10));
 const logFile = path.join(resultsDir, 'health-storm-service.log');
 
 async function main() {
-  const db = await database();
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
   fs.rmSync(logFile, { force: true });
-  const service = startService({
-    databaseUrl: db.url,
-    port,
-    logFile,
-    env: { BCRYPT_COST: '10', ...(process.env.PASSWORD_HASH_CONCURRENCY ? { PASSWORD_HASH_CONCURRENCY: process.env.PASSWORD_HASH_CONCURRENCY } : {}) },
-  });
-  try {
-    await untilReady(url, service);
+  await withBuiltService({ logFile }, async ({ url }) => {
     const users = await registerUsers(url, `storm.${Date.now()}`, 'a benchmark passphrase');
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     // The probe's connection is open before the storm begins, as a health checker's would be.
@@ -59,10 +48,7 @@ async function main() {
     console.log('slowest probes (client ms / service responseTime ms, at s):');
     for (const probe of sorted.slice(-12).reverse())
       console.log(`  ${probe.ms.toFixed(1).padStart(6)} / ${String(served.get(probe.id)).padStart(3)}  at ${((probe.at - probes[0].at) / 1000).toFixed(2)}`);
-  } finally {
-    await stop(service);
-    await db.drop();
-  }
+  });
 }
 
 main().catch((error) => {

@@ -7,26 +7,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import {
-  database,
-  freePort,
-  json,
   loginRequest,
+  option,
+  refreshRequest,
   register,
+  registerRequest,
   registerUsers,
   resultsDir,
   root,
   seedRefreshTokens,
   sleep,
-  startService,
-  stop,
-  untilReady,
+  withBuiltService,
 } from './service.mjs';
 
 const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const index = args.indexOf(`--${name}`);
-  return index === -1 ? fallback : args[index + 1];
-};
 const which = args.find((arg, index) => !arg.startsWith('--') && !args[index - 1]?.startsWith('--')) ?? 'me';
 const seconds = Number(option('seconds', 10));
 const profiles = path.join(resultsDir, 'profiles');
@@ -75,66 +69,36 @@ function groupOf(url, functionName) {
 
 const shortUrl = (url) => url.replace(/^.*node_modules\//, '').replace(/^.*\/dist\//, 'dist/');
 
-let nextUser = 0;
 const CASES = {
   health: ({ url }) => ({ url: `${url}/health` }),
   me: ({ url, grant }) => ({ url: `${url}/auth/me`, headers: { authorization: `Bearer ${grant.accessToken}` } }),
   login: ({ url, users }) => ({ url, requests: [loginRequest(users)] }),
-  refresh: ({ url, tokens }) => {
-    let next = 0;
-    return {
-      url,
-      requests: [
-        { method: 'POST', path: '/auth/refresh', headers: json, setupRequest: (req) => ({ ...req, body: JSON.stringify({ refreshToken: tokens[next++] }) }) },
-      ],
-    };
-  },
-  register: ({ url, password }) => ({
-    url,
-    requests: [
-      {
-        method: 'POST',
-        path: '/auth/register',
-        headers: json,
-        setupRequest: (req) => ({ ...req, body: JSON.stringify({ email: `profile.${process.pid}.${nextUser++}@example.com`, password }) }),
-      },
-    ],
-  }),
+  refresh: ({ url, tokens }) => ({ url, requests: [refreshRequest(tokens)] }),
+  register: ({ url, password }) => ({ url, requests: [registerRequest('profile', password)] }),
 };
 
 async function main() {
   if (!CASES[which]) throw new Error(`unknown case ${which}: one of ${Object.keys(CASES).join(', ')}`);
   fs.mkdirSync(profiles, { recursive: true });
-  const db = await database();
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
   const before = new Set(fs.readdirSync(profiles));
   const window = { from: 0, to: 0 };
   let requests = 0;
-  const service = startService({
-    databaseUrl: db.url,
-    port,
-    logFile: path.join(resultsDir, 'profile-service.log'),
-    env: { BCRYPT_COST: '10' },
-    nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profiles}`],
-  });
-  try {
-    await untilReady(url, service);
-    const password = 'a profiling passphrase';
-    const grant = await register(url, `profile.${Date.now()}@example.com`, password);
-    const users = which === 'login' ? await registerUsers(url, `profile.${Date.now()}`, password) : [];
-    const tokens = which === 'refresh' ? await seedRefreshTokens(db.url, grant.user.id, seconds * 4000) : [];
-    await sleep(500);
-    const micros = () => Number(process.hrtime.bigint() / 1000n);
-    window.from = micros();
-    const run = await autocannon({ ...CASES[which]({ url, grant, users, password, tokens }), connections: 10, duration: seconds });
-    window.to = micros();
-    requests = run['2xx'];
-    process.stderr.write(`${which}: ${Math.round(run['2xx'] / run.duration)} req/s, ${run.non2xx} non-2xx, p99 ${run.latency.p99} ms\n`);
-  } finally {
-    await stop(service);
-    await db.drop();
-  }
+  await withBuiltService(
+    { logFile: path.join(resultsDir, 'profile-service.log'), nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profiles}`] },
+    async ({ url, db }) => {
+      const password = 'a profiling passphrase';
+      const grant = await register(url, `profile.${Date.now()}@example.com`, password);
+      const users = which === 'login' ? await registerUsers(url, `profile.${Date.now()}`, password) : [];
+      const tokens = which === 'refresh' ? await seedRefreshTokens(db.url, grant.user.id, seconds * 4000) : [];
+      await sleep(500);
+      const micros = () => Number(process.hrtime.bigint() / 1000n);
+      window.from = micros();
+      const run = await autocannon({ ...CASES[which]({ url, grant, users, password, tokens }), connections: 10, duration: seconds });
+      window.to = micros();
+      requests = run['2xx'];
+      process.stderr.write(`${which}: ${Math.round(run['2xx'] / run.duration)} req/s, ${run.non2xx} non-2xx, p99 ${run.latency.p99} ms\n`);
+    },
+  );
   // One file per thread (CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile): keep the main thread's (0),
   // drop the hashing threads'.
   const fresh = fs.readdirSync(profiles).filter((name) => !before.has(name) && name.startsWith('CPU.'));

@@ -12,8 +12,10 @@ import {
   database,
   freePort,
   here,
-  json,
   loginRequest,
+  machineTicks,
+  refreshRequest,
+  registerRequest,
   register,
   registerUsers,
   resultsDir,
@@ -52,11 +54,6 @@ const COMMAND = `npm run bench (BCRYPT_COST=${BCRYPT_COST}${HASH_CONCURRENCY ? `
 
 /** The middle value (by `key`), the upper one of an even count. */
 const median = (values, key = (value) => value) => [...values].sort((a, b) => key(a) - key(b))[Math.floor(values.length / 2)];
-/** The machine's CPU time so far, and how much of it the hypervisor gave to other guests (steal). */
-function cpuTicks() {
-  const fields = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  return { total: fields.slice(0, 8).reduce((sum, value) => sum + value, 0), steal: fields[7] ?? 0 };
-}
 const rssMiB = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 
 const startService = (databaseUrl, port) =>
@@ -64,7 +61,7 @@ const startService = (databaseUrl, port) =>
     databaseUrl,
     port,
     logFile: LOG_FILE,
-    env: { BCRYPT_COST: String(BCRYPT_COST), ...(HASH_CONCURRENCY ? { PASSWORD_HASH_CONCURRENCY: HASH_CONCURRENCY } : {}) },
+    env: { BCRYPT_COST: String(BCRYPT_COST) },
   });
 
 /** The bcrypt ceiling now, compares/s, in a process of its own at `niceness` (`nice` renices libuv's threads too). */
@@ -132,7 +129,7 @@ async function main() {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const results = { cases: [], machine: {}, startup: {}, memory: {} };
-  const ticksAtStart = cpuTicks();
+  const ticksAtStart = machineTicks();
   try {
     process.stderr.write('starting services...\n');
     const bare = spawn(process.execPath, [path.join(here, 'bare-express.mjs')], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -155,8 +152,6 @@ async function main() {
     await sleep(1000);
     results.memory.idleRssMiB = rssMiB(service.pid);
 
-    let nextToken = 0;
-    let nextUser = 0;
     process.stderr.write(
       `measuring (${RUNS} rounds of ${SECONDS} s runs after ${WARMUP} s warm-ups, ${CONNECTIONS} connections), each round between two runs of bare Express...\n`,
     );
@@ -175,17 +170,7 @@ async function main() {
         { label: 'POST /auth/login', options: { url, requests: [loginRequest(loginUsers)] } },
         {
           label: 'POST /auth/register',
-          options: {
-            url,
-            requests: [
-              {
-                method: 'POST',
-                path: '/auth/register',
-                headers: json,
-                setupRequest: (req) => ({ ...req, body: JSON.stringify({ email: `bench.${process.pid}.${nextUser++}@example.com`, password }) }),
-              },
-            ],
-          },
+          options: { url, requests: [registerRequest(`bench.${Date.now()}`, password)] },
         },
       ],
       { seconds: BCRYPT_SECONDS, rounds: BCRYPT_ROUNDS },
@@ -237,17 +222,7 @@ async function main() {
       [
         {
           label: 'POST /auth/refresh',
-          options: {
-            url,
-            requests: [
-              {
-                method: 'POST',
-                path: '/auth/refresh',
-                headers: json,
-                setupRequest: (req) => ({ ...req, body: JSON.stringify({ refreshToken: tokens[nextToken++ % tokens.length] }) }),
-              },
-            ],
-          },
+          options: { url, requests: [refreshRequest(tokens)] },
         },
       ],
     );
@@ -278,7 +253,7 @@ async function main() {
         .map((load) => load.toFixed(1))
         .join(' '),
       cpuStealDuringRun: (() => {
-        const now = cpuTicks();
+        const now = machineTicks();
         return `${((100 * (now.steal - ticksAtStart.steal)) / (now.total - ticksAtStart.total)).toFixed(1)}% (CPU time the hypervisor gave to other guests)`;
       })(),
       node: process.version,

@@ -61,6 +61,10 @@ export function startService({ databaseUrl, port, logFile, env = {}, nodeArgs = 
       JWT_SECRET: secret,
       PASSWORD_PEPPER: `${secret}-pepper`,
       THROTTLE_IP_MAX: '100000',
+      // The lowest allowed cost unless the caller says otherwise; the hashing threads as the bench's
+      // environment asks (unset: the service's default, one per CPU).
+      BCRYPT_COST: '10',
+      ...(process.env.PASSWORD_HASH_CONCURRENCY ? { PASSWORD_HASH_CONCURRENCY: process.env.PASSWORD_HASH_CONCURRENCY } : {}),
       BACKUP_BEFORE_MIGRATE: 'false',
       LOG_LEVEL: 'info',
       ...env,
@@ -134,6 +138,59 @@ export async function seedRefreshTokens(databaseUrl, userId, count) {
   }
   await client.end();
   return tokens;
+}
+
+/** An autocannon request that registers a new account each time (unique addresses under `prefix`). */
+export function registerRequest(prefix, password) {
+  let next = 0;
+  return {
+    method: 'POST',
+    path: '/auth/register',
+    headers: json,
+    setupRequest: (req) => ({ ...req, body: JSON.stringify({ email: `${prefix}.${process.pid}.${next++}@example.com`, password }) }),
+  };
+}
+
+/** An autocannon request that refreshes with the next of `tokens` (each works once). */
+export function refreshRequest(tokens) {
+  let next = 0;
+  return {
+    method: 'POST',
+    path: '/auth/refresh',
+    headers: json,
+    setupRequest: (req) => ({ ...req, body: JSON.stringify({ refreshToken: tokens[next++ % tokens.length] }) }),
+  };
+}
+
+/**
+ * A fresh database and the built service on it, ready; `work({ url, db, service })` runs, then the
+ * service is stopped and the database dropped, whatever happened.
+ */
+export async function withBuiltService({ logFile, env, nodeArgs }, work) {
+  const db = await database();
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const service = startService({ databaseUrl: db.url, port, logFile, env, nodeArgs });
+  try {
+    await untilReady(url, service);
+    return await work({ url, db, service });
+  } finally {
+    await stop(service);
+    await db.drop();
+  }
+}
+
+/** The value after `--name` on the command line, else `fallback`. */
+export function option(name, fallback) {
+  const index = process.argv.indexOf(`--${name}`);
+  return index === -1 ? fallback : process.argv[index + 1];
+}
+
+/** The machine's CPU time so far (/proc/stat, USER_HZ ticks): busy, idle, steal (given to other guests) and all. */
+export function machineTicks() {
+  // user nice system idle iowait irq softirq steal
+  const n = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+  return { busy: n[0] + n[1] + n[2] + n[5] + n[6] + n[7], idle: n[3] + n[4], steal: n[7], total: n.reduce((sum, value) => sum + value, 0) };
 }
 
 /** A port that is free now, for a child process to listen on. */
