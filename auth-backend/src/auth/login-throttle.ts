@@ -19,10 +19,10 @@ import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import type pg from 'pg';
 import { WindowLimit, type RateLimitState } from './window-limit';
+import { AppError } from '../errors';
 
 // The RateLimit header fields live with the window counter; endpoints import them from here too.
 export { RATE_LIMIT_HEADER_NAMES, rateLimitHeaders, type RateLimitState } from './window-limit';
-import { AppError } from '../errors';
 
 export const MAX_CONSECUTIVE_FAILURES = 100;
 const FAILURE_WINDOW_SECONDS = 24 * 3600;
@@ -42,8 +42,8 @@ export interface ThrottlePolicy {
 export type ThrottledAction = 'login' | 'register';
 
 const TOO_MANY_ATTEMPTS = 'Too many attempts; try again later.';
-const throttled = (seconds: number, headers: Record<string, string> = {}) =>
-  new AppError('throttled', TOO_MANY_ATTEMPTS, { retryAfterSeconds: seconds, headers });
+/** The per-account 429 (the per-IP one comes from WindowLimit, with its RateLimit headers). */
+const throttled = (seconds: number) => new AppError('throttled', TOO_MANY_ATTEMPTS, { retryAfterSeconds: seconds });
 
 export class LoginThrottle {
   private readonly perIp: Record<ThrottledAction, WindowLimit>;
