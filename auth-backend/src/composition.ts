@@ -1,36 +1,39 @@
 /**
- * The composition root: builds every service once, the endpoints that expose them, and the
- * lifecycle of the long-lived workers. createApp mounts the endpoints; the entrypoint runs the
- * lifecycle; tests reach the services directly.
+ * The composition root: builds every table module and service once, the endpoints that expose
+ * them, and the lifecycle of the long-lived workers. Nothing here does work: createApp mounts the
+ * endpoints, and the entrypoint (or a test) runs lifecycle.start() before serving.
  */
 import type { Config } from './config/config';
 import type { Database } from './db/database';
 import type { Clock } from './clock';
 import type { AnyEndpoint } from './http/endpoint';
 import type { Readiness } from './health/readiness';
+import type { Logger } from './logger';
 import pino from 'pino';
 import { Lifecycle } from './lifecycle';
+import { UsersTable } from './tables/users';
+import { SessionsTable } from './tables/sessions';
+import { EmailTokensTable } from './tables/email-tokens';
+import { MailOutboxTable } from './tables/mail-outbox';
+import { LoginFailuresTable } from './tables/login-failures';
+import { WindowLimits } from './throttle/window-limit';
+import { ACCOUNT_FAILURE_LIMITS, LoginThrottle } from './throttle/login-throttle';
+import { MailThrottle } from './throttle/mail-throttle';
 import { healthEndpoints } from './health/health-endpoints';
 import { authEndpoints } from './auth/auth-endpoints';
 import { AuthService } from './auth/auth-service';
 import { PasswordHasher } from './auth/password-hasher';
 import { AccessTokens } from './auth/access-tokens';
-import { SessionStore } from './auth/session-store';
-import { LoginThrottle } from './auth/login-throttle';
 import { PasswordPolicy } from './auth/password-policy';
 import { normalizingHasher } from './auth/password-normalization';
-import { UserRepository } from './users/user-repository';
-import type { Logger } from './logger';
 import { MailTemplates } from './mail/templates';
 import { MailDeliveryWorker } from './mail/delivery-worker';
 import { createMailTransport } from './mail/transport';
-import { MailThrottle } from './account/mail-throttle';
 import { RecoveryService } from './account/recovery-service';
 import { recoveryEndpoints } from './account/recovery-endpoints';
 import { tokenKeys } from './keys/key-setup';
 import type { KeyRing } from './keys/key-ring';
 import { jwksEndpoints } from './keys/jwks-endpoints';
-import { SessionDirectory } from './sessions/session-directory';
 import { sessionEndpoints } from './sessions/session-endpoints';
 
 const silentLogger = pino({ level: 'silent' });
@@ -44,10 +47,18 @@ export interface CompositionDeps {
   logger?: Logger;
 }
 
+/** The table modules: each owns every statement on its table (docs/architecture.md). */
+export interface Tables {
+  users: UsersTable;
+  sessions: SessionsTable;
+  emailTokens: EmailTokensTable;
+  outbox: MailOutboxTable;
+  loginFailures: LoginFailuresTable;
+}
+
 /** Every service of the process, built once. */
 export interface Services {
-  users: UserRepository;
-  sessions: SessionStore;
+  tables: Tables;
   hasher: PasswordHasher;
   policy: PasswordPolicy;
   tokens: AccessTokens;
@@ -58,7 +69,6 @@ export interface Services {
   mailDelivery: MailDeliveryWorker;
   /** The ES256/RS256 signing keys; undefined with HS256 (JWT_SECRET). */
   keyRing: KeyRing | undefined;
-  sessionDirectory: SessionDirectory;
 }
 
 export interface Composition {
@@ -67,50 +77,79 @@ export interface Composition {
   lifecycle: Lifecycle;
 }
 
+function buildTables(config: Config, db: Database, clock: Clock): Tables {
+  return {
+    users: new UsersTable(db.pool),
+    sessions: new SessionsTable(db.pool, config.refresh, clock),
+    emailTokens: new EmailTokensTable(db.pool),
+    outbox: new MailOutboxTable(db.pool),
+    loginFailures: new LoginFailuresTable(db.pool, {
+      freeFailures: config.throttle.accountFreeFailures,
+      maxDelaySeconds: config.throttle.accountMaxDelay,
+      ...ACCOUNT_FAILURE_LIMITS,
+    }),
+  };
+}
+
 export function compose({ config, db, clock, checkReadiness, logger = silentLogger }: CompositionDeps): Composition {
-  const users = new UserRepository(db.prisma, db.pool);
-  const sessions = new SessionStore(db.pool, config.refresh, clock);
+  const tables = buildTables(config, db, clock);
+  const { users, sessions } = tables;
+  const { transaction } = db;
   const hasher = new PasswordHasher(config.password.pepper, config.password.bcryptCost, config.password.hashConcurrency);
   // Every password is hashed and verified in its normalised form, wherever it comes from (register, login, change, reset).
   const passwords = normalizingHasher(hasher);
   const policy = new PasswordPolicy(config.password.minLength);
   const { keys, ring: keyRing } = tokenKeys(config, db.pool, clock, logger);
   const tokens = new AccessTokens({ issuer: config.jwt.issuer, audience: config.jwt.audience, ttlSeconds: config.jwt.accessTokenTtl }, keys);
-  const sessionDirectory = new SessionDirectory(db.pool, clock);
-  const throttle = new LoginThrottle(db.pool, config.throttle);
+  const windows = new WindowLimits(db.pool);
+  const throttle = new LoginThrottle(windows, tables.loginFailures, config.throttle);
   // Mail: the outbox's delivery worker, and the recovery/verification use cases that fill the outbox.
   const { mail } = config;
-  const mailDelivery = new MailDeliveryWorker({ pool: db.pool, transport: createMailTransport(config), logger, clock, policy: mail });
-  const mailThrottle = new MailThrottle(db.pool, mail.throttle);
-  const templates = new MailTemplates(mail);
-  const ttl = { passwordReset: mail.passwordResetTtl, emailVerification: mail.emailVerificationTtl };
+  const mailDelivery = new MailDeliveryWorker({
+    outbox: tables.outbox,
+    listenConnection: db.dedicatedClient,
+    transport: createMailTransport(config),
+    logger,
+    clock,
+    policy: mail,
+  });
+  const mailThrottle = new MailThrottle(windows, mail.throttle);
   const recovery = new RecoveryService({
-    pool: db.pool,
-    users,
+    ...tables,
+    transaction,
     hasher: passwords,
     policy,
-    sessions,
     loginThrottle: throttle,
     mailThrottle,
-    templates,
+    templates: new MailTemplates(mail),
     clock,
-    ttl,
-    onMailQueued: () => mailDelivery.wake(),
+    ttl: { passwordReset: mail.passwordResetTtl, emailVerification: mail.emailVerificationTtl },
   });
   const onRegistered = (user: { id: string }, log: Logger) => recovery.sendVerification(user, log);
-  const auth = new AuthService({ users, sessions, hasher: passwords, tokens, throttle, policy, onRegistered, requireVerifiedEmail: mail.requireVerifiedEmail });
-  const lifecycle = new Lifecycle();
+  const auth = new AuthService({
+    users,
+    sessions,
+    transaction,
+    hasher: passwords,
+    tokens,
+    throttle,
+    policy,
+    onRegistered,
+    requireVerifiedEmail: mail.requireVerifiedEmail,
+  });
+  const lifecycle = new Lifecycle(logger);
   // Hashing threads: started first, so stopped last (after every worker that might hash).
   lifecycle.add(hasher);
+  lifecycle.add(policy);
   if (keyRing) lifecycle.add(keyRing);
   lifecycle.add(mailDelivery);
   return {
-    services: { users, sessions, hasher, policy, tokens, throttle, auth, mailThrottle, recovery, mailDelivery, keyRing, sessionDirectory },
+    services: { tables, hasher, policy, tokens, throttle, auth, mailThrottle, recovery, mailDelivery, keyRing },
     endpoints: [
       ...healthEndpoints(checkReadiness),
       ...authEndpoints(auth, throttle),
       ...recoveryEndpoints(recovery, mailThrottle),
-      ...sessionEndpoints(sessionDirectory),
+      ...sessionEndpoints(sessions),
       ...jwksEndpoints(keyRing, config.keys.jwksMaxAge),
     ],
     lifecycle,

@@ -43,7 +43,7 @@ async function serve(config: Config, logger: Logger): Promise<void> {
     logger.info({ signal }, 'shutting down: no new connections, draining in-flight requests');
     await running?.close();
     // Workers may still write (a delivery in flight), so they stop before the pool closes.
-    await lifecycle.stop();
+    await lifecycle.stop(config.startup.shutdownTimeout * 1000);
     await db.close();
     logger.info('shutdown complete');
     logger.flush();
@@ -51,6 +51,10 @@ async function serve(config: Config, logger: Logger): Promise<void> {
   };
   process.on('SIGTERM', (signal) => void shutdown(signal).catch(() => process.exit(EXIT.unexpected)));
   process.on('SIGINT', (signal) => void shutdown(signal).catch(() => process.exit(EXIT.unexpected)));
+  // Workers first (hashing threads, the password blocklist, the signing keys, mail delivery): the
+  // first request finds everything it needs loaded.
+  await lifecycle.start();
+  if (shuttingDown) return;
   running = await startServer(app, {
     port: config.http.port,
     host: config.http.host,
@@ -58,7 +62,6 @@ async function serve(config: Config, logger: Logger): Promise<void> {
     logger,
     timeouts: config.http.timeouts,
   });
-  if (!shuttingDown) await lifecycle.start();
 }
 
 function exitCodeOf(error: unknown): number {

@@ -1,9 +1,10 @@
 import { endpoint, type AnyEndpoint } from '../http/endpoint';
-import { ipLimitHook } from '../http/ip-throttle-hook';
-import { RATE_LIMIT_HEADER_NAMES } from '../auth/login-throttle';
-import { MeResponse, toUserBody } from '../auth/auth-schemas';
+import { ipLimitHook } from '../throttle/ip-throttle-hook';
+import { RATE_LIMIT_HEADER_NAMES } from '../throttle/window-limit';
+import type { MailThrottle } from '../throttle/mail-throttle';
+import { MeResponse } from '../auth/auth-schemas';
+import { toUserBody } from '../users/user-body';
 import type { RecoveryService } from './recovery-service';
-import type { MailThrottle } from './mail-throttle';
 import { AcceptedResponse, ChangeEmailBody, ForgotPasswordBody, ResetPasswordBody, VerifyEmailBody } from './recovery-schemas';
 
 const accepted = (message: string) => AcceptedResponse.parse({ message });

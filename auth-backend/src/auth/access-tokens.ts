@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import type { TokenKeys } from './token-keys';
+import type { TokenKeys } from '../keys/token-keys';
 
 export interface AccessClaims {
   /** User id. */
@@ -56,7 +56,6 @@ export class AccessTokens {
   }
 
   async sign(claims: AccessClaims): Promise<string> {
-    if (!this.keys.isReady) await this.keys.ready();
     const { kid, algorithm, key } = this.keys.signingKey();
     return jwt.sign({ sid: claims.sid }, key, {
       algorithm,
@@ -71,7 +70,6 @@ export class AccessTokens {
 
   /** The claims of a valid token; throws InvalidAccessToken for anything else. */
   async verify(token: string): Promise<AccessClaims> {
-    if (!this.keys.isReady) await this.keys.ready();
     const header = readHeader(token);
     if (FOREIGN_KEY_HEADERS.some((name) => name in header)) throw new InvalidAccessToken('token header names a key of its own');
     const chosen = this.keys.verificationKey(typeof header.kid === 'string' ? header.kid : undefined);

@@ -1,8 +1,10 @@
 import { endpoint, type AnyEndpoint } from '../http/endpoint';
-import { ipLimitHook } from '../http/ip-throttle-hook';
+import { ipLimitHook } from '../throttle/ip-throttle-hook';
+import { RATE_LIMIT_HEADER_NAMES } from '../throttle/window-limit';
+import type { LoginThrottle } from '../throttle/login-throttle';
+import { toUserBody } from '../users/user-body';
 import type { AuthService } from './auth-service';
-import { RATE_LIMIT_HEADER_NAMES, type LoginThrottle } from './login-throttle';
-import { ChangePasswordBody, LoginBody, LogoutBody, MeResponse, RefreshBody, RegisterBody, TokenResponse, toUserBody } from './auth-schemas';
+import { ChangePasswordBody, LoginBody, LogoutBody, MeResponse, RefreshBody, RegisterBody, TokenResponse } from './auth-schemas';
 import type { TokenGrant } from './auth-service';
 import type { z } from '../http/zod';
 

@@ -1,6 +1,7 @@
 import { z } from '../http/zod';
 import { PASSWORD_MAX_LENGTH } from './password-policy';
 import { emailAddressProblem } from '../users/email-address';
+import { UserSchema } from '../users/user-body';
 
 /** Emails are trimmed and lower-cased before validation, storage and comparison. */
 const email = z
@@ -39,17 +40,6 @@ export const RefreshBody = z.strictObject({ refreshToken }).openapi('RefreshRequ
 export const LogoutBody = z.strictObject({ refreshToken }).openapi('LogoutRequest');
 export const ChangePasswordBody = z.strictObject({ currentPassword: presentedPassword, newPassword }).openapi('ChangePasswordRequest');
 
-/** What a client may see of a user: never a password hash, by construction. */
-export const UserSchema = z
-  .object({
-    id: z.string().openapi({ format: 'uuid' }),
-    email: z.string().openapi({ format: 'email' }),
-    name: z.string().nullable(),
-    createdAt: z.iso.datetime().openapi({ description: 'ISO 8601, UTC' }),
-    emailVerified: z.boolean().openapi({ description: 'Whether the user proved control of `email` (a verification link or a password reset)' }),
-  })
-  .openapi('User');
-
 export const TokenResponse = z
   .object({
     user: UserSchema,
@@ -62,13 +52,3 @@ export const TokenResponse = z
 
 export const MeResponse = z.object({ user: UserSchema }).openapi('MeResponse');
 
-/** A user's response shape; the response schema that contains it strips anything else. */
-export function toUserBody(user: {
-  id: string;
-  email: string;
-  name: string | null;
-  createdAt: Date;
-  emailVerifiedAt: Date | null;
-}): z.input<typeof UserSchema> {
-  return { id: user.id, email: user.email, name: user.name, createdAt: user.createdAt.toISOString(), emailVerified: user.emailVerifiedAt !== null };
-}

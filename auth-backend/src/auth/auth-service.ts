@@ -2,15 +2,19 @@
  * The authentication use cases. Knows nothing of HTTP: callers pass plain values and a logger
  * bound to the request; failures are AppErrors with stable codes.
  */
-import { createHash } from 'node:crypto';
 import type { Logger } from '../logger';
 import { AppError } from '../errors';
-import type { User, UserRepository } from '../users/user-repository';
+import type { Authenticated, User } from '../domain/user';
+import type { Transactions } from '../db/transaction';
+import type { UsersTable } from '../tables/users';
+import type { SessionsTable } from '../tables/sessions';
+import type { LoginThrottle } from '../throttle/login-throttle';
+import { addressDigest } from '../crypto/address-digest';
 import type { PasswordPolicy } from './password-policy';
 import { InvalidAccessToken, type AccessTokens } from './access-tokens';
-import type { SessionStore } from './session-store';
-import type { LoginThrottle } from './login-throttle';
 import type { PasswordHashing } from './password-normalization';
+
+export type { Authenticated } from '../domain/user';
 
 export interface TokenGrant {
   user: User;
@@ -20,14 +24,10 @@ export interface TokenGrant {
   expiresIn: number;
 }
 
-export interface Authenticated {
-  user: User;
-  sessionId: string;
-}
-
 export interface AuthServiceDeps {
-  users: UserRepository;
-  sessions: SessionStore;
+  users: UsersTable;
+  sessions: SessionsTable;
+  transaction: Transactions;
   /** Over normalised passwords (normalizingHasher), like every other use of passwords. */
   hasher: PasswordHashing;
   tokens: AccessTokens;
@@ -43,7 +43,7 @@ const INVALID_CREDENTIALS = 'The email or password is incorrect.';
 const INVALID_REFRESH = 'The refresh token is invalid, expired or revoked.';
 
 /** Correlates log lines of one account without writing the address itself. */
-const emailRef = (email: string) => createHash('sha256').update(email).digest('hex').slice(0, 16);
+const emailRef = (email: string) => addressDigest(email, 'log');
 
 export class AuthService {
   constructor(private readonly deps: AuthServiceDeps) {}
@@ -108,9 +108,10 @@ export class AuthService {
       log.info({ ...attempt, outcome: 'failure', reason: 'email-not-verified', userId: user.id }, 'login refused: email not verified');
       throw new AppError('email_not_verified', 'Verify your email address before signing in: see the link in the verification mail.');
     }
-    if (check.needsRehash) await users.updatePasswordHash(user.id, await hasher.hash(input.password));
+    if (check.needsRehash) await users.rehashPassword(user.id, user.passwordHash, await hasher.hash(input.password));
     log.info({ ...attempt, outcome: 'success', userId: user.id, rehashed: check.needsRehash }, 'login succeeded');
-    return this.grant({ id: user.id, email: user.email, name: user.name, createdAt: user.createdAt, emailVerifiedAt: user.emailVerifiedAt }, input.userAgent);
+    const { passwordHash, ...account } = user;
+    return this.grant(account, input.userAgent);
   }
 
   /** The account and whether `password` is its password (the same work when there is no account). */
@@ -151,7 +152,7 @@ export class AuthService {
    * lives; the others were made with a password or a session it has just replaced, and get 401.
    */
   async changePassword(auth: Authenticated, input: { currentPassword: string; newPassword: string }, log: Logger): Promise<void> {
-    const { users, hasher } = this.deps;
+    const { users, sessions, hasher, transaction } = this.deps;
     const refused = (reason: string, detail: string) => {
       log.info({ event: 'auth.password-change', outcome: 'failure', userId: auth.user.id, reason }, 'password change refused');
       return new AppError('invalid_credentials', detail);
@@ -159,14 +160,16 @@ export class AuthService {
     const user = await users.findByIdWithHash(auth.user.id);
     if (!user || !(await hasher.verify(input.currentPassword, user.passwordHash)).ok) throw refused('wrong-password', 'The current password is incorrect.');
     this.assertAcceptablePassword(input.newPassword, 'newPassword');
-    const result = await users.replacePasswordHash({
-      userId: user.id,
-      expectedHash: user.passwordHash,
-      newHash: await hasher.hash(input.newPassword),
-      keepSessionId: auth.sessionId,
+    const newHash = await hasher.hash(input.newPassword);
+    // A change lands only from a session still live, and only on the hash its current password was
+    // checked against (the user row stays locked until the other sessions are revoked).
+    const revokedSessions = await transaction(async (tx) => {
+      if (!(await sessions.isLive(tx, user.id, auth.sessionId))) return undefined;
+      if (!(await users.replacePasswordHash(tx, { userId: user.id, expectedHash: user.passwordHash, newHash }))) return undefined;
+      return sessions.revokeAllOfUser(user.id, 'password-change', auth.sessionId, tx);
     });
-    if (!result.changed) throw refused('concurrent-change', 'The password or this session was changed meanwhile; sign in again.');
-    log.info({ event: 'auth.password-change', outcome: 'success', userId: user.id, revokedSessions: result.revokedSessions }, 'password changed');
+    if (revokedSessions === undefined) throw refused('concurrent-change', 'The password or this session was changed meanwhile; sign in again.');
+    log.info({ event: 'auth.password-change', outcome: 'success', userId: user.id, revokedSessions }, 'password changed');
   }
 
   /** The user and session behind a bearer access token; 401 AppError otherwise. */
@@ -179,11 +182,11 @@ export class AuthService {
       log.info({ event: 'auth.token', outcome: 'failure', reason: error instanceof InvalidAccessToken ? error.message : 'invalid' }, 'access token refused');
       throw new AppError('unauthenticated', 'The access token is invalid or expired.');
     }
-    const user = await this.deps.users.findBySession(claims.sub, claims.sid);
-    if (!user) {
-      log.info({ event: 'auth.token', outcome: 'failure', reason: 'session-or-user-gone', userId: claims.sub }, 'access token refused');
+    const caller = await this.deps.sessions.findLive(claims.sub, claims.sid);
+    if (!caller) {
+      log.info({ event: 'auth.token', outcome: 'failure', reason: 'session-over-or-user-gone', userId: claims.sub }, 'access token refused');
       throw new AppError('unauthenticated', 'The access token is no longer valid.');
     }
-    return { user, sessionId: claims.sid };
+    return caller;
   }
 }

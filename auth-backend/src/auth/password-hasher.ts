@@ -32,12 +32,12 @@ export class PasswordHasher implements Worker {
     concurrency = 1,
   ) {
     this.pool = new HashingPool(concurrency);
-    void this.dummyHash().catch(() => undefined);
   }
 
-  /** Starts every hashing thread (otherwise each starts when first needed). */
+  /** Starts every hashing thread (otherwise each starts when first needed) and makes the dummy hash. */
   start(): void {
     this.pool.start();
+    void this.dummyHash().catch(() => undefined);
   }
 
   /** Ends the hashing threads (they start again if a hash is asked for later). */

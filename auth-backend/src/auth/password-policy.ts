@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Worker } from '../lifecycle';
 import { blocklistForms, normalizePassword } from './password-normalization';
 
 export const PASSWORD_MAX_LENGTH = 128;
@@ -18,11 +19,23 @@ function loadCommonPasswords(): Set<string> {
   return new Set(words.map((word) => word.toLowerCase()));
 }
 
-export class PasswordPolicy {
-  /** Loaded when the service is built, not on the first registration. */
-  private readonly common = loadCommonPasswords();
+export class PasswordPolicy implements Worker {
+  readonly name = 'password-blocklist';
+  private commonWords: Set<string> | undefined;
 
   constructor(private readonly minLength: number) {}
+
+  /** Reads the word list at start-up, not on the first registration. */
+  start(): void {
+    this.commonWords ??= loadCommonPasswords();
+  }
+
+  async stop(): Promise<void> {}
+
+  private get common(): Set<string> {
+    this.start();
+    return this.commonWords!;
+  }
 
   /** Why `password` may not be used as a new password, or undefined when it may; judged on its normalised form. */
   problem(password: string): string | undefined {

@@ -1,15 +1,23 @@
-import { PrismaClient } from '@prisma/client';
-import type pg from 'pg';
-import { createPool, FixedPrismaPg } from './pg-adapter';
+import pg from 'pg';
+import { connectionConfig } from './connection';
+import { createPool } from './pg-adapter';
+import { transactionsOn, type Transactions } from './transaction';
 
 export interface Database {
-  /** Shared by Prisma, raw hot-path queries and the throttling store. */
+  /** The one pool of the process; only the table modules (src/tables/) query it. */
   pool: pg.Pool;
-  prisma: PrismaClient;
+  /** Runs a use case's statements in one transaction (what services get instead of the pool). */
+  transaction: Transactions;
+  /** A connection of its own, outside the pool, for LISTEN (db/notification-listener.ts). */
+  dedicatedClient(): pg.Client;
   close(): Promise<void>;
 }
 
-/** One pool for the whole process; connecting fails fast so requests get a 503, not a hang. */
+/**
+ * One pool for the whole process; connecting fails fast so requests get a 503, not a hang.
+ * Runtime queries are plain SQL through it (docs/decisions/0010-runtime-queries.md): Prisma is the
+ * schema and migration tool, not a runtime dependency.
+ */
 export function createDatabase(databaseUrl: string, options: { max?: number } = {}): Database {
   const pool = createPool(databaseUrl, {
     max: options.max ?? 10,
@@ -18,12 +26,11 @@ export function createDatabase(databaseUrl: string, options: { max?: number } = 
   });
   // An idle client that loses its server emits 'error'; without a listener the process dies.
   pool.on('error', () => undefined);
-  const prisma = new PrismaClient({ adapter: new FixedPrismaPg(pool) });
   return {
     pool,
-    prisma,
+    transaction: transactionsOn(pool),
+    dedicatedClient: () => new pg.Client({ ...connectionConfig(databaseUrl), connectionTimeoutMillis: 2000 }),
     async close() {
-      await prisma.$disconnect().catch(() => undefined);
       await pool.end().catch(() => undefined);
     },
   };

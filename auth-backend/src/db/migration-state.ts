@@ -57,3 +57,18 @@ export async function prismaIsMigrating(db: Queryable): Promise<boolean> {
   );
   return rows[0]?.busy ?? false;
 }
+
+/**
+ * Marks an unfinished migration rolled back in Prisma's `_prisma_migrations` (what `prisma migrate
+ * resolve --rolled-back` would do; it cannot run in this mode, ../shared/PRISMA-OFFLINE.md), so
+ * that the next deploy applies it anew. `interruptedOnly`: only one whose process died (no logs),
+ * never one that failed with an error. The one statement of this project on that table.
+ */
+export async function markRolledBack(db: Queryable, name: string, options: { interruptedOnly: boolean }): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE _prisma_migrations SET rolled_back_at = now()
+      WHERE migration_name = $1 AND finished_at IS NULL AND rolled_back_at IS NULL AND (NOT $2::boolean OR logs IS NULL)`,
+    [name, options.interruptedOnly],
+  );
+  return (rowCount ?? 0) > 0;
+}

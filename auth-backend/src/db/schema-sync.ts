@@ -4,7 +4,7 @@
  * Call it while holding the migration lock (see advisory-lock.ts).
  */
 import { withClient } from './connection';
-import { listLocalMigrations, prismaIsMigrating, readMigrationState, PRISMA_MIGRATE_LOCK, type MigrationState } from './migration-state';
+import { listLocalMigrations, markRolledBack, prismaIsMigrating, readMigrationState, PRISMA_MIGRATE_LOCK, type MigrationState } from './migration-state';
 import { runPrismaCli, type CliResult } from './prisma-cli';
 import { migrationsDir } from '../paths';
 import { EXIT, StartupError } from '../startup-error';
@@ -49,10 +49,7 @@ async function recoverInterrupted(databaseUrl: string, state: MigrationState, lo
         { migration: name },
         `migration ${name} was interrupted (its process died); it ran in one transaction, so it changed nothing: marking it rolled back and applying it again`,
       );
-      await client.query(
-        `UPDATE _prisma_migrations SET rolled_back_at = now() WHERE migration_name = $1 AND finished_at IS NULL AND rolled_back_at IS NULL AND logs IS NULL`,
-        [name],
-      );
+      await markRolledBack(client, name, { interruptedOnly: true });
     }
     return true;
   });

@@ -1,7 +1,13 @@
 import type pg from 'pg';
 
-/** A pool or one transaction's client: repositories that take it run inside the caller's transaction. */
+/** A pool or one transaction's client: table modules that take it run inside the caller's transaction. */
 export type Queryable = pg.Pool | pg.ClientBase;
+
+/** One transaction's client, handed to the table modules of a use case that must commit as one. */
+export type Transaction = pg.ClientBase;
+
+/** Runs `work` in one transaction (COMMIT when it resolves, ROLLBACK when it throws). */
+export type Transactions = <T>(work: (tx: Transaction) => Promise<T>) => Promise<T>;
 
 /**
  * Runs `work` in one transaction on a client of its own: COMMIT when it resolves, ROLLBACK when
@@ -23,3 +29,9 @@ export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolCl
     client.release(failure);
   }
 }
+
+/** The transaction runner that use cases receive instead of the pool. */
+export const transactionsOn =
+  (pool: pg.Pool): Transactions =>
+  (work) =>
+    withTransaction(pool, work);

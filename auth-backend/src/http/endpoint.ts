@@ -5,7 +5,7 @@
 import type { Request, Response, Router } from 'express';
 import type { Logger } from '../logger';
 import { AppError } from '../errors';
-import type { Authenticated } from '../auth/auth-service';
+import type { Authenticated } from '../domain/user';
 import type { z } from './zod';
 import { parseInput } from './validate';
 import { bearerToken } from './bearer';

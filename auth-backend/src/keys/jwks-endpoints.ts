@@ -35,7 +35,6 @@ export function jwksEndpoints(ring: KeyRing | undefined, maxAgeSeconds: number):
       successHeaders: ['Cache-Control'],
       failures: [],
       handle: async ({ res }) => {
-        await ring.ready();
         res.setHeader('Cache-Control', `public, max-age=${maxAgeSeconds}`);
         return JwksResponse.parse(ring.jwks());
       },

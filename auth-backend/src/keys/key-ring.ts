@@ -8,8 +8,8 @@ import type { JsonWebKey, KeyObject } from 'node:crypto';
 import type { Clock } from '../clock';
 import type { Logger } from '../logger';
 import type { Worker } from '../lifecycle';
-import type { TokenKey, TokenKeys } from '../auth/token-keys';
-import type { KeyEncryption } from './key-encryption';
+import type { TokenKey, TokenKeys } from './token-keys';
+import type { KeyEncryption } from '../crypto/key-encryption';
 import type { KeyStore, StoredKey } from './key-store';
 import { scheduleKeys } from './key-schedule';
 import { ensureSigningKey, retention, type KeyPolicy } from './key-rotation';
@@ -30,8 +30,6 @@ export class KeyRing implements TokenKeys, Worker {
   private signing: TokenKey | undefined;
   private jwkSet: { keys: Jwk[] } = { keys: [] };
   private nextChangeAt = Infinity;
-  private loading: Promise<void> | undefined;
-  private loaded = false;
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
 
@@ -43,24 +41,9 @@ export class KeyRing implements TokenKeys, Worker {
     private readonly logger: Logger,
   ) {}
 
-  get isReady(): boolean {
-    return this.loaded;
-  }
-
-  /** The first load (creating a key if none can sign); later calls share it. */
-  ready(): Promise<void> {
-    this.loading ??= this.refresh({ algorithmMustMatch: true }).then(
-      () => void (this.loaded = true),
-      (error: unknown) => {
-        this.loading = undefined;
-        throw error;
-      },
-    );
-    return this.loading;
-  }
-
+  /** The first load (creating a key if none of ours can sign), then a re-read every refresh interval. */
   async start(): Promise<void> {
-    await this.ready();
+    await this.refresh({ algorithmMustMatch: true });
     this.timer = setInterval(() => {
       this.inFlight ??= this.refresh({ algorithmMustMatch: false })
         .catch((error: unknown) => this.logger.error({ err: error }, 'signing keys: refresh failed, keeping the keys in memory'))
@@ -92,7 +75,7 @@ export class KeyRing implements TokenKeys, Worker {
 
   signingKey(): TokenKey {
     this.follow();
-    if (!this.signing) throw new Error('no signing key is loaded');
+    if (!this.signing) throw new Error('no signing key is loaded (the lifecycle loads them at start)');
     return this.signing;
   }
 

@@ -6,7 +6,7 @@
 import type pg from 'pg';
 import type { JsonWebKey } from 'node:crypto';
 import type { KeyRow } from './key-schedule';
-import type { KeyEncryption } from './key-encryption';
+import type { KeyEncryption } from '../crypto/key-encryption';
 import { generateSigningKey, type AsymmetricAlgorithm } from './signing-key';
 import { withTransaction } from '../db/transaction';
 

@@ -1,21 +1,26 @@
 /**
- * The delivery loop: sends what the outbox holds, one message per transaction. The row stays
- * locked (FOR UPDATE SKIP LOCKED) while its SMTP exchange runs and until its outcome is
- * committed, so two replicas never send the same message; a process that dies mid-send drops its
- * connection, PostgreSQL releases the lock, and the message is sent again later (at least once).
+ * The delivery loop: sends what the outbox holds (tables/mail-outbox.ts), one message at a time.
+ * Each message is leased (claimed for a while, no lock or transaction kept), sent with no
+ * database connection held during the SMTP exchange, and its outcome recorded afterwards; a
+ * process that dies mid-send leaves the message to the next claim once its lease ends (at least
+ * once), and no two replicas ever hold the same lease.
  *
- * Polls every MAIL_POLL_INTERVAL with one cheap read, and is woken at once by the process that
- * queued mail. Failures: SMTP down or 4xx -> retried with exponential backoff (capped), for as
- * long as it takes; 5xx -> retried until MAIL_MAX_ATTEMPTS, then recorded as failed.
+ * Woken at once by the outbox's NOTIFY (any replica's committed mail), and polls every
+ * MAIL_POLL_INTERVAL with one cheap read in case a notification was missed. Failures: SMTP down
+ * or 4xx -> retried with exponential backoff (capped), for as long as it takes; 5xx -> retried
+ * until MAIL_MAX_ATTEMPTS, then recorded as failed.
  */
 import type pg from 'pg';
 import type { Clock } from '../clock';
 import type { Logger } from '../logger';
 import type { Worker } from '../lifecycle';
-import { withTransaction } from '../db/transaction';
-import { claimDueMail, hasDueMail, markFailed, markRetry, markSent } from './outbox';
+import { NotificationListener } from '../db/notification-listener';
+import { MAIL_QUEUED_CHANNEL, type ClaimedMail, type MailOutboxTable } from '../tables/mail-outbox';
 import { classifyFailure } from './smtp-errors';
 import type { MailTransport } from './transport';
+
+/** How long a claimed message is kept from other senders: far beyond the SMTP timeouts (transport.ts). */
+export const SEND_LEASE_SECONDS = 300;
 
 export interface DeliveryPolicy {
   from: string;
@@ -27,7 +32,9 @@ export interface DeliveryPolicy {
 }
 
 export interface DeliveryWorkerDeps {
-  pool: pg.Pool;
+  outbox: MailOutboxTable;
+  /** A connection outside the pool, for LISTEN. */
+  listenConnection: () => pg.Client;
   transport: MailTransport | undefined;
   logger: Logger;
   clock: Clock;
@@ -42,6 +49,7 @@ export class MailDeliveryWorker implements Worker {
   private timer: NodeJS.Timeout | undefined;
   private round: Promise<void> | undefined;
   private wokenDuringRound = false;
+  private listener: NotificationListener | undefined;
 
   constructor(private readonly deps: DeliveryWorkerDeps) {}
 
@@ -53,22 +61,25 @@ export class MailDeliveryWorker implements Worker {
     }
     logger.info({ event: 'mail.transport', transport: transport.description }, 'mail delivery started');
     this.stopped = false;
+    this.listener = new NotificationListener(this.deps.listenConnection, MAIL_QUEUED_CHANNEL, () => this.wake());
+    this.listener.start();
     this.schedule(0);
-  }
-
-  /** Called once a transaction that queued mail has committed: deliver now, not at the next poll. */
-  wake(): void {
-    if (this.stopped) return;
-    if (this.round) this.wokenDuringRound = true;
-    else this.schedule(0);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     this.timer = undefined;
+    await this.listener?.stop();
     await this.round;
     this.deps.transport?.close();
+  }
+
+  /** Deliver now, not at the next poll (a notification of committed mail). */
+  private wake(): void {
+    if (this.stopped) return;
+    if (this.round) this.wokenDuringRound = true;
+    else this.schedule(0);
   }
 
   private schedule(delayMs: number): void {
@@ -94,41 +105,49 @@ export class MailDeliveryWorker implements Worker {
   }
 
   private async deliverDue(): Promise<void> {
-    if (!(await hasDueMail(this.deps.pool, this.deps.clock()))) return;
+    if (!(await this.deps.outbox.hasDue(this.deps.clock()))) return;
     while (!this.stopped) {
       const outcome = await this.deliverOne();
       if (outcome === 'none' || outcome === 'server-down') return;
     }
   }
 
-  private deliverOne(): Promise<Outcome> {
-    const { pool, transport, logger, clock, policy } = this.deps;
-    return withTransaction(pool, async (client) => {
-      const mail = await claimDueMail(client, clock());
-      if (!mail || !transport) return 'none';
-      const attempt = mail.attempts + 1;
-      const line = { event: 'mail.delivery', outboxId: mail.id, kind: mail.kind, attempt };
-      let file: string | undefined;
-      try {
-        ({ file } = await transport.send({ id: mail.id, from: policy.from, to: mail.recipient, subject: mail.subject, text: mail.text }));
-      } catch (error) {
-        const failure = classifyFailure(error);
-        const now = clock();
-        if (failure.permanent && attempt >= policy.maxAttempts) {
-          await markFailed(client, mail.id, attempt, now, failure.reason);
-          logger.error({ ...line, outcome: 'failed', reason: failure.reason }, 'mail refused for good: recorded as failed');
-          return 'failed';
-        }
-        const next = new Date(now.getTime() + this.backoffMs(attempt));
-        await markRetry(client, mail.id, attempt, now, next, failure.reason);
-        logger.warn({ ...line, outcome: 'retry', reason: failure.reason, nextAttemptAt: next.toISOString() }, 'mail not delivered: will retry');
-        return failure.serverDown ? 'server-down' : 'retry';
-      }
-      await markSent(client, mail.id, attempt, clock());
+  private async deliverOne(): Promise<Outcome> {
+    const { outbox, transport, clock } = this.deps;
+    if (!transport) return 'none';
+    const mail = await outbox.claim(clock(), SEND_LEASE_SECONDS);
+    if (!mail) return 'none';
+    try {
+      const { file } = await transport.send({ id: mail.id, from: this.deps.policy.from, to: mail.recipient, subject: mail.subject, text: mail.text });
+      const recorded = await outbox.markSent(mail, clock());
       // The file name holds the outbox id and a time stamp, never the token.
-      logger.info({ ...line, outcome: 'sent', ...(file ? { file } : {}) }, file ? `mail written to ${file}` : 'mail sent');
+      this.log(mail, recorded, 'info', { outcome: 'sent', ...(file ? { file } : {}) }, file ? `mail written to ${file}` : 'mail sent');
       return 'sent';
-    });
+    } catch (error) {
+      return this.recordFailure(mail, error);
+    }
+  }
+
+  private async recordFailure(mail: ClaimedMail, error: unknown): Promise<Outcome> {
+    const { outbox, clock, policy } = this.deps;
+    const failure = classifyFailure(error);
+    const now = clock();
+    if (failure.permanent && mail.attempt >= policy.maxAttempts) {
+      const recorded = await outbox.markFailed(mail, now, failure.reason);
+      this.log(mail, recorded, 'error', { outcome: 'failed', reason: failure.reason }, 'mail refused for good: recorded as failed');
+      return 'failed';
+    }
+    const next = new Date(now.getTime() + this.backoffMs(mail.attempt));
+    const recorded = await outbox.markRetry(mail, now, next, failure.reason);
+    this.log(mail, recorded, 'warn', { outcome: 'retry', reason: failure.reason, nextAttemptAt: next.toISOString() }, 'mail not delivered: will retry');
+    return failure.serverDown ? 'server-down' : 'retry';
+  }
+
+  /** One line per attempt; `recorded` false means the lease had run out and another sender took the message over. */
+  private log(mail: ClaimedMail, recorded: boolean, level: 'info' | 'warn' | 'error', fields: Record<string, unknown>, message: string): void {
+    const line = { event: 'mail.delivery', outboxId: mail.id, kind: mail.kind, attempt: mail.attempt, ...fields };
+    if (recorded) this.deps.logger[level](line, message);
+    else this.deps.logger.warn({ ...line, recorded: false }, `${message} (outcome not recorded: the lease had run out)`);
   }
 
   private backoffMs(attempt: number): number {

@@ -4,18 +4,9 @@
  * latest messages given up. Never prints a message body (it may carry a token).
  */
 import { withClient } from '../db/connection';
+import { MailOutboxTable, type OutboxRow } from '../tables/mail-outbox';
 
-interface Row {
-  id: string;
-  kind: string;
-  attempts: number;
-  createdAt: Date;
-  nextAttemptAt: Date;
-  lastAttemptAt: Date | null;
-  lastError: string | null;
-}
-
-const line = (row: Row, when: string) => `  ${row.id}  ${row.kind}  attempts=${row.attempts}  ${when}  ${row.lastError ?? ''}`.trimEnd();
+const line = (row: OutboxRow, when: string) => `  ${row.id}  ${row.kind}  attempts=${row.attempts}  ${when}  ${row.lastError ?? ''}`.trimEnd();
 
 async function main(): Promise<number> {
   const databaseUrl = process.env.DATABASE_URL;
@@ -24,24 +15,19 @@ async function main(): Promise<number> {
     return 1;
   }
   return withClient(databaseUrl, async (client) => {
-    const counts = await client.query<{ status: string; count: number; oldest: Date }>(
-      `SELECT status, count(*)::int AS count, min("createdAt") AS oldest FROM mail_outbox GROUP BY status ORDER BY status`,
-    );
-    const by = new Map(counts.rows.map((row) => [row.status, row]));
+    const { counts, retrying, failed } = await new MailOutboxTable(client).summary();
+    const by = new Map(counts.map((row) => [row.status, row]));
     for (const status of ['pending', 'sent', 'failed']) {
       const row = by.get(status);
       process.stdout.write(`${status}: ${row?.count ?? 0}${status === 'pending' && row ? ` (oldest queued ${row.oldest.toISOString()})` : ''}\n`);
     }
-    const columns = `id, kind, attempts, "createdAt", "nextAttemptAt", "lastAttemptAt", "lastError"`;
-    const retrying = await client.query<Row>(`SELECT ${columns} FROM mail_outbox WHERE status = 'pending' AND attempts > 0 ORDER BY "createdAt" LIMIT 20`);
-    if (retrying.rows.length > 0) {
+    if (retrying.length > 0) {
       process.stdout.write('pending after failed attempts (oldest first, at most 20):\n');
-      for (const row of retrying.rows) process.stdout.write(`${line(row, `next attempt ${row.nextAttemptAt.toISOString()}`)}\n`);
+      for (const row of retrying) process.stdout.write(`${line(row, `next attempt ${row.nextAttemptAt.toISOString()}`)}\n`);
     }
-    const failed = await client.query<Row>(`SELECT ${columns} FROM mail_outbox WHERE status = 'failed' ORDER BY "lastAttemptAt" DESC LIMIT 20`);
-    if (failed.rows.length > 0) {
+    if (failed.length > 0) {
       process.stdout.write('failed for good (newest first, at most 20):\n');
-      for (const row of failed.rows) process.stdout.write(`${line(row, `last attempt ${row.lastAttemptAt?.toISOString() ?? '-'}`)}\n`);
+      for (const row of failed) process.stdout.write(`${line(row, `last attempt ${row.lastAttemptAt?.toISOString() ?? '-'}`)}\n`);
     }
     return 0;
   });

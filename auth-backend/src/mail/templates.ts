@@ -3,7 +3,7 @@
  * (APP_URL + path + ?token=). Rendered when the mail is queued; the token appears only here and
  * in the outbox row until delivery, never in a log line.
  */
-import type { MailContent, MailKind } from './outbox';
+import type { MailContent, MailKind } from '../tables/mail-outbox';
 
 export interface TemplateSettings {
   productName: string;

@@ -10,7 +10,7 @@
  */
 import { withAdvisoryLock } from '../db/advisory-lock';
 import { withClient } from '../db/connection';
-import { prismaIsMigrating } from '../db/migration-state';
+import { markRolledBack, prismaIsMigrating } from '../db/migration-state';
 import { runPrismaCliSync } from '../db/prisma-cli';
 import { createLogger } from '../logger';
 
@@ -24,11 +24,7 @@ async function rollBack(databaseUrl: string, name: string): Promise<number> {
         console.error("db:resolve: a prisma migrate deploy is running right now (it holds Prisma's migration lock): wait for it to end, then try again");
         return 1;
       }
-      const { rowCount } = await client.query(
-        `UPDATE _prisma_migrations SET rolled_back_at = now() WHERE migration_name = $1 AND finished_at IS NULL AND rolled_back_at IS NULL`,
-        [name],
-      );
-      if (!rowCount) {
+      if (!(await markRolledBack(client, name, { interruptedOnly: false }))) {
         console.error(`db:resolve: migration ${name} is not recorded as failed in _prisma_migrations: nothing to resolve`);
         return 1;
       }

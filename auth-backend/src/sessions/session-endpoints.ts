@@ -1,7 +1,7 @@
 import { endpoint, type AnyEndpoint } from '../http/endpoint';
 import { z } from '../http/zod';
 import { AppError } from '../errors';
-import type { SessionDirectory } from './session-directory';
+import type { SessionsTable } from '../tables/sessions';
 
 const SessionSchema = z
   .object({
@@ -17,7 +17,7 @@ export const SessionsResponse = z.object({ sessions: z.array(SessionSchema) }).o
 
 const SessionIdParams = z.object({ id: z.string().openapi({ format: 'uuid', description: 'A session id from GET /auth/sessions' }) });
 
-export function sessionEndpoints(directory: SessionDirectory): AnyEndpoint[] {
+export function sessionEndpoints(sessions: SessionsTable): AnyEndpoint[] {
   const tag = 'auth';
   return [
     endpoint({
@@ -30,9 +30,9 @@ export function sessionEndpoints(directory: SessionDirectory): AnyEndpoint[] {
       success: { status: 200, description: 'Sessions that can still refresh; `current` marks the caller’s', schema: SessionsResponse },
       failures: [401],
       handle: async ({ auth }) => {
-        const sessions = await directory.listActive(auth.user.id);
+        const live = await sessions.listLive(auth.user.id);
         return SessionsResponse.parse({
-          sessions: sessions.map((session) => ({
+          sessions: live.map((session) => ({
             id: session.id,
             createdAt: session.createdAt.toISOString(),
             lastUsedAt: session.lastUsedAt.toISOString(),
@@ -57,7 +57,7 @@ export function sessionEndpoints(directory: SessionDirectory): AnyEndpoint[] {
       failures: [401, 404],
       handle: async ({ auth, req, log }) => {
         const id = String(req.params.id);
-        if (!(await directory.revoke(auth.user.id, id))) throw new AppError('not_found', 'No such session.');
+        if (!(await sessions.revokeOne(auth.user.id, id, 'session-revoked'))) throw new AppError('not_found', 'No such session.');
         log.info({ event: 'auth.session-revoke', outcome: 'success', userId: auth.user.id, sessionId: id, own: id === auth.sessionId }, 'session revoked');
       },
     }),

@@ -53,14 +53,16 @@ describe('POST /auth/password, five sessions of one user at once', () => {
     const user = await registerUser(t.app);
     const sessionId = (JSON.parse(Buffer.from(user.accessToken.split('.')[1]!, 'base64url').toString()) as { sid: string }).sid;
     const passwordHash = (await t.database.query<{ passwordHash: string }>('SELECT "passwordHash" FROM "user" WHERE id = $1', [user.user.id]))[0]!.passwordHash;
-    const { users } = t.service.services;
-    const change = { userId: user.user.id, newHash: '$2b$10$not.a.real.hash.but.never.stored', keepSessionId: sessionId };
+    const { users, sessions } = t.service.services.tables;
+    const change = { userId: user.user.id, newHash: '$2b$10$not.a.real.hash.but.never.stored' };
 
     // Another change landed first: the hash is no longer the one that was checked.
-    expect(await users.replacePasswordHash({ ...change, expectedHash: `${passwordHash}x` })).toEqual({ changed: false, revokedSessions: 0 });
-    // The session was revoked (logout) after it was authenticated.
+    expect(await users.replacePasswordHash(t.db.pool, { ...change, expectedHash: `${passwordHash}x` })).toBe(false);
+    // The session was revoked (logout) after it was authenticated: the change's transaction finds it no longer live.
+    expect(await sessions.isLive(t.db.pool, user.user.id, sessionId)).toBe(true);
     await request(t.app).post('/auth/logout').send({ refreshToken: user.refreshToken }).expect(204);
-    expect(await users.replacePasswordHash({ ...change, expectedHash: passwordHash })).toEqual({ changed: false, revokedSessions: 0 });
+    expect(await sessions.isLive(t.db.pool, user.user.id, sessionId)).toBe(false);
+    await request(t.app).post('/auth/password').set('Authorization', `Bearer ${user.accessToken}`).send({ currentPassword: STRONG_PASSWORD, newPassword: 'another fine passphrase' }).expect(401);
 
     const [after] = await t.database.query<{ passwordHash: string }>('SELECT "passwordHash" FROM "user" WHERE id = $1', [user.user.id]);
     expect(after!.passwordHash).toBe(passwordHash);

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { hashOpaqueToken } from '../../src/auth/opaque-token';
+import { hashOpaqueToken } from '../../src/crypto/opaque-token';
 import { createTestApp, registerUser, type TestApp } from '../support/test-app';
 
 describe('POST /auth/refresh', () => {

@@ -1,6 +1,8 @@
 import request from 'supertest';
 import { createDatabase } from '../../src/db/database';
-import { LoginThrottle, MAX_CONSECUTIVE_FAILURES } from '../../src/auth/login-throttle';
+import { createApp } from '../../src/app';
+import { createLogger } from '../../src/logger';
+import { ACCOUNT_FAILURE_LIMITS } from '../../src/throttle/login-throttle';
 import { createTestApp, registerUser, uniqueEmail, STRONG_PASSWORD, type TestApp } from '../support/test-app';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -42,8 +44,8 @@ describe('login throttling per client IP', () => {
     for (let i = 0; i < 3; i++) await request(t.app).post('/auth/login').send(body).expect(401);
     const otherInstance = createDatabase(t.database.url);
     try {
-      const throttle = new LoginThrottle(otherInstance.pool, t.config.throttle);
-      await expect(throttle.consumeIp('login', '::ffff:127.0.0.1')).rejects.toMatchObject({ code: 'throttled' });
+      const otherApp = createApp({ config: t.config, logger: createLogger({ level: 'silent', pretty: false }), db: otherInstance });
+      await request(otherApp).post('/auth/login').send(body).expect(429);
     } finally {
       await otherInstance.close();
     }
@@ -85,14 +87,27 @@ describe('login throttling per account', () => {
     await request(t.app).post('/auth/login').send({ email, password: STRONG_PASSWORD }).expect(200);
   });
 
-  it('never allows more than 100 consecutive failures in a day', async () => {
-    const throttle = new LoginThrottle(t.db.pool, { ...t.config.throttle, accountFreeFailures: 99, accountMaxDelay: 1 });
-    const email = uniqueEmail('cap');
-    for (let i = 0; i < MAX_CONSECUTIVE_FAILURES; i++) await throttle.recordFailure(email);
-    await sleep(1100); // past any short delay: only the cap remains
-    await expect(throttle.assertAccountAllowed(email)).rejects.toMatchObject({ code: 'throttled' });
-    await throttle.recordSuccess(email);
-    await expect(throttle.assertAccountAllowed(email)).resolves.toBeUndefined();
+  it('never allows more than 100 consecutive failures in a day, whatever the delays allow', async () => {
+    // Delays so generous that only the daily cap can stop the 101st attempt.
+    const generous = await createTestApp({ THROTTLE_ACCOUNT_FREE_FAILURES: '99', THROTTLE_ACCOUNT_MAX_DELAY: '1s', THROTTLE_IP_MAX: '10000' });
+    try {
+      const [capped, belowCap] = [await registerUser(generous.app), await registerUser(generous.app)];
+      const fail = (email: string, i: number) => request(generous.app).post('/auth/login').send({ email, password: `wrong guess number ${i}` });
+      const cap = ACCOUNT_FAILURE_LIMITS.dailyCap;
+      for (let i = 0; i < cap - 1; i++) {
+        const [a, b] = await Promise.all([fail(capped.email, i), fail(belowCap.email, i)]);
+        expect([a.status, b.status]).toEqual([401, 401]);
+      }
+      await sleep(1100); // past the one-second delay that the 99th failure earned
+      await fail(capped.email, cap).expect(401);
+      await sleep(1100); // past the delay again: only the cap remains
+      await request(generous.app).post('/auth/login').send({ email: belowCap.email, password: STRONG_PASSWORD }).expect(200);
+      const refused = await request(generous.app).post('/auth/login').send({ email: capped.email, password: STRONG_PASSWORD }).expect(429);
+      // Blocked until the day's window is over, not for a delay.
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(23 * 3600);
+    } finally {
+      await generous.close();
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import request from 'supertest';
 import { loadConfig } from '../../src/config/config';
-import { KeyDecryptionError, KeyEncryption } from '../../src/keys/key-encryption';
+import { KeyDecryptionError, KeyEncryption } from '../../src/crypto/key-encryption';
 import { createTestApp, registerUser, STRONG_PASSWORD, uniqueEmail, type TestApp } from '../support/test-app';
 import { spawnService } from '../support/service-process';
 import { describeWithPgTools } from '../support/test-database';

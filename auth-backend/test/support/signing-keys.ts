@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import type { KeyObject } from 'node:crypto';
 import { loadConfig } from '../../src/config/config';
-import { KeyEncryption } from '../../src/keys/key-encryption';
+import { KeyEncryption } from '../../src/crypto/key-encryption';
 import { privateKeyObject } from '../../src/keys/signing-key';
 import type { TestDatabase } from './test-database';
 

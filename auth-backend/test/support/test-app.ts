@@ -13,7 +13,7 @@ export const TEST_PEPPER = 'test-pepper-that-is-at-least-32-bytes-long!!';
 
 export interface TestApp {
   app: Express;
-  /** The services and workers behind the app (workers are not started unless a test starts them). */
+  /** The services and workers behind the app (started, as the entrypoint starts them, unless `start: false`). */
   service: Service;
   config: Config;
   db: Database;
@@ -25,7 +25,7 @@ export interface TestApp {
 }
 
 /** The real app on its own migrated database, logging into memory. */
-export async function createTestApp(env: Record<string, string> = {}, options: { clock?: Clock } = {}): Promise<TestApp> {
+export async function createTestApp(env: Record<string, string> = {}, options: { clock?: Clock; start?: boolean } = {}): Promise<TestApp> {
   const database = await createTestDatabase({ migrated: true });
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -47,6 +47,7 @@ export async function createTestApp(env: Record<string, string> = {}, options: {
   const logger = createLogger({ level: config.log.level, pretty: false, destination: sink });
   const db = createDatabase(config.databaseUrl);
   const service = createService({ config, logger, db, clock: options.clock });
+  if (options.start !== false) await service.lifecycle.start();
   return {
     app: service.app,
     service,
@@ -61,8 +62,6 @@ export async function createTestApp(env: Record<string, string> = {}, options: {
         .map((line) => JSON.parse(line) as Record<string, unknown>),
     async close() {
       await service.lifecycle.stop();
-      // The hashing threads start on first use, not with the lifecycle: end them too.
-      await service.services.hasher.stop();
       await db.close();
       await database.drop();
     },

@@ -14,9 +14,6 @@ export interface TokenKey {
 }
 
 export interface TokenKeys {
-  readonly isReady: boolean;
-  /** Resolves once the keys are loaded. */
-  ready(): Promise<void>;
   signingKey(): TokenKey;
   /** The key of `kid` if it verifies now. */
   verificationKey(kid: string | undefined): TokenKey | undefined;
@@ -24,15 +21,10 @@ export interface TokenKeys {
 
 /** HS256 with JWT_SECRET: a KeyObject made once (a string costs ~3x the throughput, PERFORMANCE.md). */
 export class SharedSecretKey implements TokenKeys {
-  readonly isReady = true;
   private readonly key: TokenKey;
 
   constructor(secret: string) {
     this.key = { kid: undefined, algorithm: 'HS256', key: createSecretKey(Buffer.from(secret, 'utf8')) };
-  }
-
-  ready(): Promise<void> {
-    return Promise.resolve();
   }
 
   signingKey(): TokenKey {

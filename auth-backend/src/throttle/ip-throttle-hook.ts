@@ -1,5 +1,5 @@
-import type { EndpointContext } from './endpoint';
-import { rateLimitHeaders, type RateLimitState } from '../auth/login-throttle';
+import type { EndpointContext } from '../http/endpoint';
+import { rateLimitHeaders, type RateLimitState } from './window-limit';
 
 /** Any throttle that counts requests per client IP and action (login's, mail's). */
 export interface IpThrottle<Action> {

@@ -4,10 +4,9 @@
  * per client IP and action, and per address across all of them, so that nobody can flood a
  * mailbox. The address key is a hash, counted whether or not an account has that address.
  */
-import { createHash } from 'node:crypto';
-import type pg from 'pg';
-import { ipKey, type RateLimitState } from '../auth/login-throttle';
-import { WindowLimit } from '../auth/window-limit';
+import { addressDigest } from '../crypto/address-digest';
+import { clientKey } from './client-key';
+import type { RateLimitState, WindowLimit, WindowLimits } from './window-limit';
 
 export type MailAction = 'forgot' | 'resend' | 'change';
 
@@ -18,7 +17,6 @@ export interface MailThrottlePolicy {
   addressWindow: number;
 }
 
-const addressKey = (email: string) => createHash('sha256').update(`mail:${email}`).digest('base64url');
 
 const TOO_MANY_REQUESTS = 'Too many requests; try again later.';
 
@@ -26,19 +24,19 @@ export class MailThrottle {
   private readonly perIp: Record<MailAction, WindowLimit>;
   private readonly perAddress: WindowLimit;
 
-  constructor(pool: pg.Pool, policy: MailThrottlePolicy) {
-    const perIp = (keyPrefix: string) => new WindowLimit(pool, keyPrefix, policy.ipMax, policy.ipWindow, TOO_MANY_REQUESTS);
+  constructor(windows: WindowLimits, policy: MailThrottlePolicy) {
+    const perIp = (keyPrefix: string) => windows.create(keyPrefix, policy.ipMax, policy.ipWindow, TOO_MANY_REQUESTS);
     this.perIp = { forgot: perIp('ip-forgot'), resend: perIp('ip-resend'), change: perIp('ip-change-email') };
-    this.perAddress = new WindowLimit(pool, 'mail-address', policy.addressMax, policy.addressWindow, TOO_MANY_REQUESTS);
+    this.perAddress = windows.create('mail-address', policy.addressMax, policy.addressWindow, TOO_MANY_REQUESTS);
   }
 
   /** Counts one request from `ip`; throws a 429 AppError past the limit. */
   async consumeIp(action: MailAction, ip: string): Promise<RateLimitState> {
-    return this.perIp[action].consume(ipKey(ip));
+    return this.perIp[action].consume(clientKey(ip));
   }
 
   /** Counts one mail to `email`; throws a 429 AppError past the limit. */
   async consumeAddress(email: string): Promise<void> {
-    await this.perAddress.consume(addressKey(email));
+    await this.perAddress.consume(addressDigest(email, 'mail-throttle'));
   }
 }

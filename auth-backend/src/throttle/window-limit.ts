@@ -1,11 +1,12 @@
 /**
- * One fixed-window counter in PostgreSQL (table rate_limit, via rate-limiter-flexible): `limit`
- * requests per key per `windowSeconds`, shared by every replica. Login's per-IP limits and the
- * mail endpoints' limits are each one of these.
+ * One fixed-window counter in PostgreSQL (table rate_limit, via rate-limiter-flexible, which
+ * writes that table and nothing else does): `limit` requests per key per `windowSeconds`, shared
+ * by every replica. Login's per-IP limits and the mail endpoints' limits are each one of these,
+ * made by WindowLimits, the one holder of the pool on this table's behalf.
  */
 import type pg from 'pg';
 import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
-import { AppError } from '../errors';
+import { throttled } from './throttled';
 
 export interface RateLimitState {
   limit: number;
@@ -55,7 +56,7 @@ export class WindowLimit {
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
       const rejected = this.state(rejection);
-      throw new AppError('throttled', this.refusal, { retryAfterSeconds: rejected.resetSeconds, headers: rateLimitHeaders(rejected) });
+      throw throttled(this.refusal, rejected.resetSeconds, rateLimitHeaders(rejected));
     }
   }
 
@@ -66,5 +67,14 @@ export class WindowLimit {
       resetSeconds: Math.max(1, Math.ceil(result.msBeforeNext / 1000)),
       windowSeconds: this.windowSeconds,
     };
+  }
+}
+
+/** Makes the window counters of one pool. */
+export class WindowLimits {
+  constructor(private readonly pool: pg.Pool) {}
+
+  create(keyPrefix: string, limit: number, windowSeconds: number, refusal: string): WindowLimit {
+    return new WindowLimit(this.pool, keyPrefix, limit, windowSeconds, refusal);
   }
 }

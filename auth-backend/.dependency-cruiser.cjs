@@ -1,0 +1,39 @@
+/**
+ * The dependency rules of src/ (docs/architecture.md), checked by `npm run lint`:
+ * folders form layers, so no folder may reach itself again through another, and the shared
+ * layers (http/, db/, tables/) never import a feature folder.
+ */
+const FEATURES = '^src/(account|auth|health|keys|mail|openapi|sessions|throttle|users|admin|mfa|oidc|audit|metrics)/';
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-folder-cycle',
+      severity: 'error',
+      comment: 'Two folders that import each other have no clear layer: move the shared piece down a layer.',
+      scope: 'folder',
+      from: { path: '^src/' },
+      to: { circular: true },
+    },
+    {
+      name: 'no-module-cycle',
+      severity: 'error',
+      comment: 'Modules that import each other load in an order that depends on who imports first.',
+      from: { path: '^src/' },
+      to: { circular: true },
+    },
+    {
+      name: 'shared-layers-know-no-feature',
+      severity: 'error',
+      comment: 'http/, db/ and tables/ serve every feature and so import none (STYLE.md, "Folders form layers").',
+      from: { path: '^src/(http|db|tables)/' },
+      to: { path: FEATURES },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    exclude: { path: '^src/.*\\.d\\.ts$' },
+  },
+};

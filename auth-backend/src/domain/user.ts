@@ -1,0 +1,23 @@
+/**
+ * The user as the service reasons about it: what tables/users.ts reads out of a row, and what
+ * users/user-body.ts turns into the API's `User`. Never a password hash.
+ */
+export interface User {
+  id: string;
+  email: string;
+  name: string | null;
+  createdAt: Date;
+  /** null until the user proves control of `email` (API: `emailVerified`). */
+  emailVerifiedAt: Date | null;
+}
+
+/** A user with the stored password hash: only for checking or replacing that password. */
+export interface UserWithHash extends User {
+  passwordHash: string;
+}
+
+/** The caller behind a live session's access token. */
+export interface Authenticated {
+  user: User;
+  sessionId: string;
+}

@@ -1,0 +1,224 @@
+/**
+ * Tables session and refresh_token (one aggregate: a session is a refresh-token family): every
+ * statement on them, and THE rule of a live session (liveSession below), which /auth/me, refresh,
+ * the session list, password change and revocation all apply.
+ *
+ * Plain SQL on the pg pool: these are the hot paths (every refresh, every authenticated request),
+ * and rotation needs row locks inside one statement.
+ */
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import type { Clock } from '../clock';
+import type { Queryable } from '../db/transaction';
+import type { Authenticated, User } from '../domain/user';
+import { hashOpaqueToken, newOpaqueToken } from '../crypto/opaque-token';
+
+export interface SessionPolicy {
+  /** Absolute lifetime of a session, seconds. */
+  ttl: number;
+  /** Inactivity timeout: a session not refreshed for this long is over, seconds. */
+  idleTtl: number;
+  /** Seconds after a rotation in which replaying the old token does not revoke the family. */
+  reuseInterval: number;
+}
+
+export type RevokeReason = 'logout' | 'logout-all' | 'password-change' | 'reuse-detected' | 'password-reset' | 'session-revoked';
+
+export type RotateResult =
+  | { kind: 'rotated'; userId: string; sessionId: string; refreshToken: string; user: User }
+  | { kind: 'rejected'; reason: 'unknown' | 'expired' | 'revoked' | 'reused' | 'reused-in-grace'; userId?: string; sessionId?: string };
+
+export interface SessionSummary {
+  id: string;
+  createdAt: Date;
+  lastUsedAt: Date;
+  userAgent: string | null;
+}
+
+/**
+ * A live session: not revoked, not past its absolute lifetime, and refreshed within the idle
+ * timeout (its current refresh token expires at lastUsedAt + idle timeout, capped by the
+ * session's own expiry, so this is exactly "its refresh token can still be used").
+ * `s` is the session's alias, `now` and `idleSeconds` the placeholders of those values.
+ */
+export const liveSession = (s: string, now: string, idleSeconds: string) =>
+  `${s}."revokedAt" IS NULL AND ${s}."expiresAt" > ${now} AND ${s}."lastUsedAt" > ${now}::timestamptz - make_interval(secs => ${idleSeconds}::float8)`;
+
+const addSeconds = (date: Date, seconds: number) => new Date(date.getTime() + seconds * 1000);
+const earliest = (a: Date, b: Date) => (a < b ? a : b);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+interface TokenRow {
+  email: string;
+  name: string | null;
+  user_created_at: Date;
+  email_verified_at: Date | null;
+  session_id: string;
+  user_id: string;
+  rotated_at: Date | null;
+  revoked_at: Date | null;
+  live: boolean;
+  rotated: boolean;
+  reuse_detected: boolean;
+}
+
+/**
+ * Rotation as one statement: `found` locks the token and its session; when the session is live
+ * and the token is its current one (not rotated), the token is marked rotated, the session
+ * touched and a successor inserted (expiring after the idle timeout, never after the session);
+ * a token rotated longer than the grace interval ago revokes its session. The conditions of
+ * `live` and `reuse` exclude each other, so no row is updated twice.
+ * $1 token hash, $2 now, $3 successor id, $4 successor hash, $5 idle timeout (s), $6 grace (s).
+ */
+const ROTATE = `
+  WITH found AS (
+    SELECT t.id AS token_id, s.id AS session_id, s."userId" AS user_id, t."rotatedAt" AS rotated_at,
+           s."expiresAt" AS session_expires_at, s."revokedAt" AS revoked_at,
+           (${liveSession('s', '$2', '$5')}) AS live,
+           u.email, u.name, u."createdAt" AS user_created_at, u."emailVerifiedAt" AS email_verified_at
+      FROM refresh_token t JOIN session s ON s.id = t."sessionId" JOIN "user" u ON u.id = s."userId"
+     WHERE t."tokenHash" = $1
+       FOR UPDATE OF t, s
+  ), live AS (
+    SELECT * FROM found WHERE live AND rotated_at IS NULL
+  ), rotated AS (
+    UPDATE refresh_token t SET "rotatedAt" = $2 FROM live WHERE t.id = live.token_id
+  ), touched AS (
+    UPDATE session s SET "lastUsedAt" = $2 FROM live WHERE s.id = live.session_id
+  ), successor AS (
+    INSERT INTO refresh_token (id, "sessionId", "tokenHash", "createdAt", "expiresAt")
+    SELECT $3, session_id, $4, $2, LEAST($2::timestamptz + make_interval(secs => $5::float8), session_expires_at) FROM live
+    RETURNING id
+  ), reuse AS (
+    UPDATE session s SET "revokedAt" = $2, "revokedReason" = 'reuse-detected'
+      FROM found
+     WHERE s.id = found.session_id AND found.revoked_at IS NULL
+       AND found.rotated_at <= $2::timestamptz - make_interval(secs => $6::float8)
+    RETURNING s.id
+  )
+  SELECT found.*, EXISTS (SELECT 1 FROM successor) AS rotated, EXISTS (SELECT 1 FROM reuse) AS reuse_detected FROM found`;
+
+export class SessionsTable {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly policy: SessionPolicy,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Opens a session for `userId` with its first refresh token, in one statement. */
+  async open(userId: string, userAgent: string | null = null): Promise<{ sessionId: string; refreshToken: string }> {
+    const now = this.clock();
+    const sessionId = randomUUID();
+    const sessionExpiresAt = addSeconds(now, this.policy.ttl);
+    const { token, hash } = newOpaqueToken();
+    await this.pool.query({
+      name: 'session-open',
+      text: `WITH opened AS (
+         INSERT INTO session (id, "userId", "createdAt", "expiresAt", "lastUsedAt", "userAgent") VALUES ($1, $2, $3, $4, $3, $8) RETURNING id
+       )
+       INSERT INTO refresh_token (id, "sessionId", "tokenHash", "createdAt", "expiresAt")
+       SELECT $5, id, $6, $3, $7 FROM opened`,
+      values: [sessionId, userId, now, sessionExpiresAt, randomUUID(), hash, earliest(addSeconds(now, this.policy.idleTtl), sessionExpiresAt), userAgent],
+    });
+    return { sessionId, refreshToken: token };
+  }
+
+  /**
+   * Exchanges a refresh token for its successor, in one statement (one round trip). The token and
+   * session rows are locked (FOR UPDATE), so of concurrent refreshes of one token exactly one
+   * rotates; the others wait for the lock and then see the token rotated. Presenting a rotated
+   * token revokes the whole family (reuse detection), unless it was rotated less than
+   * `reuseInterval` seconds ago.
+   */
+  async rotate(refreshToken: string): Promise<RotateResult> {
+    const now = this.clock();
+    const { token, hash } = newOpaqueToken();
+    const { rows } = await this.pool.query<TokenRow>({
+      name: 'refresh-token-rotate',
+      text: ROTATE,
+      values: [hashOpaqueToken(refreshToken), now, randomUUID(), hash, this.policy.idleTtl, this.policy.reuseInterval],
+    });
+    const row = rows[0];
+    if (!row) return { kind: 'rejected', reason: 'unknown' };
+    const ids = { userId: row.user_id, sessionId: row.session_id };
+    if (row.rotated) {
+      const user = { id: row.user_id, email: row.email, name: row.name, createdAt: row.user_created_at, emailVerifiedAt: row.email_verified_at };
+      return { kind: 'rotated', ...ids, refreshToken: token, user };
+    }
+    // Why not, in the order the statement checks it.
+    if (row.revoked_at) return { kind: 'rejected', reason: 'revoked', ...ids };
+    if (row.reuse_detected) return { kind: 'rejected', reason: 'reused', ...ids };
+    if (row.rotated_at) return { kind: 'rejected', reason: 'reused-in-grace', ...ids };
+    return { kind: 'rejected', reason: 'expired', ...ids };
+  }
+
+  /**
+   * The caller behind an access token's (user, session) claims, provided the session is live:
+   * the rule and the user read in one indexed statement, on every authenticated request. Named,
+   * so each connection plans it once.
+   */
+  async findLive(userId: string, sessionId: string): Promise<Authenticated | null> {
+    const { rows } = await this.pool.query<User>({
+      name: 'user-by-live-session',
+      text: `SELECT u.id, u.email, u.name, u."createdAt", u."emailVerifiedAt"
+               FROM session s JOIN "user" u ON u.id = s."userId"
+              WHERE s.id = $2 AND s."userId" = $1 AND ${liveSession('s', '$3', '$4')}`,
+      values: [userId, sessionId, this.clock(), this.policy.idleTtl],
+    });
+    return rows[0] ? { user: rows[0], sessionId } : null;
+  }
+
+  /** Whether `sessionId` is a live session of `userId`. */
+  async isLive(db: Queryable, userId: string, sessionId: string): Promise<boolean> {
+    const { rows } = await db.query(
+      `SELECT 1 FROM session s WHERE s.id = $2 AND s."userId" = $1 AND ${liveSession('s', '$3', '$4')}`,
+      [userId, sessionId, this.clock(), this.policy.idleTtl],
+    );
+    return rows.length > 0;
+  }
+
+  /** The user's live sessions, newest first. */
+  async listLive(userId: string): Promise<SessionSummary[]> {
+    const { rows } = await this.pool.query<SessionSummary>({
+      name: 'sessions-live-of-user',
+      text: `SELECT s.id, s."createdAt", s."lastUsedAt", s."userAgent" FROM session s
+              WHERE s."userId" = $1 AND ${liveSession('s', '$2', '$3')}
+              ORDER BY s."createdAt" DESC, s.id DESC`,
+      values: [userId, this.clock(), this.policy.idleTtl],
+    });
+    return rows;
+  }
+
+  /** Revokes one live session of `userId`; false when it is not one (unknown, another user's, malformed or over). */
+  async revokeOne(userId: string, sessionId: string, reason: RevokeReason): Promise<boolean> {
+    if (!UUID.test(sessionId)) return false;
+    const { rowCount } = await this.pool.query(
+      `UPDATE session s SET "revokedAt" = $3, "revokedReason" = $5 WHERE s.id = $2 AND s."userId" = $1 AND ${liveSession('s', '$3', '$4')}`,
+      [userId, sessionId, this.clock(), this.policy.idleTtl, reason],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  // Revoking in bulk marks every session not yet revoked, live or not: a session that is over
+  // by time stays over even if the timeouts are later raised.
+
+  /** Revokes the session that `refreshToken` belongs to; false when there is none not yet revoked. */
+  async revokeByToken(refreshToken: string, reason: RevokeReason): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `UPDATE session SET "revokedAt" = $2, "revokedReason" = $3
+        WHERE id = (SELECT "sessionId" FROM refresh_token WHERE "tokenHash" = $1) AND "revokedAt" IS NULL`,
+      [hashOpaqueToken(refreshToken), this.clock(), reason],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  /** Revokes every session of the user not yet revoked, except `keepSessionId`; returns how many. `db`: a transaction's client. */
+  async revokeAllOfUser(userId: string, reason: RevokeReason, keepSessionId?: string, db: Queryable = this.pool): Promise<number> {
+    const { rowCount } = await db.query(
+      `UPDATE session SET "revokedAt" = $2, "revokedReason" = $3
+        WHERE "userId" = $1 AND "revokedAt" IS NULL AND ($4::uuid IS NULL OR id <> $4::uuid)`,
+      [userId, this.clock(), reason, keepSessionId ?? null],
+    );
+    return rowCount ?? 0;
+  }
+}
