@@ -9,13 +9,20 @@
 import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { TokenKeys } from '../keys/token-keys';
+import type { AuthMethod } from '../domain/user';
 
 export interface AccessClaims {
   /** User id. */
   sub: string;
   /** Session (refresh-token family) id: lets a session's access tokens die with it. */
   sid: string;
+  /** RFC 8176: how the session's sign-in was made. */
+  amr: AuthMethod[];
 }
+
+const AUTH_METHODS: ReadonlySet<string> = new Set<AuthMethod>(['pwd', 'otp', 'mfa', 'ext']);
+const isAmr = (value: unknown): value is AuthMethod[] =>
+  Array.isArray(value) && value.length > 0 && value.every((method) => typeof method === 'string' && AUTH_METHODS.has(method));
 
 export interface AccessTokenOptions {
   issuer: string;
@@ -57,7 +64,7 @@ export class AccessTokens {
 
   async sign(claims: AccessClaims): Promise<string> {
     const { kid, algorithm, key } = this.keys.signingKey();
-    return jwt.sign({ sid: claims.sid }, key, {
+    return jwt.sign({ sid: claims.sid, amr: claims.amr }, key, {
       algorithm,
       header: { alg: algorithm, typ: TOKEN_TYPE, ...(kid ? { kid } : {}) },
       subject: claims.sub,
@@ -92,6 +99,9 @@ export class AccessTokens {
     if (typeof payload.iat !== 'number' || payload.iat > Date.now() / 1000 + MAX_IAT_SKEW_SECONDS)
       throw new InvalidAccessToken('token iat missing or in the future');
     if (!isUuid(payload.sub) || !isUuid(payload.sid) || typeof payload.jti !== 'string') throw new InvalidAccessToken('token lacks sub, sid or jti');
-    return { sub: payload.sub, sid: payload.sid };
+    // Tokens signed before `amr` existed (v2, at most ACCESS_TOKEN_TTL old) came from a password sign-in.
+    const amr: unknown = payload.amr ?? ['pwd'];
+    if (!isAmr(amr)) throw new InvalidAccessToken('token amr is malformed');
+    return { sub: payload.sub, sid: payload.sid, amr };
   }
 }

@@ -51,4 +51,3 @@ export const TokenResponse = z
   .openapi('TokenResponse');
 
 export const MeResponse = z.object({ user: UserSchema }).openapi('MeResponse');
-

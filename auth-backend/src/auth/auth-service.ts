@@ -4,7 +4,7 @@
  */
 import type { Logger } from '../logger';
 import { AppError } from '../errors';
-import type { Authenticated, User } from '../domain/user';
+import type { Authenticated, AuthMethod, User } from '../domain/user';
 import type { Transactions } from '../db/transaction';
 import type { UsersTable } from '../tables/users';
 import type { SessionsTable } from '../tables/sessions';
@@ -53,13 +53,17 @@ export class AuthService {
     if (problem) throw new AppError('weak_password', `The password ${problem}.`, { errors: [{ path: field, message: problem }] });
   }
 
-  private async grant(user: User, userAgent?: string | null): Promise<TokenGrant> {
-    const { sessionId, refreshToken } = await this.deps.sessions.open(user.id, userAgent ?? null);
-    return this.tokenGrant(user, sessionId, refreshToken);
+  /**
+   * The end of every sign-in (password, and v3's second factor and external providers): opens a
+   * session that remembers how the user signed in (`amr`) and hands out its tokens.
+   */
+  async completeSignIn(user: User, amr: AuthMethod[], userAgent?: string | null): Promise<TokenGrant> {
+    const { sessionId, refreshToken } = await this.deps.sessions.open(user.id, amr, userAgent ?? null);
+    return this.tokenGrant(user, sessionId, refreshToken, amr);
   }
 
-  private async tokenGrant(user: User, sessionId: string, refreshToken: string): Promise<TokenGrant> {
-    const accessToken = await this.deps.tokens.sign({ sub: user.id, sid: sessionId });
+  private async tokenGrant(user: User, sessionId: string, refreshToken: string, amr: AuthMethod[]): Promise<TokenGrant> {
+    const accessToken = await this.deps.tokens.sign({ sub: user.id, sid: sessionId, amr });
     return { user, accessToken, refreshToken, tokenType: 'Bearer', expiresIn: this.deps.tokens.ttlSeconds };
   }
 
@@ -74,7 +78,7 @@ export class AuthService {
       const user = await this.deps.users.create({ email: input.email, passwordHash, name: input.name });
       log.info({ event: 'auth.register', outcome: 'success', userId: user.id }, 'account registered');
       await this.deps.onRegistered?.(user, log);
-      return await this.grant(user, input.userAgent);
+      return await this.completeSignIn(user, ['pwd'], input.userAgent);
     } catch (error) {
       if (error instanceof AppError)
         log.info({ event: 'auth.register', outcome: 'failure', reason: error.code, emailRef: emailRef(input.email) }, 'registration refused');
@@ -111,7 +115,7 @@ export class AuthService {
     if (check.needsRehash) await users.rehashPassword(user.id, user.passwordHash, await hasher.hash(input.password));
     log.info({ ...attempt, outcome: 'success', userId: user.id, rehashed: check.needsRehash }, 'login succeeded');
     const { passwordHash, ...account } = user;
-    return this.grant(account, input.userAgent);
+    return this.completeSignIn(account, ['pwd'], input.userAgent);
   }
 
   /** The account and whether `password` is its password (the same work when there is no account). */
@@ -132,7 +136,7 @@ export class AuthService {
       throw new AppError('invalid_refresh_token', INVALID_REFRESH);
     }
     log.info({ event: 'auth.refresh', outcome: 'success', userId: result.userId, sessionId: result.sessionId }, 'tokens refreshed');
-    return this.tokenGrant(result.user, result.sessionId, result.refreshToken);
+    return this.tokenGrant(result.user, result.sessionId, result.refreshToken, result.amr);
   }
 
   async logout(refreshToken: string, log: Logger): Promise<void> {
@@ -182,7 +186,7 @@ export class AuthService {
       log.info({ event: 'auth.token', outcome: 'failure', reason: error instanceof InvalidAccessToken ? error.message : 'invalid' }, 'access token refused');
       throw new AppError('unauthenticated', 'The access token is invalid or expired.');
     }
-    const caller = await this.deps.sessions.findLive(claims.sub, claims.sid);
+    const caller = await this.deps.sessions.findLive(claims.sub, claims.sid, claims.amr);
     if (!caller) {
       log.info({ event: 'auth.token', outcome: 'failure', reason: 'session-over-or-user-gone', userId: claims.sub }, 'access token refused');
       throw new AppError('unauthenticated', 'The access token is no longer valid.');

@@ -16,8 +16,13 @@ export interface UserWithHash extends User {
   passwordHash: string;
 }
 
+/** RFC 8176 authentication method references: password, one-time password, recovery code, external provider. */
+export type AuthMethod = 'pwd' | 'otp' | 'mfa' | 'ext';
+
 /** The caller behind a live session's access token. */
 export interface Authenticated {
   user: User;
   sessionId: string;
+  /** How the session's sign-in was made (the token's `amr`). */
+  amr: AuthMethod[];
 }

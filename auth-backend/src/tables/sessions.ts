@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Clock } from '../clock';
 import type { Queryable } from '../db/transaction';
-import type { Authenticated, User } from '../domain/user';
+import type { Authenticated, AuthMethod, User } from '../domain/user';
 import { hashOpaqueToken, newOpaqueToken } from '../crypto/opaque-token';
 
 export interface SessionPolicy {
@@ -25,7 +25,7 @@ export interface SessionPolicy {
 export type RevokeReason = 'logout' | 'logout-all' | 'password-change' | 'reuse-detected' | 'password-reset' | 'session-revoked';
 
 export type RotateResult =
-  | { kind: 'rotated'; userId: string; sessionId: string; refreshToken: string; user: User }
+  | { kind: 'rotated'; userId: string; sessionId: string; refreshToken: string; user: User; amr: AuthMethod[] }
   | { kind: 'rejected'; reason: 'unknown' | 'expired' | 'revoked' | 'reused' | 'reused-in-grace'; userId?: string; sessionId?: string };
 
 export interface SessionSummary {
@@ -57,6 +57,7 @@ interface TokenRow {
   user_id: string;
   rotated_at: Date | null;
   revoked_at: Date | null;
+  amr: AuthMethod[];
   live: boolean;
   rotated: boolean;
   reuse_detected: boolean;
@@ -73,7 +74,7 @@ interface TokenRow {
 const ROTATE = `
   WITH found AS (
     SELECT t.id AS token_id, s.id AS session_id, s."userId" AS user_id, t."rotatedAt" AS rotated_at,
-           s."expiresAt" AS session_expires_at, s."revokedAt" AS revoked_at,
+           s."expiresAt" AS session_expires_at, s."revokedAt" AS revoked_at, s.amr,
            (${liveSession('s', '$2', '$5')}) AS live,
            u.email, u.name, u."createdAt" AS user_created_at, u."emailVerifiedAt" AS email_verified_at
       FROM refresh_token t JOIN session s ON s.id = t."sessionId" JOIN "user" u ON u.id = s."userId"
@@ -105,8 +106,8 @@ export class SessionsTable {
     private readonly clock: Clock,
   ) {}
 
-  /** Opens a session for `userId` with its first refresh token, in one statement. */
-  async open(userId: string, userAgent: string | null = null): Promise<{ sessionId: string; refreshToken: string }> {
+  /** Opens a session for `userId`, signed in by `amr`, with its first refresh token, in one statement. */
+  async open(userId: string, amr: AuthMethod[], userAgent: string | null = null): Promise<{ sessionId: string; refreshToken: string }> {
     const now = this.clock();
     const sessionId = randomUUID();
     const sessionExpiresAt = addSeconds(now, this.policy.ttl);
@@ -114,11 +115,11 @@ export class SessionsTable {
     await this.pool.query({
       name: 'session-open',
       text: `WITH opened AS (
-         INSERT INTO session (id, "userId", "createdAt", "expiresAt", "lastUsedAt", "userAgent") VALUES ($1, $2, $3, $4, $3, $8) RETURNING id
+         INSERT INTO session (id, "userId", "createdAt", "expiresAt", "lastUsedAt", "userAgent", amr) VALUES ($1, $2, $3, $4, $3, $8, $9) RETURNING id
        )
        INSERT INTO refresh_token (id, "sessionId", "tokenHash", "createdAt", "expiresAt")
        SELECT $5, id, $6, $3, $7 FROM opened`,
-      values: [sessionId, userId, now, sessionExpiresAt, randomUUID(), hash, earliest(addSeconds(now, this.policy.idleTtl), sessionExpiresAt), userAgent],
+      values: [sessionId, userId, now, sessionExpiresAt, randomUUID(), hash, earliest(addSeconds(now, this.policy.idleTtl), sessionExpiresAt), userAgent, amr],
     });
     return { sessionId, refreshToken: token };
   }
@@ -143,7 +144,7 @@ export class SessionsTable {
     const ids = { userId: row.user_id, sessionId: row.session_id };
     if (row.rotated) {
       const user = { id: row.user_id, email: row.email, name: row.name, createdAt: row.user_created_at, emailVerifiedAt: row.email_verified_at };
-      return { kind: 'rotated', ...ids, refreshToken: token, user };
+      return { kind: 'rotated', ...ids, refreshToken: token, user, amr: row.amr };
     }
     // Why not, in the order the statement checks it.
     if (row.revoked_at) return { kind: 'rejected', reason: 'revoked', ...ids };
@@ -153,11 +154,11 @@ export class SessionsTable {
   }
 
   /**
-   * The caller behind an access token's (user, session) claims, provided the session is live:
-   * the rule and the user read in one indexed statement, on every authenticated request. Named,
-   * so each connection plans it once.
+   * The user behind an access token's (user, session) claims, provided the session is live: the
+   * rule and the user read in one indexed statement, on every authenticated request. Named, so
+   * each connection plans it once.
    */
-  async findLive(userId: string, sessionId: string): Promise<Authenticated | null> {
+  async findLive(userId: string, sessionId: string, amr: AuthMethod[]): Promise<Authenticated | null> {
     const { rows } = await this.pool.query<User>({
       name: 'user-by-live-session',
       text: `SELECT u.id, u.email, u.name, u."createdAt", u."emailVerifiedAt"
@@ -165,15 +166,17 @@ export class SessionsTable {
               WHERE s.id = $2 AND s."userId" = $1 AND ${liveSession('s', '$3', '$4')}`,
       values: [userId, sessionId, this.clock(), this.policy.idleTtl],
     });
-    return rows[0] ? { user: rows[0], sessionId } : null;
+    return rows[0] ? { user: rows[0], sessionId, amr } : null;
   }
 
   /** Whether `sessionId` is a live session of `userId`. */
   async isLive(db: Queryable, userId: string, sessionId: string): Promise<boolean> {
-    const { rows } = await db.query(
-      `SELECT 1 FROM session s WHERE s.id = $2 AND s."userId" = $1 AND ${liveSession('s', '$3', '$4')}`,
-      [userId, sessionId, this.clock(), this.policy.idleTtl],
-    );
+    const { rows } = await db.query(`SELECT 1 FROM session s WHERE s.id = $2 AND s."userId" = $1 AND ${liveSession('s', '$3', '$4')}`, [
+      userId,
+      sessionId,
+      this.clock(),
+      this.policy.idleTtl,
+    ]);
     return rows.length > 0;
   }
 

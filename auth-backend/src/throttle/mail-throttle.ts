@@ -17,7 +17,6 @@ export interface MailThrottlePolicy {
   addressWindow: number;
 }
 
-
 const TOO_MANY_REQUESTS = 'Too many requests; try again later.';
 
 export class MailThrottle {

@@ -62,7 +62,11 @@ describe('POST /auth/password, five sessions of one user at once', () => {
     expect(await sessions.isLive(t.db.pool, user.user.id, sessionId)).toBe(true);
     await request(t.app).post('/auth/logout').send({ refreshToken: user.refreshToken }).expect(204);
     expect(await sessions.isLive(t.db.pool, user.user.id, sessionId)).toBe(false);
-    await request(t.app).post('/auth/password').set('Authorization', `Bearer ${user.accessToken}`).send({ currentPassword: STRONG_PASSWORD, newPassword: 'another fine passphrase' }).expect(401);
+    await request(t.app)
+      .post('/auth/password')
+      .set('Authorization', `Bearer ${user.accessToken}`)
+      .send({ currentPassword: STRONG_PASSWORD, newPassword: 'another fine passphrase' })
+      .expect(401);
 
     const [after] = await t.database.query<{ passwordHash: string }>('SELECT "passwordHash" FROM "user" WHERE id = $1', [user.user.id]);
     expect(after!.passwordHash).toBe(passwordHash);

@@ -68,7 +68,10 @@ describe('password normalisation', () => {
       const typed = 'ｌｅｇａｃｙ passphrase ﬁne';
       const normalized = typed.normalize('NFKC');
       expect(normalized).not.toBe(typed);
-      const { hasher, tables: { users } } = t.service.services;
+      const {
+        hasher,
+        tables: { users },
+      } = t.service.services;
       // As the service before normalisation stored it: a hash of the password exactly as typed.
       await users.create({ email, passwordHash: await hasher.hash(typed), name: null });
       const legacyHash = await storedHash(email);

@@ -92,7 +92,10 @@ describe('login throttling per account', () => {
     const generous = await createTestApp({ THROTTLE_ACCOUNT_FREE_FAILURES: '99', THROTTLE_ACCOUNT_MAX_DELAY: '1s', THROTTLE_IP_MAX: '10000' });
     try {
       const [capped, belowCap] = [await registerUser(generous.app), await registerUser(generous.app)];
-      const fail = (email: string, i: number) => request(generous.app).post('/auth/login').send({ email, password: `wrong guess number ${i}` });
+      const fail = (email: string, i: number) =>
+        request(generous.app)
+          .post('/auth/login')
+          .send({ email, password: `wrong guess number ${i}` });
       const cap = ACCOUNT_FAILURE_LIMITS.dailyCap;
       for (let i = 0; i < cap - 1; i++) {
         const [a, b] = await Promise.all([fail(capped.email, i), fail(belowCap.email, i)]);
