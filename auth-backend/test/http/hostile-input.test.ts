@@ -12,8 +12,11 @@ jest.setTimeout(120_000);
 
 let service: RunningService;
 let accessToken: string;
+/** Every route that reads a JSON body, as the service's own OpenAPI document lists them (so a new route is probed too). */
+let bodyRoutes: Array<{ method: string; path: string }>;
 beforeAll(async () => {
   service = await startBuiltService();
+  bodyRoutes = bodyRoutesOf((await request(service.url).get('/openapi.json').expect(200)).body);
   const registered = await request(service.url)
     .post('/auth/register')
     .send({ email: uniqueEmail('hostile'), password: STRONG_PASSWORD })
@@ -21,6 +24,17 @@ beforeAll(async () => {
   accessToken = registered.body.accessToken;
 });
 afterAll(() => service?.stop());
+
+type OpenApiDocument = { paths: Record<string, Record<string, { requestBody?: unknown }>> };
+const ANY_ID = '00000000-0000-4000-8000-000000000000';
+
+function bodyRoutesOf(document: OpenApiDocument): Array<{ method: string; path: string }> {
+  return Object.entries(document.paths).flatMap(([path, operations]) =>
+    Object.entries(operations)
+      .filter(([method, operation]) => method === 'post' || (['put', 'patch', 'delete'].includes(method) && operation.requestBody))
+      .map(([method]) => ({ method: method.toUpperCase(), path: path.replace(/\{\w+\}/g, ANY_ID) })),
+  );
+}
 
 const expectProblem = (response: { status: number; headers: Record<string, string>; text?: string; body?: unknown }, status: number) => {
   expect(response.status).toBe(status);
@@ -47,12 +61,18 @@ describe('a corrupt compressed body (finding 1)', () => {
     }
   });
 
-  it.each(Object.keys(corrupt))('answers 400 on every POST route (%s) and changes nothing', async (encoding) => {
+  it('probes every route of the OpenAPI document that reads a body, v1 to now', () => {
+    const posts = bodyRoutes.filter((route) => route.method === 'POST').map((route) => route.path);
+    expect(posts).toEqual(expect.arrayContaining(['/auth/register', '/auth/login', '/auth/refresh', '/auth/logout', '/auth/logout-all', '/auth/password']));
+    expect(posts).toEqual(expect.arrayContaining(['/auth/password/forgot', '/auth/password/reset', '/auth/email/verify', '/auth/email/change']));
+  });
+
+  it.each(Object.keys(corrupt))('answers 400 on every route that reads a body (%s) and changes nothing', async (encoding) => {
     const body = corrupt[encoding as keyof typeof corrupt];
     await expectNothingChanged(async () => {
-      for (const path of ['/auth/register', '/auth/login', '/auth/refresh', '/auth/logout', '/auth/logout-all', '/auth/password']) {
+      for (const { method, path } of bodyRoutes) {
         const headers = { 'Content-Type': 'application/json', 'Content-Encoding': encoding, Authorization: `Bearer ${accessToken}` };
-        const response = await rawRequest(service.port, rawPost('POST', path, headers, body));
+        const response = await rawRequest(service.port, rawPost(method, path, headers, body));
         expectProblem(response, 400);
         expect(JSON.parse(response.body)).toMatchObject({ status: 400, code: 'bad_request' });
       }

@@ -69,21 +69,29 @@ describe('two replicas and keys:rotate (JWT_ALGORITHM=ES256)', () => {
     // one refresh interval for a replica a read late, plus slack for a loaded machine.
     const bound = newKey.activatesAt.getTime() + 1_000 + 10_000;
 
+    /** The `iat` (seconds) of each replica's first token signed with the new key. */
     const switchedAt: Array<number | undefined> = [undefined, undefined];
+    const activatesAtSecond = Math.floor(newKey.activatesAt.getTime() / 1000);
     while (switchedAt.some((at) => at === undefined)) {
       expect(Date.now()).toBeLessThan(bound);
       pairs = await Promise.all(pairs.map((pair, i) => refresh(bases[i]!, pair)));
       for (const [i, pair] of pairs.entries()) {
         const { kid } = headerOf(pair.accessToken);
         expect([oldKid, newKey.kid]).toContain(kid);
-        if (kid === newKey.kid) switchedAt[i] ??= Date.now();
-        else expect(switchedAt[i]).toBeUndefined();
+        const { iat } = JSON.parse(Buffer.from(pair.accessToken.split('.')[1]!, 'base64url').toString()) as { iat: number };
+        if (kid === newKey.kid) switchedAt[i] ??= iat;
+        else {
+          expect(switchedAt[i]).toBeUndefined();
+          // Signed with the old key: not after the second in which the new one activated.
+          expect(iat).toBeLessThanOrEqual(activatesAtSecond);
+        }
         await expectAcceptedByBoth(pair.accessToken);
       }
       await new Promise((resolve) => setTimeout(resolve, 150));
     }
-    // Nobody signed with the new key before its activation instant (it was published first).
-    for (const at of switchedAt) expect(at!).toBeGreaterThanOrEqual(newKey.activatesAt.getTime());
+    // Nobody signed with the new key before its activation instant (it was published first):
+    // judged by when each token says it was signed, not by when the test happened to see it.
+    for (const iat of switchedAt) expect(iat!).toBeGreaterThanOrEqual(activatesAtSecond);
     // Tokens of the old key keep working on both until they expire.
     for (const token of oldTokens) await expectAcceptedByBoth(token);
     for (const replica of replicas) expect(replica.output()).toMatch(/signing keys: signing with a new key/);

@@ -38,7 +38,10 @@ describe('the live-session rule', () => {
     const fresh = await login(email);
     const listed = await request(t.app).get('/auth/sessions').set(bearer(fresh.accessToken)).expect(200);
     expect(listed.body.sessions.map((session: { id: string }) => session.id)).toEqual([sidOf(fresh.accessToken)]);
-    await request(t.app).delete(`/auth/sessions/${sidOf(old.accessToken)}`).set(bearer(fresh.accessToken)).expect(404);
+    await request(t.app)
+      .delete(`/auth/sessions/${sidOf(old.accessToken)}`)
+      .set(bearer(fresh.accessToken))
+      .expect(404);
   }
 
   it('ends a session past its absolute lifetime everywhere, though its access token has not expired', async () => {
