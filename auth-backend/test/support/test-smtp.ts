@@ -29,8 +29,13 @@ export interface TestSmtp {
   waitFor(match: (mail: ReceivedMail) => boolean, count?: number, timeoutMs?: number): Promise<ReceivedMail[]>;
 }
 
-/** `refuse(address)`: an SMTP reply code to refuse that recipient with (e.g. 550), or undefined to accept. */
-export async function startTestSmtp(options: { port?: number; refuse?: (address: string) => number | undefined } = {}): Promise<TestSmtp> {
+/**
+ * `refuse(address)`: an SMTP reply code to refuse that recipient with (e.g. 550), or undefined to accept.
+ * `stall()`: awaited before a message's data is accepted (a slow mail server).
+ */
+export async function startTestSmtp(
+  options: { port?: number; refuse?: (address: string) => number | undefined; stall?: () => Promise<void> } = {},
+): Promise<TestSmtp> {
   const received: ReceivedMail[] = [];
   const refusals: string[] = [];
   let server: SMTPServer | undefined;
@@ -51,7 +56,8 @@ export async function startTestSmtp(options: { port?: number; refuse?: (address:
         },
         onData(stream, _session, callback) {
           simpleParser(stream)
-            .then((mail) => {
+            .then(async (mail) => {
+              await options.stall?.();
               const text = mail.text ?? '';
               const link = /(https?:\/\/\S+\?token=\S+)/.exec(text)?.[1];
               const to = Array.isArray(mail.to) ? mail.to[0]!.text : (mail.to?.text ?? '');
