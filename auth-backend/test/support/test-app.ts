@@ -1,12 +1,12 @@
 import { Writable } from 'node:stream';
 import type { Express } from 'express';
-import request from 'supertest';
 import { createService, type Service } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config/config';
 import { createDatabase, type Database } from '../../src/db/database';
 import { createLogger } from '../../src/logger';
 import type { Clock } from '../../src/clock';
 import { createTestDatabase, type TestDatabase } from './test-database';
+import { apiClient, bodyOf, type TokenBody } from './api-client';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-bytes-long!';
 export const TEST_PEPPER = 'test-pepper-that-is-at-least-32-bytes-long!!';
@@ -80,6 +80,6 @@ export async function registerUser(app: Express, overrides: { email?: string; pa
     password: overrides.password ?? STRONG_PASSWORD,
     ...(overrides.name ? { name: overrides.name } : {}),
   };
-  const response = await request(app).post('/auth/register').send(body).expect(201);
-  return { ...body, ...(response.body as { accessToken: string; refreshToken: string; user: { id: string; email: string } }) };
+  const response = await apiClient(app).register(body).expect(201);
+  return { ...body, ...bodyOf<TokenBody>(response) };
 }

@@ -4,12 +4,11 @@
  * at once: GET /auth/me, refresh, the session list, revocation and password change. Before the
  * rule had one home, an expired session's access token still passed GET /auth/me.
  */
-import request from 'supertest';
 import { createTestApp, registerUser, STRONG_PASSWORD, type TestApp } from '../support/test-app';
+import { apiClient, bodyOf, type SessionsBody, type TokenBody } from '../support/api-client';
 
 const HOUR = 3600 * 1000;
 const sidOf = (token: string) => (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { sid: string }).sid;
-const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 describe('the live-session rule', () => {
   let t: TestApp;
@@ -23,30 +22,24 @@ describe('the live-session rule', () => {
     offset = 0;
   });
 
-  const login = async (email: string) => (await request(t.app).post('/auth/login').send({ email, password: STRONG_PASSWORD }).expect(200)).body;
+  const api = () => apiClient(t.app);
+  const login = async (email: string) => bodyOf<TokenBody>(await api().login({ email, password: STRONG_PASSWORD }).expect(200));
 
   /** Every consumer of the rule, asked about the `old` session from a `fresh` one opened afterwards. */
   async function expectOver(old: { accessToken: string; refreshToken: string }, email: string) {
-    await request(t.app).get('/auth/me').set(bearer(old.accessToken)).expect(401);
-    await request(t.app).get('/auth/sessions').set(bearer(old.accessToken)).expect(401);
-    await request(t.app)
-      .post('/auth/password')
-      .set(bearer(old.accessToken))
-      .send({ currentPassword: STRONG_PASSWORD, newPassword: 'a different passphrase' })
-      .expect(401);
-    await request(t.app).post('/auth/refresh').send({ refreshToken: old.refreshToken }).expect(401);
+    await api().me(old.accessToken).expect(401);
+    await api().sessions(old.accessToken).expect(401);
+    await api().changePassword(old.accessToken, { currentPassword: STRONG_PASSWORD, newPassword: 'a different passphrase' }).expect(401);
+    await api().refresh({ refreshToken: old.refreshToken }).expect(401);
     const fresh = await login(email);
-    const listed = await request(t.app).get('/auth/sessions').set(bearer(fresh.accessToken)).expect(200);
-    expect(listed.body.sessions.map((session: { id: string }) => session.id)).toEqual([sidOf(fresh.accessToken)]);
-    await request(t.app)
-      .delete(`/auth/sessions/${sidOf(old.accessToken)}`)
-      .set(bearer(fresh.accessToken))
-      .expect(404);
+    const listed = bodyOf<SessionsBody>(await api().sessions(fresh.accessToken).expect(200));
+    expect(listed.sessions.map((session) => session.id)).toEqual([sidOf(fresh.accessToken)]);
+    await api().revokeSession(fresh.accessToken, sidOf(old.accessToken)).expect(404);
   }
 
   it('ends a session past its absolute lifetime everywhere, though its access token has not expired', async () => {
     const user = await registerUser(t.app);
-    await request(t.app).get('/auth/me').set(bearer(user.accessToken)).expect(200);
+    await api().me(user.accessToken).expect(200);
     offset = 4 * HOUR + 1000;
     await expectOver(user, user.email);
   });
@@ -60,10 +53,9 @@ describe('the live-session rule', () => {
   it('keeps a session that was refreshed within the idle timeout live everywhere', async () => {
     const user = await registerUser(t.app);
     offset = HOUR - 60_000;
-    const refreshed = (await request(t.app).post('/auth/refresh').send({ refreshToken: user.refreshToken }).expect(200)).body;
+    const refreshed = bodyOf<TokenBody>(await api().refresh({ refreshToken: user.refreshToken }).expect(200));
     offset = 2 * HOUR - 120_000; // within an hour of the refresh, past an hour since registration
-    await request(t.app).get('/auth/me').set(bearer(refreshed.accessToken)).expect(200);
-    const listed = await request(t.app).get('/auth/sessions').set(bearer(refreshed.accessToken)).expect(200);
-    expect(listed.body.sessions).toHaveLength(1);
+    await api().me(refreshed.accessToken).expect(200);
+    expect(bodyOf<SessionsBody>(await api().sessions(refreshed.accessToken).expect(200)).sessions).toHaveLength(1);
   });
 });
