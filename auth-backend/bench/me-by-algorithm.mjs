@@ -17,13 +17,13 @@ const jwt = require('jsonwebtoken');
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
 const { AccessTokens } = require(path.join(root, 'dist/auth/access-tokens.js'));
-const { SharedSecretKey } = require(path.join(root, 'dist/auth/token-keys.js'));
+const { SharedSecretKey } = require(path.join(root, 'dist/keys/token-keys.js'));
 const { generateSigningKey, privateKeyObject, publicKeyObject } = require(path.join(root, 'dist/keys/signing-key.js'));
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const options = { issuer: 'auth-backend', audience: 'auth-backend', ttlSeconds: 900 };
-const claims = { sub: randomUUID(), sid: randomUUID() };
+const claims = { sub: randomUUID(), sid: randomUUID(), amr: ['pwd'] };
 
 /** v1's verify (src/auth/access-tokens.ts at b90c718), for the before/after comparison. */
 function v1Verify(token, key) {

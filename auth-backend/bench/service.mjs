@@ -45,11 +45,11 @@ export async function database() {
  * The built entrypoint in production mode. Its stdout (the JSON log lines, at info) is appended
  * to `logFile`, as a container's would be: never /dev/null, which would flatter the figures.
  */
-export function startService({ databaseUrl, port, logFile, env = {}, nodeArgs = [] }) {
+export function startService({ databaseUrl, port, logFile, env = {}, nodeArgs = [], dist }) {
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   const out = fs.openSync(logFile, 'a');
-  // BENCH_DIST: another build beside dist/ (say, of the commit before a change) for an A/B run.
-  const child = spawn(process.execPath, [...nodeArgs, path.join(root, process.env.BENCH_DIST ?? 'dist', 'entrypoint.js')], {
+  // `dist` or BENCH_DIST: another build (say, of the commit before a change) for an A/B run.
+  const child = spawn(process.execPath, [...nodeArgs, path.resolve(root, dist ?? process.env.BENCH_DIST ?? 'dist', 'entrypoint.js')], {
     cwd: root,
     stdio: ['ignore', out, 'inherit'],
     env: {
