@@ -29,6 +29,13 @@ module.exports = {
       from: { path: '^src/(http|db|tables)/' },
       to: { path: FEATURES },
     },
+    {
+      name: 'runtime-queries-through-pg',
+      severity: 'error',
+      comment: 'Runtime queries are plain SQL in src/tables/ (docs/decisions/0012-runtime-queries.md); Prisma is the schema and migration tool.',
+      from: { path: '^src/' },
+      to: { path: '@prisma/client' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

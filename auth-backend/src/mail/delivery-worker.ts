@@ -19,8 +19,23 @@ import { MAIL_QUEUED_CHANNEL, type ClaimedMail, type MailOutboxTable } from '../
 import { classifyFailure } from './smtp-errors';
 import type { MailTransport } from './transport';
 
-/** How long a claimed message is kept from other senders: far beyond the SMTP timeouts (transport.ts). */
+/** How long a claimed message is kept from other senders. */
 export const SEND_LEASE_SECONDS = 300;
+/** A send that has not finished by then counts as failed (and is retried): always well inside the lease. */
+const SEND_TIMEOUT_MS = (SEND_LEASE_SECONDS * 1000) / 3;
+
+class SendTimeout extends Error {
+  readonly code = 'ETIMEDOUT';
+  constructor() {
+    super(`no answer from the mail server within ${SEND_TIMEOUT_MS / 1000} s`);
+  }
+}
+
+function withinSendTimeout<T>(sending: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => (timer = setTimeout(() => reject(new SendTimeout()), SEND_TIMEOUT_MS)));
+  return Promise.race([sending, late]).finally(() => clearTimeout(timer));
+}
 
 export interface DeliveryPolicy {
   from: string;
@@ -118,7 +133,9 @@ export class MailDeliveryWorker implements Worker {
     const mail = await outbox.claim(clock(), SEND_LEASE_SECONDS);
     if (!mail) return 'none';
     try {
-      const { file } = await transport.send({ id: mail.id, from: this.deps.policy.from, to: mail.recipient, subject: mail.subject, text: mail.text });
+      const { file } = await withinSendTimeout(
+        transport.send({ id: mail.id, from: this.deps.policy.from, to: mail.recipient, subject: mail.subject, text: mail.text }),
+      );
       const recorded = await outbox.markSent(mail, clock());
       // The file name holds the outbox id and a time stamp, never the token.
       this.log(mail, recorded, 'info', { outcome: 'sent', ...(file ? { file } : {}) }, file ? `mail written to ${file}` : 'mail sent');
