@@ -49,10 +49,16 @@ export async function readMigrationState(db: Queryable, local: string[]): Promis
 /** Prisma's own migration lock; held while any `migrate deploy` is applying migrations. */
 export const PRISMA_MIGRATE_LOCK = 72707369;
 
-/** Whether some process holds Prisma's migration lock, i.e. is applying migrations right now. */
+/**
+ * Whether some process holds Prisma's migration lock on this database, i.e. is applying
+ * migrations to it right now. Advisory locks belong to a database: another database of the same
+ * server being migrated at the same moment is no reason to wait.
+ */
 export async function prismaIsMigrating(db: Queryable): Promise<boolean> {
   const { rows } = await db.query<{ busy: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = 0 AND objid = $1 AND granted) AS busy`,
+    `SELECT EXISTS (SELECT 1 FROM pg_locks
+                     WHERE locktype = 'advisory' AND classid = 0 AND objid = $1 AND granted
+                       AND database = (SELECT oid FROM pg_database WHERE datname = current_database())) AS busy`,
     [PRISMA_MIGRATE_LOCK],
   );
   return rows[0]?.busy ?? false;
