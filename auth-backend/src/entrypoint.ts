@@ -40,6 +40,14 @@ async function serve(config: Config, logger: Logger): Promise<void> {
   const shutdown = async (signal: NodeJS.Signals) => {
     if (shuttingDown) return;
     shuttingDown = true;
+    // Readiness answers 503 from now on; load balancers stop sending work within a check or two,
+    // meanwhile the replica serves what still arrives (SHUTDOWN_DELAY), keep-alive connections closing after each response.
+    const delay = running ? config.startup.shutdownDelay : 0;
+    if (delay > 0) {
+      running?.stopKeepAlive();
+      logger.info({ signal, shutdownDelay: delay }, `shutting down: readiness fails now, serving ${delay}s more before draining`);
+      await new Promise((resolve) => setTimeout(resolve, delay * 1000));
+    }
     logger.info({ signal }, 'shutting down: no new connections, draining in-flight requests');
     await running?.close();
     // Workers may still write (a delivery in flight), so they stop before the pool closes.
