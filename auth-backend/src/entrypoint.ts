@@ -9,6 +9,7 @@ import { createLogger, type Logger } from './logger';
 import { waitForDatabase, DatabaseUnavailableError } from './db/wait-for-database';
 import { withAdvisoryLock, LockTimeoutError } from './db/advisory-lock';
 import { syncSchema } from './db/schema-sync';
+import { checkPendingMigrations } from './db/pending-safety';
 import { backupBeforeChange } from './db/pre-migration-backup';
 import { createDatabase } from './db/database';
 import { createService } from './app';
@@ -18,15 +19,16 @@ import { becomeCheckoutOwner } from './ops/run-as-owner';
 
 async function prepareSchema(config: Config, logger: Logger): Promise<void> {
   await waitForDatabase(config.databaseUrl, config.startup.dbWaitTimeout, logger);
-  await withAdvisoryLock(config.databaseUrl, { timeoutSeconds: config.startup.migrationLockTimeout, logger }, () =>
-    syncSchema({
+  await withAdvisoryLock(config.databaseUrl, { timeoutSeconds: config.startup.migrationLockTimeout, logger }, async () => {
+    await checkPendingMigrations(config.databaseUrl, config.startup.migrationSafety, logger);
+    return syncSchema({
       databaseUrl: config.databaseUrl,
       logger,
       beforeChange: config.startup.backupBeforeMigrate
         ? async (reason) => void (await backupBeforeChange({ databaseUrl: config.databaseUrl, dir: config.startup.backupDir, reason, logger }))
         : undefined,
-    }),
-  );
+    });
+  });
 }
 
 async function serve(config: Config, logger: Logger): Promise<void> {
