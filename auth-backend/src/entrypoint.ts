@@ -88,6 +88,13 @@ async function main(): Promise<void> {
     const owner = becomeCheckoutOwner(config.startup.backupBeforeMigrate ? [config.startup.backupDir] : []);
     if (owner) logger.info(owner, 'running as the owner of prisma/ (the checkout), not as root');
     await prepareSchema(config, logger);
+    // A Kubernetes init container (docker/kubernetes/): migrate under the lock, then leave the serving to the pod's container.
+    if (process.argv.includes('--migrate-only')) {
+      logger.info('schema ready (--migrate-only): exiting');
+      logger.flush();
+      setTimeout(() => process.exit(EXIT.ok), 100).unref();
+      return;
+    }
     await serve(config, logger);
   } catch (error) {
     const exitCode = exitCodeOf(error);

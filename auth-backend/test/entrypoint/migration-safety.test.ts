@@ -3,6 +3,8 @@
  * before it applies them. The built entrypoint, spawned against a database migrated to the project's
  * migrations, with one more that drops a column.
  */
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import pg from 'pg';
 import { createTestDatabase } from '../support/test-database';
 import { makeAppRoot, projectMigrationSql, PROJECT_MIGRATIONS } from '../support/app-root';
@@ -52,6 +54,27 @@ describe('entrypoint with a pending migration that drops a column', () => {
       expect(await columns(db.url)).not.toContain('name');
     } finally {
       await service.stop('SIGKILL');
+      root.remove();
+      await db.drop();
+    }
+  });
+});
+
+describe('entrypoint --migrate-only (the Kubernetes init container)', () => {
+  it('applies the pending migrations under the lock and exits 0 without serving', async () => {
+    const db = await createTestDatabase();
+    const root = makeAppRoot({ migrations: 'project' });
+    try {
+      const result = spawnSync(process.execPath, [path.resolve(__dirname, '../../dist/entrypoint.js'), '--migrate-only'], {
+        env: { PATH: process.env.PATH, NODE_ENV: 'test', DATABASE_URL: db.url, APP_ROOT: root.dir, PORT: '0', MIGRATION_SAFETY: 'strict' },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(result.status).toBe(0);
+      expect(result.stdout).toMatch(/migration lock acquired[\s\S]*schema: applied \d+ migration\(s\)[\s\S]*schema ready \(--migrate-only\): exiting/);
+      expect(result.stdout).not.toMatch(/HTTP server listening/);
+      expect(await columns(db.url)).toContain('email');
+    } finally {
       root.remove();
       await db.drop();
     }
