@@ -4,6 +4,8 @@
  * (register, login, /auth/me, refresh; kept-alive and fresh connections):
  * - a rolling update to a version with one more (additive) migration answers no 5xx and no
  *   connection error, applies the migration once and leaves every replica on the new version;
+ * - an update whose migration drops a column is refused (MIGRATION_SAFETY=strict, exit code 7) and
+ *   rolled back by swarm, with no 5xx and no connection error either;
  * - SIGKILL of one replica's container costs at most the requests it had in flight, and swarm
  *   replaces it within 60 s;
  * - a database restart gives 503s and nothing else, and every replica recovers without a restart.
@@ -17,6 +19,11 @@ import { Traffic, summarize, type TrafficSummary } from '../support/traffic';
 const MIGRATION = {
   name: '20990101000000_add_user_nickname',
   sql: '-- Version 2 of the rollout test: an additive change, safe while version 1 still runs.\nALTER TABLE "user" ADD COLUMN "nickname" TEXT;\n',
+};
+// Version 3 drops what version 2 added, with no `-- contract:` comment: MIGRATION_SAFETY=strict refuses it.
+const DROP = {
+  name: '20990102000000_drop_user_nickname',
+  sql: '-- Version 3 of the rollout test: breaks version 2, which is still running.\nALTER TABLE "user" DROP COLUMN "nickname";\n',
 };
 // Cheap hashes and no per-IP limit: the traffic is the load, not the subject.
 const ENV = { BCRYPT_COST: '10', THROTTLE_IP_MAX: '100000' };
@@ -32,7 +39,7 @@ describeWithEngine('docker/stack.yml on Docker Swarm (docs/operations.md, "Runni
     stack = await SwarmStack.create();
     stack.prepareSwarm();
     const started = Date.now();
-    stack.buildImages(MIGRATION);
+    stack.buildImages({ v2: MIGRATION, v3: DROP });
     process.stderr.write(`swarm: images built in ${Math.round((Date.now() - started) / 1000)}s\n`);
     expect(stack.createSecrets()).toMatch(/secrets: 5 created, 0 kept/);
     // Never replaces a secret that exists.
@@ -83,6 +90,35 @@ describeWithEngine('docker/stack.yml on Docker Swarm (docs/operations.md, "Runni
     expect(stack.sql(`SELECT count(*) FROM information_schema.columns WHERE table_name = 'user' AND column_name = 'nickname'`)).toBe('1');
     expect(stack.serviceLogs('backend').match(/schema: applied 1 migration\(s\)/g)).toHaveLength(1);
     expect(stack.tasks().map((task) => task.image)).toEqual([stack.images.v2, stack.images.v2, stack.images.v2]);
+  }, 600_000);
+
+  it('refuses version 3, whose migration drops a column, and rolls back by itself: no 5xx, no connection error, nothing dropped', async () => {
+    const traffic = new Traffic(stack.port, { workers: WORKERS, tag: `refused.${stack.name}` });
+    await sleep(2000);
+    stack.deploy(stack.images.v3, ENV);
+    const seconds = await stack.waitFor(
+      'the automatic rollback',
+      () => {
+        const tasks = stack.tasks();
+        return (
+          stack.updateState() === 'rollback_completed' &&
+          tasks.length === 3 &&
+          tasks.every((task) => task.image === stack.images.v2 && task.health === 'healthy')
+        );
+      },
+      300,
+    );
+    await sleep(3000);
+    const summary = await traffic.stop();
+    report('refused-update', summary, { rollbackSeconds: seconds });
+
+    expect({ status5xx: summary.status5xx, connectionErrors: summary.connectionErrors }).toEqual({ status5xx: 0, connectionErrors: 0 });
+    expect(summary.requests).toBeGreaterThan(50);
+    const logs = stack.serviceLogs('backend');
+    expect(logs).toContain(`migration safety (MIGRATION_SAFETY=strict): ${DROP.name} would break the version still running`);
+    expect(logs).toContain(`prisma/migrations/${DROP.name}/migration.sql:2: drops column user.nickname`);
+    expect(stack.sql(`SELECT count(*) FROM _prisma_migrations WHERE migration_name = '${DROP.name}'`)).toBe('0');
+    expect(stack.sql(`SELECT count(*) FROM information_schema.columns WHERE table_name = 'user' AND column_name = 'nickname'`)).toBe('1');
   }, 600_000);
 
   it('SIGKILL of one replica under load costs at most its requests in flight; swarm replaces it within 60 s', async () => {

@@ -11,6 +11,11 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { repoRoot, sleep } from './compose-stack';
 
+export interface Migration {
+  name: string;
+  sql: string;
+}
+
 export interface Task {
   container: string;
   image: string;
@@ -57,7 +62,7 @@ function copyBackend(dir: string): void {
 
 export class SwarmStack {
   readonly name = `authtest${crypto.randomBytes(4).toString('hex')}`;
-  readonly images = { lb: `${this.name}-lb:1`, v1: `${this.name}-backend:1`, v2: `${this.name}-backend:2` };
+  readonly images = { lb: `${this.name}-lb:1`, v1: `${this.name}-backend:1`, v2: `${this.name}-backend:2`, v3: `${this.name}-backend:3` };
   private joinedSwarm = false;
   private labelledNode = false;
   private secretsCreated = false;
@@ -91,19 +96,29 @@ export class SwarmStack {
     }
   }
 
-  /** The balancer, version 1 (the code under test) and version 2 (the same plus `migration`). */
-  buildImages(migration: { name: string; sql: string }): void {
+  /**
+   * The balancer, version 1 (the code under test), version 2 (the same plus `v2`) and version 3
+   * (version 2 plus `v3`).
+   */
+  buildImages(migrations: { v2: Migration; v3: Migration }): void {
     ok(['build', '--quiet', '--tag', this.images.lb, path.join(repoRoot, 'docker/lb')], { timeoutSeconds: 600 });
     this.built.push(this.images.lb);
     ok(['build', '--quiet', '--tag', this.images.v1, path.join(repoRoot, 'auth-backend')], { timeoutSeconds: 900 });
     this.built.push(this.images.v1);
-    const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'authv2'));
+    this.buildWith(this.images.v2, [migrations.v2]);
+    this.buildWith(this.images.v3, [migrations.v2, migrations.v3]);
+  }
+
+  private buildWith(tag: string, migrations: Migration[]): void {
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'authbuild'));
     try {
       copyBackend(copy);
-      fs.mkdirSync(path.join(copy, 'prisma/migrations', migration.name), { recursive: true });
-      fs.writeFileSync(path.join(copy, 'prisma/migrations', migration.name, 'migration.sql'), migration.sql);
-      ok(['build', '--quiet', '--tag', this.images.v2, copy], { timeoutSeconds: 900 });
-      this.built.push(this.images.v2);
+      for (const migration of migrations) {
+        fs.mkdirSync(path.join(copy, 'prisma/migrations', migration.name), { recursive: true });
+        fs.writeFileSync(path.join(copy, 'prisma/migrations', migration.name, 'migration.sql'), migration.sql);
+      }
+      ok(['build', '--quiet', '--tag', tag, copy], { timeoutSeconds: 900 });
+      this.built.push(tag);
     } finally {
       fs.rmSync(copy, { recursive: true, force: true });
     }
