@@ -80,3 +80,21 @@ describe('entrypoint --migrate-only (the Kubernetes init container)', () => {
     }
   });
 });
+
+describe('entrypoint with a pending migration PostgreSQL cannot parse', () => {
+  it('leaves it to prisma migrate deploy, which fails with exit code 4 and names it', async () => {
+    const db = await createTestDatabase({ migrated: true });
+    const broken = '20990101000000_broken';
+    const root = makeAppRoot({ migrations: { ...shipped(), [broken]: 'ALTER TABLE "user" ADD COLUMN;\n' } });
+    const service = spawnService({ DATABASE_URL: db.url, APP_ROOT: root.dir, MIGRATION_SAFETY: 'strict' });
+    try {
+      expect(await service.exited).toEqual({ code: 4, signal: null });
+      expect(service.output()).toContain(`${broken}/migration.sql: not valid PostgreSQL`);
+      expect(service.output()).toMatch(new RegExp(`migration ${broken} is recorded as failed`));
+    } finally {
+      await service.stop('SIGKILL');
+      root.remove();
+      await db.drop();
+    }
+  });
+});
