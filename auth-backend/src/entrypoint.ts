@@ -9,6 +9,7 @@ import { createLogger, type Logger } from './logger';
 import { waitForDatabase, DatabaseUnavailableError } from './db/wait-for-database';
 import { withAdvisoryLock, LockTimeoutError } from './db/advisory-lock';
 import { syncSchema } from './db/schema-sync';
+import { checkPendingMigrations } from './db/pending-safety';
 import { backupBeforeChange } from './db/pre-migration-backup';
 import { createDatabase } from './db/database';
 import { createService } from './app';
@@ -18,15 +19,16 @@ import { becomeCheckoutOwner } from './ops/run-as-owner';
 
 async function prepareSchema(config: Config, logger: Logger): Promise<void> {
   await waitForDatabase(config.databaseUrl, config.startup.dbWaitTimeout, logger);
-  await withAdvisoryLock(config.databaseUrl, { timeoutSeconds: config.startup.migrationLockTimeout, logger }, () =>
-    syncSchema({
+  await withAdvisoryLock(config.databaseUrl, { timeoutSeconds: config.startup.migrationLockTimeout, logger }, async () => {
+    await checkPendingMigrations(config.databaseUrl, config.startup.migrationSafety, logger);
+    return syncSchema({
       databaseUrl: config.databaseUrl,
       logger,
       beforeChange: config.startup.backupBeforeMigrate
         ? async (reason) => void (await backupBeforeChange({ databaseUrl: config.databaseUrl, dir: config.startup.backupDir, reason, logger }))
         : undefined,
-    }),
-  );
+    });
+  });
 }
 
 async function serve(config: Config, logger: Logger): Promise<void> {
@@ -40,6 +42,14 @@ async function serve(config: Config, logger: Logger): Promise<void> {
   const shutdown = async (signal: NodeJS.Signals) => {
     if (shuttingDown) return;
     shuttingDown = true;
+    // Readiness answers 503 from now on; load balancers stop sending work within a check or two,
+    // meanwhile the replica serves what still arrives (SHUTDOWN_DELAY), keep-alive connections closing after each response.
+    const delay = running ? config.startup.shutdownDelay : 0;
+    if (delay > 0) {
+      running?.stopKeepAlive();
+      logger.info({ signal, shutdownDelay: delay }, `shutting down: readiness fails now, serving ${delay}s more before draining`);
+      await new Promise((resolve) => setTimeout(resolve, delay * 1000));
+    }
     logger.info({ signal }, 'shutting down: no new connections, draining in-flight requests');
     await running?.close();
     // Workers may still write (a delivery in flight), so they stop before the pool closes.
@@ -81,6 +91,13 @@ async function main(): Promise<void> {
     const owner = becomeCheckoutOwner(config.startup.backupBeforeMigrate ? [config.startup.backupDir] : []);
     if (owner) logger.info(owner, 'running as the owner of prisma/ (the checkout), not as root');
     await prepareSchema(config, logger);
+    // A Kubernetes init container (docker/kubernetes/): migrate under the lock, then leave the serving to the pod's container.
+    if (process.argv.includes('--migrate-only')) {
+      logger.info('schema ready (--migrate-only): exiting');
+      logger.flush();
+      setTimeout(() => process.exit(EXIT.ok), 100).unref();
+      return;
+    }
     await serve(config, logger);
   } catch (error) {
     const exitCode = exitCodeOf(error);

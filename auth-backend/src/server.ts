@@ -6,6 +6,11 @@ import type { Logger } from './logger';
 export interface RunningServer {
   server: http.Server;
   port: number;
+  /**
+   * From now on every response carries `Connection: close`, so that keep-alive clients (a load
+   * balancer, a kube-proxy'd client) open their next request elsewhere instead of meeting a closed socket.
+   */
+  stopKeepAlive(): void;
   /** Stops accepting, lets in-flight requests finish (bounded), then closes what is left. */
   close(): Promise<void>;
 }
@@ -33,13 +38,25 @@ export function startServer(
     connectionsCheckingInterval: Math.min(1000, timeouts.headers * 500),
   });
   server.keepAliveTimeout = timeouts.keepAlive * 1000;
-  server.on('request', app);
+  let keepAlive = true;
+  server.on('request', (request: http.IncomingMessage, response: http.ServerResponse) => {
+    if (!keepAlive) response.setHeader('Connection', 'close');
+    app(request, response);
+  });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {
       const port = (server.address() as AddressInfo).port;
       logger.info({ port, host: options.host }, 'HTTP server listening');
-      resolve({ server, port, close: () => drain(server, options.shutdownTimeoutSeconds, logger) });
+      resolve({
+        server,
+        port,
+        stopKeepAlive: () => void (keepAlive = false),
+        close: () => {
+          keepAlive = false;
+          return drain(server, options.shutdownTimeoutSeconds, logger);
+        },
+      });
     });
   });
 }

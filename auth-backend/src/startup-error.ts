@@ -7,6 +7,7 @@ export const EXIT = {
   migrationFailed: 4,
   dataLoss: 5,
   backupFailed: 6,
+  unsafeMigration: 7,
   unexpected: 70,
 } as const;
 

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseDurationSeconds } from './duration';
+import { resolveFileSecrets } from './file-secrets';
 
 /** The JWT secret shipped in .env.example: refused in production. */
 export const EXAMPLE_JWT_SECRET = 'change-me-to-a-long-random-secret-of-at-least-32-bytes';
@@ -141,6 +142,9 @@ const buildSchema = (production: boolean, keysRequired = false) =>
     DB_WAIT_TIMEOUT: duration('60', 1),
     MIGRATION_LOCK_TIMEOUT: duration('120', 1),
     SHUTDOWN_TIMEOUT: duration('10', 1),
+    // Seconds a replica keeps serving after SIGTERM with /ready at 503, before it drains (load balancers).
+    SHUTDOWN_DELAY: duration('5', 0),
+    MIGRATION_SAFETY: z.enum(['strict', 'warn', 'off'], { error: 'must be strict, warn or off' }).default('warn'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     LOG_PRETTY: flag(false),
     THROTTLE_IP_MAX: integer(30, 1, 100_000),
@@ -211,6 +215,10 @@ export interface Config {
     readonly dbWaitTimeout: number;
     readonly migrationLockTimeout: number;
     readonly shutdownTimeout: number;
+    /** Seconds between SIGTERM (readiness 503) and the drain. */
+    readonly shutdownDelay: number;
+    /** What the entrypoint does with pending migrations the safety check refuses (db:check-migrations). */
+    readonly migrationSafety: Env['MIGRATION_SAFETY'];
     readonly backupBeforeMigrate: boolean;
     readonly backupDir: string;
   };
@@ -252,7 +260,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, randomSecret
   const production = nodeEnv.safeParse(source.NODE_ENV).data === 'production';
   const algorithm = jwtAlgorithm.safeParse(source.JWT_ALGORITHM).data;
   const keysRequired = production && (algorithm === 'ES256' || algorithm === 'RS256');
-  const parsed = buildSchema(production, keysRequired).safeParse(source);
+  const fileProblems: string[] = [];
+  const resolved = resolveFileSecrets(source, fileProblems);
+  if (fileProblems.length > 0) throw new ConfigError(fileProblems);
+  const parsed = buildSchema(production, keysRequired).safeParse(resolved);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`));
   }
@@ -297,6 +308,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, randomSecret
       dbWaitTimeout: env.DB_WAIT_TIMEOUT,
       migrationLockTimeout: env.MIGRATION_LOCK_TIMEOUT,
       shutdownTimeout: env.SHUTDOWN_TIMEOUT,
+      shutdownDelay: env.SHUTDOWN_DELAY,
+      migrationSafety: env.MIGRATION_SAFETY,
       backupBeforeMigrate: source.BACKUP_BEFORE_MIGRATE === undefined ? env.NODE_ENV === 'production' : env.BACKUP_BEFORE_MIGRATE,
       backupDir: env.BACKUP_DIR,
     },

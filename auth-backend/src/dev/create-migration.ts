@@ -14,6 +14,7 @@ import { migrationsDir } from '../paths';
 import { runPrismaCliSync } from '../db/prisma-cli';
 import { becomeCheckoutOwner } from '../ops/run-as-owner';
 import { findDevDatabase } from './dev-database';
+import { checkMigrationSql, formatFinding } from '../db/migration-safety';
 
 function migrationName(argv: string[]): string {
   const index = argv.findIndex((arg) => arg === '--name' || arg === '-n');
@@ -27,7 +28,7 @@ function migrationName(argv: string[]): string {
   return `${stamp}_${slug}`;
 }
 
-function createMigration(databaseUrl: string): number {
+async function createMigration(databaseUrl: string): Promise<number> {
   const prisma = (args: string[], capture = false) => runPrismaCliSync(args, { databaseUrl, capture });
   console.log('db:migrate: applying existing migrations first (prisma migrate deploy)');
   if (prisma(['migrate', 'deploy']).code !== 0) return 1;
@@ -47,6 +48,13 @@ function createMigration(databaseUrl: string): number {
   fs.mkdirSync(folder, { recursive: true });
   fs.writeFileSync(path.join(folder, 'migration.sql'), diff.output);
   console.log(`db:migrate: wrote prisma/migrations/${name}/migration.sql:\n\n${diff.output}`);
+  // The same check as CI and the entrypoint (MIGRATION_SAFETY=strict): say now what they will refuse.
+  const findings = await checkMigrationSql(`prisma/migrations/${name}/migration.sql`, diff.output);
+  for (const finding of findings) console.error(`db:migrate: not safe for a rolling update: ${formatFinding(finding)}`);
+  if (findings.length > 0)
+    console.error(
+      'db:migrate: CI (npm run db:check-migrations) and the stack refuse this migration until it is split in two releases or marked `-- contract: <why>`.',
+    );
   if (prisma(['migrate', 'deploy']).code !== 0) return 1;
   console.log(`db:migrate: applied ${name}. Review and commit prisma/migrations/${name}.`);
   return 0;
@@ -57,7 +65,7 @@ async function main(): Promise<number> {
   becomeCheckoutOwner();
   const database = await findDevDatabase('db:migrate');
   try {
-    return createMigration(database.url);
+    return await createMigration(database.url);
   } finally {
     await database.stop();
   }
