@@ -19,7 +19,7 @@ while [ $# -gt 0 ]; do
     --dir) backup_dir=${2:?--dir needs a folder}; shift 2 ;;
     --label) label=${2:?--label needs a word}; shift 2 ;;
     --base) base=true; shift ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
     *) die "unknown argument: $1 (see --help)" ;;
   esac
 done

@@ -104,10 +104,10 @@ restore_to_time() {
     die "the restore failed: $line"
   fi
   local restored_set
-  restored_set=$(sed -nE 's/.*restore backup set ([^,]+).*/\1/p' <<<"$line" | head -n 1)
+  restored_set=$(sed -nE 's/.*restore backup set ([^,]+).*/\1/p' <<<"$line" | head -n 1 || true)
 
   info "replaying the archived WAL up to $target ..."
-  compose start db >/dev/null
+  compose start db >/dev/null 2>&1 || die "cannot start the db service after the restore: docker-compose logs db (the replaced state is in volume $aside)"
   if ! wait_for_promotion "$db_id"; then
     die "PostgreSQL did not finish the recovery; its log:
 $(docker logs --since "$since" "$db_id" 2>&1 | grep -vE 'archive-push|restored log file' | tail -n 15)
@@ -115,13 +115,19 @@ The replaced state is in volume $aside (docs/backup-restore.md, 'Undo a restore'
   fi
   local log stopped last_commit
   log=$(docker logs --since "$since" "$db_id" 2>&1)
-  stopped=$(grep -oE 'recovery stopping (before|after) [a-z]+ of transaction [0-9]+, time .*' <<<"$log" | tail -n 1)
-  last_commit=$(grep -oE 'last completed transaction was at log time .*' <<<"$log" | tail -n 1 | sed 's/^last completed transaction was at log time //')
+  stopped=$(grep -oE 'recovery stopping (before|after) [a-z]+ of transaction [0-9]+, time .*' <<<"$log" | tail -n 1 || true)
+  last_commit=$(grep -oE 'last completed transaction was at log time .*' <<<"$log" | tail -n 1 | sed 's/^last completed transaction was at log time //' || true)
 
+  local backend_state="was not running, left stopped"
   if [ "$backend_was_running" = true ]; then
     info "starting the backend ..."
-    compose start backend >/dev/null
-    wait_for_backend || info "warning: the backend is not healthy yet: docker-compose ps; docker-compose logs backend"
+    if ! compose start backend >/dev/null 2>&1; then
+      backend_state="did not start: docker-compose start backend; docker-compose logs backend"
+    elif wait_for_backend; then
+      backend_state="started, healthy"
+    else
+      backend_state="started, not healthy yet: docker-compose ps; docker-compose logs backend"
+    fi
   fi
   echo "restored the database to $target"
   echo "  base backup:               $restored_set"
@@ -129,7 +135,7 @@ The replaced state is in volume $aside (docs/backup-restore.md, 'Undo a restore'
   [ -z "$stopped" ] || echo "  replay stopped:            ${stopped}"
   echo "  replaced state kept in:    volume $aside"
   echo "  undo: docs/backup-restore.md, 'Undo a restore'; the next base backup: scripts/backup.sh --base"
-  if [ "$backend_was_running" = true ]; then echo "backend: started"; else echo "backend: was not running, left stopped"; fi
+  echo "backend: $backend_state"
 }
 
 assume_yes=false

@@ -11,7 +11,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 
 case "${1:-}" in
-  -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+  -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
   "") ;;
   *) die "unknown argument: $1 (see --help)" ;;
 esac
@@ -35,7 +35,7 @@ if [ "$PG_MODE" = compose ]; then
   [ -z "${status:-}" ] || while IFS= read -r line; do echo "  $line"; done <<<"$status"
   drill_log=${BACKUP_DIR:-$REPO_ROOT/backups}/restore-drill.log
   if [ -f "$drill_log" ]; then
-    outcome=$(grep -E '^restore drill: (PASSED|FAILED)' "$drill_log" | tail -n 1)
+    outcome=$(grep -E '^restore drill: (PASSED|FAILED)' "$drill_log" | tail -n 1 || true)
     when=$(sed -nE 's/^restore drill: started (.*)/\1/p' "$drill_log" | head -n 1)
     echo "  last restore drill: ${outcome#restore drill: } (started $when)"
     case "$outcome" in *FAILED*) pitr_ok=false ;; esac

@@ -33,6 +33,24 @@ if [ -s "$PGDATA/PG_VERSION" ]; then
   fi
 fi
 
+# archive_timeout is kept by the checkpointer, which plans its first sleep while the server is still
+# starting (recovering) and then sleeps up to checkpoint_timeout (5 min): until something wakes it,
+# ARCHIVE_TIMEOUT would not hold after a start or a point-in-time restore. One CHECKPOINT as soon as the
+# server is open and archiving wakes it. (Always exits 0: with the official image its parent is the
+# postmaster, which takes a child's failure for a crashed backend.)
+(
+  for _ in $(seq 1 900); do
+    state=$(psql -X -h /var/run/postgresql -U "${POSTGRES_USER:-postgres}" -d postgres -tAc \
+      "SELECT pg_is_in_recovery()::text || current_setting('archive_mode')" 2>/dev/null || true)
+    if [ "$state" = falseon ]; then
+      psql -X -q -h /var/run/postgresql -U "${POSTGRES_USER:-postgres}" -d postgres -c CHECKPOINT >/dev/null 2>&1 || true
+      break
+    fi
+    sleep 1
+  done
+  exit 0
+) &
+
 exec docker-entrypoint.sh postgres \
   -c wal_level=replica \
   -c archive_mode=on \

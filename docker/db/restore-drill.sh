@@ -20,12 +20,18 @@ work=$(mktemp -d /tmp/restore-drill.XXXXXX)
 data="$work/data"
 # Only the temporary folder: the restore and the WAL it replays never touch a live data directory.
 export PGBACKREST_PG1_PATH="$data" PGBACKREST_LOG_LEVEL_CONSOLE=warn
+# A drill reports a damaged file at once rather than retrying it (the next drill tries again).
+export PGBACKREST_JOB_RETRY=0
+failed=false
 cleanup() {
+  local status=$?
   pg_ctl -D "$data" -m immediate -w stop >/dev/null 2>&1 || true
   rm -rf "$work"
+  if [ "$status" -ne 0 ] && [ "$failed" = false ]; then printf 'restore drill: FAILED: unexpected error (exit code %s)\n' "$status"; fi
 }
 trap cleanup EXIT
 fail() {
+  failed=true
   printf 'restore drill: FAILED: %s\n' "$*"
   exit 1
 }
@@ -57,7 +63,7 @@ for _ in $(seq 1 600); do
 done
 [ "$(psql -X -h "$work" -d postgres -tAc 'SELECT pg_is_in_recovery()' 2>/dev/null)" = f ] ||
   fail "PostgreSQL did not finish replaying the archived WAL within 10 minutes"
-replayed=$(grep -oE 'last completed transaction was at log time .*' "$log" | tail -n 1 | sed 's/^last completed transaction was at log time //')
+replayed=$(grep -oE 'last completed transaction was at log time .*' "$log" | tail -n 1 | sed 's/^last completed transaction was at log time //' || true)
 printf 'wal replayed: up to %s\n' "${replayed:-the end of the archive (no transaction after the backup)}"
 
 q() { psql -X -v ON_ERROR_STOP=1 -h "$work" -d "$database" -tAc "$1" 2>&1; }
