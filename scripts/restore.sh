@@ -101,7 +101,8 @@ restore_to_time() {
   if ! line=$(compose run --rm --no-deps -T -v "$aside:/replaced" --entrypoint pitr-restore db "$target" 2>&1); then
     compose start db >/dev/null 2>&1 || true
     [ "$backend_was_running" = false ] || compose start backend >/dev/null 2>&1 || true
-    die "the restore failed: $line"
+    die "the restore failed: $line
+The database is as it was before; a copy of it stays in volume $aside (docker volume rm $aside)"
   fi
   local restored_set
   restored_set=$(sed -nE 's/.*restore backup set ([^,]+).*/\1/p' <<<"$line" | head -n 1 || true)
