@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# The optional `backup` compose service: a backup every BACKUP_INTERVAL_SECONDS into
-# BACKUP_DIR, deleting backups older than BACKUP_KEEP_DAYS. The backups belong to the owner of the
-# checkout (the owner of the bind-mounted /scripts), not to root: the folder is handed to that
-# owner when Docker created it, and backup.sh runs as that owner.
+# The optional `backup` compose service (the db image: PostgreSQL's tools and pgBackRest). Every
+# BACKUP_INTERVAL_SECONDS, the first time at once:
+#   1. a dump into BACKUP_DIR (scripts/backup.sh), deleting scheduled dumps older than BACKUP_KEEP_DAYS;
+#   2. a base backup into the archive (pgBackRest, which then expires what BACKUP_KEEP_DAYS no longer
+#      needs, never the newest base backup nor the WAL after it);
+#   3. the restore drill on the newest base backup (restore-drill), its report in
+#      BACKUP_DIR/restore-drill.log, which scripts/verify.sh shows.
+# The files in BACKUP_DIR belong to the owner of the checkout (the owner of the bind-mounted /scripts),
+# not to root: the folder is handed to that owner when Docker created it, and backup.sh runs as that owner.
 set -euo pipefail
 
 interval=${BACKUP_INTERVAL_SECONDS:-86400}
@@ -19,6 +24,23 @@ if [ "$(id -u)" = 0 ]; then
     as_owner=(setpriv --reuid="$owner" --regid="$group" --clear-groups)
   fi
 fi
+as_postgres=()
+[ "$(id -u)" != 0 ] || as_postgres=(gosu postgres)
+
+base_backup_and_drill() {
+  command -v pgbackrest >/dev/null 2>&1 || { echo "this image has no pgBackRest: no base backup (build docker/db)" >&2; return 1; }
+  local out report
+  "${as_postgres[@]}" pgbackrest --log-level-console=warn stanza-create >/dev/null || true
+  if ! out=$("${as_postgres[@]}" pgbackrest --log-level-console=info backup --type=full 2>&1); then
+    grep -E 'ERROR|WARN' <<<"$out" >&2 || true
+    echo "scheduled base backup failed; retrying at the next interval" >&2
+    return 1
+  fi
+  grep -E 'new backup label|backup size|backup command end|WARN' <<<"$out" || true
+  report=$("${as_postgres[@]}" restore-drill 2>&1) || true
+  printf '%s\n' "$report"
+  printf '%s\n' "$report" | "${as_owner[@]}" tee "$dir/restore-drill.log" >/dev/null
+}
 
 trap 'echo "backup service stopping"; exit 0' TERM INT
 while true; do
@@ -27,6 +49,7 @@ while true; do
   else
     echo "scheduled backup failed; retrying at the next interval" >&2
   fi
+  base_backup_and_drill || true
   sleep "$interval" &
   wait $!
 done

@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # Static checks that need no Docker engine: shellcheck on every shell script, and
 # `docker-compose config` on the compose file (when it exists).
+#   scripts/check-static.sh
 set -euo pipefail
+case "${1:-}" in
+  -h|--help) sed -n '2,4p' "$0"; exit 0 ;;
+  "") ;;
+  *) echo "error: unknown argument: $1 (see --help)" >&2; exit 1 ;;
+esac
 cd "$(dirname "$0")/.."
 
 mapfile -t shell_scripts < <(git ls-files -- '*.sh' '.ci/run' 2>/dev/null || true)

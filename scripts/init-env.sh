@@ -3,6 +3,11 @@
 # PASSWORD_PEPPER, KEY_ENCRYPTION_KEY). Never overwrites an existing .env.
 #   scripts/init-env.sh
 set -euo pipefail
+case "${1:-}" in
+  -h|--help) sed -n '2,4p' "$0"; exit 0 ;;
+  "") ;;
+  *) echo "error: unknown argument: $1 (see --help)" >&2; exit 1 ;;
+esac
 cd "$(dirname "$0")/.."
 
 if [ -e .env ]; then

@@ -72,3 +72,44 @@ check_connection() {
 sha256_of() {
   sha256sum "$1" | awk '{ print $1 }'
 }
+
+# --- Point-in-time recovery (pgBackRest in the compose service `db`) ---------------------------
+
+# PITR runs where PostgreSQL and pgBackRest run: the compose stack. Sets PG_MODE=compose.
+require_compose_pitr() {
+  [ -z "${DATABASE_URL:-}" ] || die "$1 works on the compose stack (pgBackRest runs in its db service): unset DATABASE_URL"
+  PG_MODE=compose
+  require_tool docker "install Docker"
+}
+
+# The id of a compose service's container, running or not ('' when there is none).
+service_container() {
+  compose ps -q "$1" 2>/dev/null | head -n 1
+}
+
+service_running() {
+  local id
+  id=$(service_container "$1")
+  [ -n "$id" ] && [ "$(docker inspect -f '{{.State.Running}}' "$id" 2>/dev/null)" = true ]
+}
+
+# What a container mounts at a path: "volume NAME" or "bind /host/path" ('' when nothing).
+mount_at() {
+  docker inspect -f "{{range .Mounts}}{{if eq .Destination \"$2\"}}{{.Type}} {{if .Name}}{{.Name}}{{else}}{{.Source}}{{end}}{{end}}{{end}}" "$1"
+}
+
+# Fails unless the db service runs the image with pgBackRest (docker/db).
+require_pitr_image() {
+  compose exec -T db sh -c 'command -v pgbackrest' >/dev/null 2>&1 ||
+    die "the db service runs without pgBackRest (an image older than docker/db?): run 'docker-compose up -d --build' first (docs/upgrading.md)"
+}
+
+# A time as PostgreSQL and pgBackRest take it: UTC with microseconds. Empty when date cannot parse it.
+normalise_time() {
+  date -u -d "$1" '+%Y-%m-%d %H:%M:%S.%6N+00' 2>/dev/null || true
+}
+
+# Microseconds since the epoch of a time date(1) understands.
+epoch_us() {
+  date -u -d "$1" '+%s%6N'
+}

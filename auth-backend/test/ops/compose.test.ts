@@ -33,7 +33,8 @@ interface Service {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'compose-'));
     fs.copyFileSync(path.join(repo, 'docker-compose.yml'), path.join(dir, 'docker-compose.yml'));
     fs.copyFileSync(path.join(repo, '.env.example'), path.join(dir, '.env'));
-    fs.mkdirSync(path.join(dir, 'auth-backend')); // the build context must exist
+    fs.mkdirSync(path.join(dir, 'auth-backend')); // the build contexts must exist
+    fs.mkdirSync(path.join(dir, 'docker', 'db'), { recursive: true });
     const result = spawnSync('docker-compose', ['config'], { cwd: dir, encoding: 'utf8' });
     expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
     config = parse(result.stdout);
@@ -42,11 +43,22 @@ interface Service {
 
   it('has the db service: PostgreSQL 16, database auth_service, user postgres, pg_isready healthcheck, data in postgres_data', () => {
     const db = config.services.db!;
-    expect(db.image).toMatch(/^postgres:16/);
+    // The postgres:16 image with pgBackRest added (docs/decisions/0010-point-in-time-recovery.md).
+    expect(db.build?.context).toMatch(/docker\/db$/);
+    expect(fs.readFileSync(path.join(repo, 'docker', 'db', 'Dockerfile'), 'utf8')).toMatch(/^FROM postgres:16-bookworm$/m);
     expect(db.environment).toMatchObject({ POSTGRES_DB: 'auth_service', POSTGRES_USER: 'postgres' });
     expect(JSON.stringify(db.healthcheck?.test)).toContain('pg_isready');
-    expect(db.volumes).toEqual([expect.stringMatching(/^postgres_data:\/var\/lib\/postgresql\/data(:rw)?$/)]);
+    expect(db.volumes!.filter((volume) => volume.includes('/var/lib/postgresql/data'))).toEqual([
+      expect.stringMatching(/^postgres_data:\/var\/lib\/postgresql\/data(:rw)?$/),
+    ]);
     expect(config.volumes.postgres_data).toEqual({ name: 'postgres_data' });
+  });
+
+  it('archives the WAL of the db service into a volume of its own, postgres_archive, every ARCHIVE_TIMEOUT seconds at most', () => {
+    const db = config.services.db!;
+    expect(db.volumes).toEqual(expect.arrayContaining([expect.stringMatching(/^postgres_archive:\/var\/lib\/pgbackrest(:rw)?$/)]));
+    expect(config.volumes.postgres_archive).toEqual({ name: 'postgres_archive' });
+    expect(db.environment).toMatchObject({ ARCHIVE_TIMEOUT: '60', PGBACKREST_REPO1_RETENTION_FULL: '14' });
   });
 
   it('has the backend service: built from auth-backend, waits for a healthy db, mounts migrations, checks /ready', () => {

@@ -92,6 +92,8 @@ export class Checkout {
   readonly transcript: CommandResult[] = [];
   readonly project: string;
   readonly volume: string;
+  /** The WAL archive's volume (ARCHIVE_VOLUME), as unique as the data volume. */
+  readonly archiveVolume: string;
 
   private constructor(
     readonly dir: string,
@@ -104,6 +106,7 @@ export class Checkout {
       .toLowerCase()
       .replace(/[^a-z0-9]/g, '');
     this.volume = `${this.project}_postgres_data`;
+    this.archiveVolume = `${this.project}_postgres_archive`;
   }
 
   /** A copy of the repository owned by `user` (as if they had cloned it). */
@@ -185,6 +188,7 @@ export class Checkout {
       HOST_PORT: String(this.ports.api),
       STUDIO_HOST_PORT: String(this.ports.studio),
       POSTGRES_VOLUME: this.volume,
+      ARCHIVE_VOLUME: this.archiveVolume,
       ...this.extraEnv,
     };
   }
@@ -251,10 +255,18 @@ export class Checkout {
     return fetch(`http://127.0.0.1:${this.ports.api}${pathname}`, init);
   }
 
+  /** Volumes that `scripts/restore.sh --to-time` set aside (the replaced data), oldest first. */
+  replacedVolumes(): string[] {
+    return spawnSync('docker', ['volume', 'ls', '-q', '--filter', `name=^${this.volume}_replaced_`], { encoding: 'utf8' })
+      .stdout.split('\n')
+      .filter(Boolean)
+      .sort();
+  }
+
   /** Removes the containers, the volume and the copy, whatever state the test left them in. */
   destroy(): void {
     spawnSync('docker-compose', ['--profile', 'backup', 'down', '-v', '--remove-orphans', '-t', '5'], { cwd: this.dir, env: this.env(), encoding: 'utf8' });
-    spawnSync('docker', ['volume', 'rm', '-f', this.volume], { encoding: 'utf8' });
+    spawnSync('docker', ['volume', 'rm', '-f', this.volume, this.archiveVolume, ...this.replacedVolumes()], { encoding: 'utf8' });
     // Only ever the checkout this object made.
     if (path.dirname(this.dir) === os.tmpdir() && path.basename(this.dir).startsWith('authstack')) fs.rmSync(this.dir, { recursive: true, force: true });
   }
