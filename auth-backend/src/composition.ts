@@ -59,6 +59,8 @@ export interface Tables {
 /** Every service of the process, built once. */
 export interface Services {
   tables: Tables;
+  /** The rate_limit counters (and their pruning worker). */
+  windows: WindowLimits;
   hasher: PasswordHasher;
   policy: PasswordPolicy;
   tokens: AccessTokens;
@@ -141,10 +143,11 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
   // Hashing threads: started first, so stopped last (after every worker that might hash).
   lifecycle.add(hasher);
   lifecycle.add(policy);
+  lifecycle.add(windows);
   if (keyRing) lifecycle.add(keyRing);
   lifecycle.add(mailDelivery);
   return {
-    services: { tables, hasher, policy, tokens, throttle, auth, mailThrottle, recovery, mailDelivery, keyRing },
+    services: { tables, windows, hasher, policy, tokens, throttle, auth, mailThrottle, recovery, mailDelivery, keyRing },
     endpoints: [
       ...healthEndpoints(checkReadiness),
       ...authEndpoints(auth, throttle),

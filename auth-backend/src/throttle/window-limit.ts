@@ -6,6 +6,7 @@
  */
 import type pg from 'pg';
 import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Worker } from '../lifecycle';
 import { throttled } from './throttled';
 
 export interface RateLimitState {
@@ -38,15 +39,7 @@ export class WindowLimit {
     /** The problem detail of the 429. */
     private readonly refusal: string,
   ) {
-    this.limiter = new RateLimiterPostgres({
-      storeClient: pool,
-      storeType: 'pool',
-      tableName: 'rate_limit',
-      tableCreated: true,
-      keyPrefix,
-      points: limit,
-      duration: windowSeconds,
-    });
+    this.limiter = limiterOn(pool, { keyPrefix, points: limit, duration: windowSeconds });
   }
 
   /** Counts one request for `key`; past the limit throws a 429 AppError with Retry-After and RateLimit headers. */
@@ -70,11 +63,48 @@ export class WindowLimit {
   }
 }
 
-/** Makes the window counters of one pool. */
-export class WindowLimits {
+/**
+ * A limiter on table rate_limit. The library's own pruning timer (one per limiter, started by its
+ * constructor) is off: WindowLimits prunes the table once for all of them, as a lifecycle worker;
+ * this module is the table's one home, the library's statements and the prune.
+ */
+const limiterOn = (pool: pg.Pool, options: { keyPrefix: string; points: number; duration: number }) =>
+  new RateLimiterPostgres({ storeClient: pool, storeType: 'pool', tableName: 'rate_limit', tableCreated: true, clearExpiredByTimeout: false, ...options });
+
+/** How often expired counters are deleted, and how long after expiry (the library's own values). */
+const PRUNE_INTERVAL_MS = 5 * 60_000;
+const PRUNE_AFTER_MS = 60 * 60_000;
+
+/** Makes the window counters of one pool, and prunes their expired rows (a lifecycle worker). */
+export class WindowLimits implements Worker {
+  readonly name = 'rate-limit-pruner';
+  private timer: NodeJS.Timeout | undefined;
+  private pruning: Promise<void> | undefined;
+
   constructor(private readonly pool: pg.Pool) {}
 
   create(keyPrefix: string, limit: number, windowSeconds: number, refusal: string): WindowLimit {
     return new WindowLimit(this.pool, keyPrefix, limit, windowSeconds, refusal);
+  }
+
+  start(): void {
+    this.timer = setInterval(() => {
+      // A failed prune (database away) waits for the next one: nothing depends on it.
+      this.pruning ??= this.prune()
+        .catch(() => undefined)
+        .finally(() => (this.pruning = undefined));
+    }, PRUNE_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  /** Deletes counters that expired over an hour ago (`expire` is the library's epoch milliseconds). */
+  async prune(): Promise<void> {
+    await this.pool.query('DELETE FROM rate_limit WHERE expire < $1', [Date.now() - PRUNE_AFTER_MS]);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.pruning;
   }
 }

@@ -144,3 +144,22 @@ describe('login throttling behind a proxy (TRUST_PROXY=1)', () => {
     }
   });
 });
+
+describe('the rate_limit table', () => {
+  it('keeps live counters and loses those expired over an hour ago when pruned', async () => {
+    const t = await createTestApp();
+    try {
+      const now = Date.now();
+      await t.database.query(`INSERT INTO rate_limit (key, points, expire) VALUES ('stale', 1, $1), ('recent', 1, $2), ('live', 1, $3)`, [
+        now - 2 * 3600_000,
+        now - 60_000,
+        now + 60_000,
+      ]);
+      await t.service.services.windows.prune();
+      const keys = await t.database.query<{ key: string }>(`SELECT key FROM rate_limit WHERE key IN ('stale', 'recent', 'live') ORDER BY key`);
+      expect(keys.map((row) => row.key)).toEqual(['live', 'recent']);
+    } finally {
+      await t.close();
+    }
+  });
+});
