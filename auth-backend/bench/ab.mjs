@@ -3,7 +3,10 @@
 //   npm run build && node bench/ab.mjs --before /tmp/before/auth-backend/dist [--path /auth/me] [--rounds 10]
 // Both builds serve the same database side by side, with bare Express beside them; each round runs
 // bare, before and after for 2 s each (autocannon -c 10), and the medians are printed as ratios to
-// bare Express, so the host's swings hit all three alike. Logs go to bench/results/, as in run.mjs.
+// bare Express, so the host's swings hit all three alike; each service's CPU time per request
+// (from /proc, user + system) is printed too, which a busy host disturbs far less than req/s.
+// Logs go to bench/results/, as in run.mjs.
+import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import autocannon from 'autocannon';
@@ -14,9 +17,20 @@ if (!before) throw new Error('usage: node bench/ab.mjs --before <dist folder of 
 const route = option('path') ?? '/auth/me';
 const rounds = Number(option('rounds') ?? 10);
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const TICK_US = 1e6 / 100; // USER_HZ
+const cpuTicks = (pid) => {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return Number(fields[11]) + Number(fields[12]); // utime + stime
+};
 const rate = async (url, headers) => {
   const run = await autocannon({ url, connections: 10, duration: 2, headers });
   return run['2xx'] / run.duration;
+};
+/** Requests per second, and the service's CPU microseconds per request. */
+const measure = async (service, headers) => {
+  const ticks = cpuTicks(service.child.pid);
+  const run = await autocannon({ url: `${service.url}${route}`, connections: 10, duration: 2, headers });
+  return { rps: run['2xx'] / run.duration, cpuUs: ((cpuTicks(service.child.pid) - ticks) * TICK_US) / run['2xx'] };
 };
 
 async function main() {
@@ -38,15 +52,21 @@ async function main() {
     const { accessToken } = await register(services[0].url, `ab.${process.pid}@example.com`, 'a perfectly good passphrase');
     const headers = { authorization: `Bearer ${accessToken}` };
     const rates = { bare: [], before: [], after: [] };
+    const cpu = { before: [], after: [] };
     for (const s of services) await rate(`${s.url}${route}`, headers);
     for (let i = 0; i < rounds; i++) {
       rates.bare.push(await rate(bareUrl, {}));
-      for (const s of i % 2 ? services : [...services].reverse()) rates[s.name].push(await rate(`${s.url}${route}`, headers));
+      for (const s of i % 2 ? services : [...services].reverse()) {
+        const { rps, cpuUs } = await measure(s, headers);
+        rates[s.name].push(rps);
+        cpu[s.name].push(cpuUs);
+      }
     }
     const bareMedian = median(rates.bare);
     for (const name of ['before', 'after'])
       console.log(
-        `${name}: GET ${route} ${median(rates[name]).toFixed(0)} req/s = ${(median(rates[name]) / bareMedian).toFixed(3)}x bare (${bareMedian.toFixed(0)} req/s)`,
+        `${name}: GET ${route} ${median(rates[name]).toFixed(0)} req/s = ${(median(rates[name]) / bareMedian).toFixed(3)}x bare (${bareMedian.toFixed(0)} req/s), ` +
+          `${median(cpu[name]).toFixed(0)} µs CPU per request`,
       );
   } finally {
     for (const s of services) await stop(s.child);

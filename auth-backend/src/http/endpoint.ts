@@ -9,6 +9,7 @@ import type { Authenticated } from '../domain/user';
 import type { z } from './zod';
 import { parseInput } from './validate';
 import { bearerToken } from './bearer';
+import { sendJson } from './send-json';
 
 export interface EndpointContext<Body> {
   body: Body;
@@ -106,7 +107,7 @@ export function mountEndpoints(router: Router, endpoints: readonly AnyEndpoint[]
         // The union's two handler types differ only in `auth`, which is set above whenever `bearer` is.
         const result = await (definition.handle as (context: typeof ctx) => Promise<unknown>)(ctx);
         if (definition.success.status === 204) res.status(204).end();
-        else if (!res.headersSent) res.status(definition.success.status).json(result);
+        else if (!res.headersSent) sendJson(res, definition.success.status, result);
       } catch (error) {
         if (definition.bearer && error instanceof AppError && error.status === 401) {
           const scheme = req.headers.authorization ? 'Bearer realm="auth-backend", error="invalid_token"' : 'Bearer realm="auth-backend"';
