@@ -181,6 +181,19 @@ describe('the whole sign-in (start, provider, callback, POST /auth/oidc/exchange
     expect(await count('SELECT count(*) AS n FROM user_identity WHERE subject = $1', [who.sub])).toBe(1);
   });
 
+  it('makes one account and one identity when the same new identity signs in twice at once', async () => {
+    const who = account();
+    await provider.signInAs(who);
+    const flows = await Promise.all([start(), start()]);
+    const backs = await Promise.all(flows.map((flow) => followToCallback(flow.location.href, CALLBACK)));
+    const responses = await Promise.all(backs.map((back, i) => callback(back, flows[i]!.binding).expect(302)));
+    const codes = responses.map((response) => new URL(response.headers.location!).searchParams.get('code')!);
+    const users = await Promise.all(codes.map(async (code) => (await exchange(code).expect(200)).body.user.id));
+    expect(users[0]).toBe(users[1]);
+    expect(await count('SELECT count(*) AS n FROM user_identity WHERE subject = $1', [who.sub])).toBe(1);
+    expect(await count('SELECT count(*) AS n FROM "user" WHERE email = $1', [who.email])).toBe(1);
+  });
+
   it('refuses a password login of an account without a password like a wrong password', async () => {
     const who = account();
     await signInForTokens(who);
