@@ -96,9 +96,17 @@ export class ProviderRegistry implements Worker {
           discovery.inFlight = undefined;
           discovery.failures += 1;
           const delay = Math.min((this.options.retryDelayMs ?? 1000) * 2 ** (discovery.failures - 1), this.options.maxRetryDelayMs ?? 300_000);
-          const { name, code } = error as { name?: string; code?: string };
+          // Names and codes only (ECONNREFUSED, OAUTH_...): never a response body.
+          const { name, code, cause } = error as { name?: string; code?: string; cause?: { code?: string } };
           this.log.warn(
-            { event: 'oidc.discovery', provider: provider.id, outcome: 'failure', error: { name, code }, failures: discovery.failures, retryInMs: delay },
+            {
+              event: 'oidc.discovery',
+              provider: provider.id,
+              outcome: 'failure',
+              error: { name, code, cause: cause?.code },
+              failures: discovery.failures,
+              retryInMs: delay,
+            },
             'provider discovery failed: sign-in with it is unavailable until a retry succeeds',
           );
           if (!this.stopped) {
