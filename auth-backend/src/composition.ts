@@ -35,6 +35,14 @@ import { tokenKeys } from './keys/key-setup';
 import type { KeyRing } from './keys/key-ring';
 import { jwksEndpoints } from './keys/jwks-endpoints';
 import { sessionEndpoints } from './sessions/session-endpoints';
+import { IdentitiesTable } from './tables/identities';
+import { OidcStatesTable } from './tables/oidc-states';
+import { OidcExchangeCodesTable } from './tables/oidc-exchange-codes';
+import { ProviderRegistry } from './oidc/provider-registry';
+import { AccountResolution } from './oidc/account-resolution';
+import { OidcSignIn } from './oidc/oidc-sign-in';
+import { IdentitiesService } from './oidc/identities-service';
+import { oidcEndpoints } from './oidc/oidc-endpoints';
 
 const silentLogger = pino({ level: 'silent' });
 
@@ -54,6 +62,9 @@ export interface Tables {
   emailTokens: EmailTokensTable;
   outbox: MailOutboxTable;
   loginFailures: LoginFailuresTable;
+  identities: IdentitiesTable;
+  oidcStates: OidcStatesTable;
+  oidcExchangeCodes: OidcExchangeCodesTable;
 }
 
 /** Every service of the process, built once. */
@@ -71,6 +82,8 @@ export interface Services {
   mailDelivery: MailDeliveryWorker;
   /** The ES256/RS256 signing keys; undefined with HS256 (JWT_SECRET). */
   keyRing: KeyRing | undefined;
+  /** Sign in with an OpenID Connect provider. */
+  oidc: { registry: ProviderRegistry; signIn: OidcSignIn; identities: IdentitiesService };
 }
 
 export interface Composition {
@@ -90,6 +103,9 @@ function buildTables(config: Config, db: Database, clock: Clock): Tables {
       maxDelaySeconds: config.throttle.accountMaxDelay,
       ...ACCOUNT_FAILURE_LIMITS,
     }),
+    identities: new IdentitiesTable(db.pool),
+    oidcStates: new OidcStatesTable(db.pool, clock),
+    oidcExchangeCodes: new OidcExchangeCodesTable(db.pool, clock),
   };
 }
 
@@ -139,6 +155,7 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
     onRegistered,
     requireVerifiedEmail: mail.requireVerifiedEmail,
   });
+  const oidc = composeOidc(config, tables, transaction, clock, auth, logger);
   const lifecycle = new Lifecycle(logger);
   // Hashing threads: started first, so stopped last (after every worker that might hash).
   lifecycle.add(hasher);
@@ -146,15 +163,36 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
   lifecycle.add(windows);
   if (keyRing) lifecycle.add(keyRing);
   lifecycle.add(mailDelivery);
+  lifecycle.add(oidc.registry);
   return {
-    services: { tables, windows, hasher, policy, tokens, throttle, auth, mailThrottle, recovery, mailDelivery, keyRing },
+    services: { tables, windows, hasher, policy, tokens, throttle, auth, mailThrottle, recovery, mailDelivery, keyRing, oidc },
     endpoints: [
       ...healthEndpoints(checkReadiness),
       ...authEndpoints(auth, throttle),
       ...recoveryEndpoints(recovery, mailThrottle),
       ...sessionEndpoints(sessions),
       ...jwksEndpoints(keyRing, config.keys.jwksMaxAge),
+      ...oidcEndpoints(oidc.registry, oidc.signIn, oidc.identities, config.oidc.publicUrl),
     ],
     lifecycle,
   };
+}
+
+function composeOidc(config: Config, tables: Tables, transaction: Database['transaction'], clock: Clock, auth: AuthService, logger: Logger): Services['oidc'] {
+  const { users, sessions, emailTokens, identities } = tables;
+  const registry = new ProviderRegistry(config.oidc.providers, logger);
+  const accounts = new AccountResolution({ transaction, users, sessions, emailTokens, identities, clock });
+  const signIn = new OidcSignIn({
+    registry,
+    states: tables.oidcStates,
+    exchangeCodes: tables.oidcExchangeCodes,
+    users,
+    transaction,
+    accounts,
+    // The one end of every sign-in: a second factor, when the user has one, applies here too.
+    completeSignIn: (user, amr, userAgent) => auth.completeSignIn(user, amr, userAgent),
+    publicUrl: config.oidc.publicUrl,
+    redirectOrigins: config.oidc.redirectOrigins,
+  });
+  return { registry, signIn, identities: new IdentitiesService({ transaction, users, identities }) };
 }

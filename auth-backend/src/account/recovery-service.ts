@@ -130,7 +130,8 @@ export class RecoveryService {
     const { users, outbox, hasher, mailThrottle, templates, clock, transaction } = this.deps;
     const line = { event: 'auth.email-change', userId: auth.user.id };
     const account = await users.findByIdWithHash(auth.user.id);
-    if (!account || !(await hasher.verify(input.currentPassword, account.passwordHash, signal)).ok) {
+    // An account without a password (made by a provider) proves nothing here: like a wrong password.
+    if (!account?.passwordHash || !(await hasher.verify(input.currentPassword, account.passwordHash, signal)).ok) {
       log.info({ ...line, outcome: 'failure', reason: 'wrong-password' }, 'email change refused');
       throw new AppError('invalid_credentials', 'The current password is incorrect.');
     }

@@ -11,13 +11,13 @@ import type { z } from '../http/zod';
 type MeResponseBody = z.input<typeof MeResponse>;
 
 /** The User-Agent a session is listed with (GET /auth/sessions): printable, bounded. */
-const userAgentOf = (req: { get(name: string): string | undefined }) =>
+export const userAgentOf = (req: { get(name: string): string | undefined }) =>
   req
     .get('user-agent')
     ?.replace(/[^\x20-\x7e]/g, '')
     .slice(0, 512) || null;
 
-const tokenBody = (grant: TokenGrant) => TokenResponse.parse({ ...grant, user: toUserBody(grant.user) });
+export const tokenBody = (grant: TokenGrant) => TokenResponse.parse({ ...grant, user: toUserBody(grant.user) });
 
 /** The HTTP contract of ../shared/API.md for /auth. */
 export function authEndpoints(auth: AuthService, throttle: LoginThrottle): AnyEndpoint[] {

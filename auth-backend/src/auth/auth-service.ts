@@ -98,13 +98,14 @@ export class AuthService {
       log.warn({ ...attempt, outcome: 'throttled' }, 'login throttled');
       throw error;
     }
-    const { user, check } = await this.checkPassword(input, signal).catch(async (error: unknown) => {
+    const { user, hash, check } = await this.checkPassword(input, signal).catch(async (error: unknown) => {
       await throttle.attemptAbandoned(input.email, attemptNumber).catch(() => undefined);
       throw error;
     });
-    if (!user || !check.ok) {
+    if (!user || hash === null || !check.ok) {
       await throttle.attemptFailed(input.email, attemptNumber);
-      log.info({ ...attempt, outcome: 'failure', reason: user ? 'wrong-password' : 'unknown-email' }, 'login failed');
+      const reason = !user ? 'unknown-email' : hash === null ? 'no-password' : 'wrong-password';
+      log.info({ ...attempt, outcome: 'failure', reason }, 'login failed');
       throw new AppError('invalid_credentials', INVALID_CREDENTIALS);
     }
     await throttle.recordSuccess(input.email);
@@ -112,20 +113,23 @@ export class AuthService {
       log.info({ ...attempt, outcome: 'failure', reason: 'email-not-verified', userId: user.id }, 'login refused: email not verified');
       throw new AppError('email_not_verified', 'Verify your email address before signing in: see the link in the verification mail.');
     }
-    if (check.needsRehash) await users.rehashPassword(user.id, user.passwordHash, await hasher.hash(input.password));
+    if (check.needsRehash) await users.rehashPassword(user.id, hash, await hasher.hash(input.password));
     log.info({ ...attempt, outcome: 'success', userId: user.id, rehashed: check.needsRehash }, 'login succeeded');
     const { passwordHash, ...account } = user;
     return this.completeSignIn(account, ['pwd'], input.userAgent);
   }
 
-  /** The account and whether `password` is its password (the same work when there is no account). */
+  /**
+   * The account, its hash and whether `password` is its password: the same work when there is no
+   * account or the account has no password (a dummy hash is checked, and the answer is no).
+   */
   private async checkPassword(input: { email: string; password: string }, signal?: AbortSignal) {
     const { users, hasher } = this.deps;
     const user = await users.findByEmail(input.email);
-    const check = user
-      ? await hasher.verify(input.password, user.passwordHash, signal)
-      : { ok: await hasher.verifyAgainstDummy(input.password, signal), needsRehash: false };
-    return { user, check };
+    const hash = user?.passwordHash ?? null;
+    if (hash !== null) return { user, hash, check: await hasher.verify(input.password, hash, signal) };
+    await hasher.verifyAgainstDummy(input.password, signal);
+    return { user, hash, check: { ok: false, needsRehash: false } };
   }
 
   async refresh(refreshToken: string, log: Logger): Promise<TokenGrant> {
@@ -162,14 +166,20 @@ export class AuthService {
       return new AppError('invalid_credentials', detail);
     };
     const user = await users.findByIdWithHash(auth.user.id);
-    if (!user || !(await hasher.verify(input.currentPassword, user.passwordHash)).ok) throw refused('wrong-password', 'The current password is incorrect.');
+    if (user && user.passwordHash === null) {
+      log.info({ event: 'auth.password-change', outcome: 'failure', userId: user.id, reason: 'no-password' }, 'password change refused');
+      throw new AppError('no_password', 'This account has no password: set one through the password reset (POST /auth/password/forgot).');
+    }
+    if (!user?.passwordHash || !(await hasher.verify(input.currentPassword, user.passwordHash)).ok)
+      throw refused('wrong-password', 'The current password is incorrect.');
+    const currentHash = user.passwordHash;
     this.assertAcceptablePassword(input.newPassword, 'newPassword');
     const newHash = await hasher.hash(input.newPassword);
     // A change lands only from a session still live, and only on the hash its current password was
     // checked against (the user row stays locked until the other sessions are revoked).
     const revokedSessions = await transaction(async (tx) => {
       if (!(await sessions.isLive(tx, user.id, auth.sessionId))) return undefined;
-      if (!(await users.replacePasswordHash(tx, { userId: user.id, expectedHash: user.passwordHash, newHash }))) return undefined;
+      if (!(await users.replacePasswordHash(tx, { userId: user.id, expectedHash: currentHash, newHash }))) return undefined;
       return sessions.revokeAllOfUser(user.id, 'password-change', auth.sessionId, tx);
     });
     if (revokedSessions === undefined) throw refused('concurrent-change', 'The password or this session was changed meanwhile; sign in again.');

@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseDurationSeconds } from './duration';
 import { resolveFileSecrets } from './file-secrets';
+import { parseOidcProviders, type OidcProviderConfig } from './oidc-providers';
 
 /** The JWT secret shipped in .env.example: refused in production. */
 export const EXAMPLE_JWT_SECRET = 'change-me-to-a-long-random-secret-of-at-least-32-bytes';
@@ -178,6 +179,10 @@ const buildSchema = (production: boolean, keysRequired = false) =>
     KEY_ENCRYPTION_KEY: secret(keysRequired, EXAMPLE_KEY_ENCRYPTION_KEY),
     KEY_REFRESH_INTERVAL: duration('60'),
     JWKS_MAX_AGE: duration('5m', 0),
+    // Sign in with an OpenID Connect provider (each provider's OIDC_<ID>_* variables: oidc-providers.ts).
+    OIDC_PROVIDERS: optionalText,
+    PUBLIC_URL: httpUrl,
+    REDIRECT_ALLOWLIST: origins,
   });
 
 type Env = z.infer<ReturnType<typeof buildSchema>>;
@@ -246,6 +251,14 @@ export interface Config {
     readonly refreshInterval: number;
     readonly jwksMaxAge: number;
   };
+  /** Sign in with an OpenID Connect provider. */
+  readonly oidc: {
+    readonly providers: readonly OidcProviderConfig[];
+    /** The service's external base URL, without a trailing slash: callbacks are PUBLIC_URL/auth/oidc/<id>/callback. */
+    readonly publicUrl: string;
+    /** Origins a browser may be sent back to after a sign-in (REDIRECT_ALLOWLIST, default APP_URL's origin). */
+    readonly redirectOrigins: readonly string[];
+  };
 }
 
 export class ConfigError extends Error {
@@ -273,6 +286,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, randomSecret
   }
   const mailProblems = production && env.SMTP_URL ? ['MAIL_FROM', 'APP_URL'].filter((name) => env[name as 'MAIL_FROM' | 'APP_URL'] === undefined) : [];
   if (mailProblems.length > 0) throw new ConfigError(mailProblems.map((name) => `${name}: is required in production when SMTP_URL is set`));
+  const oidcProblems: string[] = [];
+  const oidcProviders = parseOidcProviders(source, production, oidcProblems);
+  if (production && oidcProviders.length > 0 && env.PUBLIC_URL === undefined)
+    oidcProblems.push('PUBLIC_URL: is required in production when OIDC_PROVIDERS is set');
+  if (oidcProblems.length > 0) throw new ConfigError(oidcProblems);
+  const appUrl = (env.APP_URL ?? 'http://localhost:3000').replace(/\/+$/, '');
   const jwtSecret = env.JWT_SECRET ?? randomSecret();
   return deepFreeze({
     env: env.NODE_ENV,
@@ -317,7 +336,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, randomSecret
     mail: {
       smtpUrl: env.SMTP_URL,
       from: env.MAIL_FROM ?? 'no-reply@localhost',
-      appUrl: (env.APP_URL ?? 'http://localhost:3000').replace(/\/+$/, ''),
+      appUrl,
       productName: env.MAIL_PRODUCT_NAME,
       dir: env.MAIL_DIR,
       passwordResetTtl: env.PASSWORD_RESET_TTL,
@@ -339,6 +358,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, randomSecret
       encryptionKey: env.KEY_ENCRYPTION_KEY ?? DEVELOPMENT_KEY_ENCRYPTION_KEY,
       refreshInterval: env.KEY_REFRESH_INTERVAL,
       jwksMaxAge: env.JWKS_MAX_AGE,
+    },
+    oidc: {
+      providers: oidcProviders,
+      publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
+      redirectOrigins: env.REDIRECT_ALLOWLIST.length > 0 ? env.REDIRECT_ALLOWLIST.map((origin) => new URL(origin).origin) : [new URL(appUrl).origin],
     },
   });
 }

@@ -13,7 +13,8 @@ export interface User {
 
 /** A user with the stored password hash: only for checking or replacing that password. */
 export interface UserWithHash extends User {
-  passwordHash: string;
+  /** null: the account has no password (made by an OpenID Connect provider; the reset flow can set one). */
+  passwordHash: string | null;
 }
 
 /** RFC 8176 authentication method references: password, one-time password, recovery code, external provider. */

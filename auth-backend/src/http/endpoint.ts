@@ -11,8 +11,10 @@ import { parseInput } from './validate';
 import { bearerToken } from './bearer';
 import { sendJson } from './send-json';
 
-export interface EndpointContext<Body> {
+export interface EndpointContext<Body, Query = unknown> {
   body: Body;
+  /** The parsed query string (endpoints that declare `query`). */
+  query: Query;
   req: Request;
   res: Response;
   log: Logger;
@@ -25,7 +27,12 @@ export interface AuthenticatedContext<Body> extends EndpointContext<Body> {
   auth: Authenticated;
 }
 
-interface EndpointBase<Body> {
+/** What a `success.status: 302` handler returns: where the browser goes next. */
+export interface Redirect {
+  location: string;
+}
+
+interface EndpointBase<Body, Query = unknown> {
   method: 'get' | 'post' | 'delete';
   path: string;
   operationId: string;
@@ -33,9 +40,12 @@ interface EndpointBase<Body> {
   description?: string;
   tag: string;
   body?: z.ZodType<Body>;
+  /** Query parameters: parsed (400 problem when bad) into `ctx.query`, and documented. */
+  query?: z.ZodType<Query> & z.ZodObject;
   /** Path parameters (`{id}` in `path`), for the OpenAPI document; the handler reads req.params. */
   params?: z.ZodObject;
-  success: { status: 200 | 201 | 202 | 204; description: string; schema?: z.ZodType };
+  /** 302: the handler returns a Redirect, sent as `Location` (browser flows). */
+  success: { status: 200 | 201 | 202 | 204 | 302; description: string; schema?: z.ZodType };
   /** Failure statuses besides the ones every endpoint may answer (500) and, with a body, 413 and 415. */
   failures: number[];
   /** Response headers worth documenting on success (e.g. RateLimit fields). */
@@ -44,9 +54,9 @@ interface EndpointBase<Body> {
   before?: (ctx: EndpointContext<unknown> & { auth?: Authenticated }) => Promise<void>;
 }
 
-export interface PublicEndpoint<Body = unknown> extends EndpointBase<Body> {
+export interface PublicEndpoint<Body = unknown, Query = unknown> extends EndpointBase<Body, Query> {
   bearer?: false;
-  handle: (ctx: EndpointContext<Body>) => Promise<unknown>;
+  handle: (ctx: EndpointContext<Body, Query>) => Promise<unknown>;
 }
 
 /** Requires `Authorization: Bearer <access token>`; mountEndpoints enforces it before anything else runs. */
@@ -59,11 +69,11 @@ export type Endpoint<Body = unknown> = PublicEndpoint<Body> | BearerEndpoint<Bod
 
 // Lists hold endpoints of different body types; each was type-checked where it was defined.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyEndpoint = Endpoint<any>;
+export type AnyEndpoint = BearerEndpoint<any> | PublicEndpoint<any, any>;
 
 /** Keeps each endpoint's Body type while collecting them in one list. */
 export function endpoint<Body>(definition: BearerEndpoint<Body>): BearerEndpoint<Body>;
-export function endpoint<Body>(definition: PublicEndpoint<Body>): PublicEndpoint<Body>;
+export function endpoint<Body, Query = unknown>(definition: PublicEndpoint<Body, Query>): PublicEndpoint<Body, Query>;
 export function endpoint<Body>(definition: Endpoint<Body>): Endpoint<Body> {
   return definition;
 }
@@ -89,6 +99,7 @@ export function mountEndpoints(router: Router, endpoints: readonly AnyEndpoint[]
     router[definition.method](toExpressPath(definition.path), async (req, res) => {
       const ctx: EndpointContext<unknown> & { auth?: Authenticated } = {
         body: undefined,
+        query: undefined,
         req,
         res,
         log: req.log,
@@ -104,9 +115,11 @@ export function mountEndpoints(router: Router, endpoints: readonly AnyEndpoint[]
         await definition.before?.(ctx);
         if (definition.body && !req.is('application/json')) throw new AppError('unsupported_media_type', 'Send the request body as application/json.');
         ctx.body = definition.body ? parseInput(definition.body, req.body) : undefined;
+        ctx.query = definition.query ? parseInput(definition.query, req.query) : undefined;
         // The union's two handler types differ only in `auth`, which is set above whenever `bearer` is.
         const result = await (definition.handle as (context: typeof ctx) => Promise<unknown>)(ctx);
         if (definition.success.status === 204) res.status(204).end();
+        else if (definition.success.status === 302) res.redirect(302, (result as Redirect).location);
         else if (!res.headersSent) sendJson(res, definition.success.status, result);
       } catch (error) {
         if (definition.bearer && error instanceof AppError && error.status === 401) {

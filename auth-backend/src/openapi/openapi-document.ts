@@ -48,8 +48,15 @@ export function buildOpenApiDocument(endpoints: readonly AnyEndpoint[], info: { 
     const success: ResponseConfig = {
       description: definition.success.description,
       ...(definition.success.schema ? { content: { 'application/json': { schema: definition.success.schema } } } : {}),
-      ...(definition.successHeaders
-        ? { headers: Object.fromEntries(definition.successHeaders.map((name) => [name, { description: name, schema: { type: 'string' } }])) }
+      ...(definition.successHeaders || definition.success.status === 302
+        ? {
+            headers: Object.fromEntries(
+              [...(definition.success.status === 302 ? ['Location'] : []), ...(definition.successHeaders ?? [])].map((name) => [
+                name,
+                { description: name, schema: { type: 'string' } },
+              ]),
+            ),
+          }
         : {}),
     };
     registry.registerPath({
@@ -60,10 +67,11 @@ export function buildOpenApiDocument(endpoints: readonly AnyEndpoint[], info: { 
       ...(definition.description ? { description: definition.description } : {}),
       tags: [definition.tag],
       security: definition.bearer ? [{ [bearer.name]: [] }] : [],
-      ...(definition.params || definition.body
+      ...(definition.params || definition.body || definition.query
         ? {
             request: {
               ...(definition.params ? { params: definition.params } : {}),
+              ...(definition.query ? { query: definition.query } : {}),
               ...(definition.body ? { body: { required: true, content: { 'application/json': { schema: definition.body } } } } : {}),
             },
           }
@@ -90,6 +98,7 @@ export function buildOpenApiDocument(endpoints: readonly AnyEndpoint[], info: { 
       { name: 'auth', description: 'Accounts, sessions and tokens' },
       { name: 'operations', description: 'Liveness and readiness' },
       { name: 'keys', description: 'Public keys for services that verify access tokens' },
+      { name: 'oidc', description: 'Sign in with an OpenID Connect provider, and the identities it links' },
     ],
   });
 }

@@ -22,7 +22,15 @@ export interface SessionPolicy {
   reuseInterval: number;
 }
 
-export type RevokeReason = 'logout' | 'logout-all' | 'password-change' | 'reuse-detected' | 'password-reset' | 'session-revoked';
+export type RevokeReason =
+  | 'logout'
+  | 'logout-all'
+  | 'password-change'
+  | 'reuse-detected'
+  | 'password-reset'
+  | 'session-revoked'
+  /** An unproved account's sessions, ended when a provider that proved the address took it over. */
+  | 'identity-takeover';
 
 export type RotateResult =
   | { kind: 'rotated'; userId: string; sessionId: string; refreshToken: string; user: User; amr: AuthMethod[] }

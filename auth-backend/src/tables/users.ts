@@ -32,9 +32,34 @@ export class UsersTable {
     }
   }
 
-  async findByEmail(email: string): Promise<UserWithHash | null> {
-    const { rows } = await this.pool.query<UserWithHash>({ name: 'user-by-email', text: `SELECT ${WITH_HASH} FROM "user" WHERE email = $1`, values: [email] });
+  /** A user without a password (made by an OpenID Connect provider); a unique violation on the address propagates. */
+  async createWithoutPassword(tx: Queryable, data: { email: string; name: string | null; emailVerifiedAt: Date | null }): Promise<User> {
+    const { rows } = await tx.query<User>(
+      `INSERT INTO "user" (id, email, "passwordHash", name, "createdAt", "updatedAt", "emailVerifiedAt") VALUES ($1, $2, NULL, $3, now(), now(), $4)
+       RETURNING ${USER_COLUMNS}`,
+      [randomUUID(), data.email, data.name, data.emailVerifiedAt],
+    );
+    return rows[0]!;
+  }
+
+  async findByEmail(email: string, db: Queryable = this.pool): Promise<UserWithHash | null> {
+    const { rows } = await db.query<UserWithHash>({ name: 'user-by-email', text: `SELECT ${WITH_HASH} FROM "user" WHERE email = $1`, values: [email] });
     return rows[0] ?? null;
+  }
+
+  /** The user with its hash, its row locked until `tx` ends (changes to its sign-in methods wait for each other). */
+  async lockById(tx: Queryable, id: string): Promise<UserWithHash | null> {
+    const { rows } = await tx.query<UserWithHash>(`SELECT ${WITH_HASH} FROM "user" WHERE id = $1 FOR UPDATE`, [id]);
+    return rows[0] ?? null;
+  }
+
+  /**
+   * An address proved by someone else (an OpenID Connect provider) takes the account over: the
+   * password, set by whoever registered the address without proving it, is removed, and the
+   * address counts as verified from now on.
+   */
+  async removeUnprovedPassword(tx: Queryable, userId: string, now: Date): Promise<void> {
+    await tx.query(`UPDATE "user" SET "passwordHash" = NULL, "emailVerifiedAt" = $2, "updatedAt" = $2 WHERE id = $1`, [userId, now]);
   }
 
   async findById(id: string, db: Queryable = this.pool): Promise<User | null> {

@@ -28,6 +28,10 @@ describe('GET /openapi.json with JWT_ALGORITHM=ES256', () => {
       expect.stringMatching(/^operation-4xx-response: .*~1health/),
       expect.stringMatching(/^operation-4xx-response: .*~1ready/),
       expect.stringMatching(/^operation-4xx-response: .*~1.well-known~1jwks.json/),
+      // The provider list has no failure, and the provider sign-in's browser navigations answer 302 (openapi.test.ts).
+      expect.stringMatching(/^operation-4xx-response: .*~1auth~1oidc~1providers/),
+      expect.stringMatching(/^operation-2xx-response: .*~1auth~1oidc~1\{id\}~1start/),
+      expect.stringMatching(/^operation-2xx-response: .*~1auth~1oidc~1\{id\}~1callback/),
     ]);
   });
 });

@@ -48,6 +48,9 @@ describe('the tables', () => {
       // rate-limiter-flexible's statements run on this module's behalf; the prune is its own.
       rate_limit: ['throttle/window-limit.ts'],
       signing_key: ['keys/key-store.ts'],
+      user_identity: ['tables/identities.ts'],
+      oidc_state: ['tables/oidc-states.ts'],
+      oidc_exchange_code: ['tables/oidc-exchange-codes.ts'],
       _prisma_migrations: ['db/migration-state.ts'],
     });
   });

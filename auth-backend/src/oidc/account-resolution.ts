@@ -1,0 +1,90 @@
+/**
+ * Which account a provider's identity signs in to (../shared/API.md, "Sign in with an OpenID
+ * Connect provider"): a known identity signs its user in; an unknown one whose provider asserts a
+ * verified address that an account has is linked to that account (an account whose own address
+ * was never proved loses its password, sessions and mail tokens first: whoever registered the
+ * address without owning it loses access); otherwise a new account without a password. An
+ * unverified provider address never links. Everything happens in one transaction: a failure
+ * creates and links nothing.
+ */
+import type { Clock } from '../clock';
+import type { Logger } from '../logger';
+import type { Transactions } from '../db/transaction';
+import { isUniqueViolation } from '../db/database-errors';
+import type { UsersTable } from '../tables/users';
+import type { SessionsTable } from '../tables/sessions';
+import type { EmailTokensTable } from '../tables/email-tokens';
+import type { IdentitiesTable } from '../tables/identities';
+
+/** What the provider asserted about the person who signed in. */
+export interface AssertedIdentity {
+  provider: string;
+  subject: string;
+  /** Normalised (trimmed, lower-cased); undefined when the provider gave none. */
+  email: string | undefined;
+  emailVerified: boolean;
+  name: string | null;
+}
+
+export type Resolution =
+  | { kind: 'signed-in'; userId: string; how: 'known' | 'linked' | 'taken-over' | 'created' }
+  | { kind: 'refused'; error: 'email_missing' | 'email_not_verified' };
+
+export interface AccountResolutionDeps {
+  transaction: Transactions;
+  users: UsersTable;
+  sessions: SessionsTable;
+  emailTokens: EmailTokensTable;
+  identities: IdentitiesTable;
+  clock: Clock;
+}
+
+export class AccountResolution {
+  constructor(private readonly deps: AccountResolutionDeps) {}
+
+  async resolve(asserted: AssertedIdentity, log: Logger): Promise<Resolution> {
+    // A concurrent sign-in may link the identity or take the address between our read and write:
+    // the unique constraints refuse the second writer, which then finds what the first one made.
+    try {
+      return await this.attempt(asserted, log);
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      return this.attempt(asserted, log);
+    }
+  }
+
+  private async attempt(asserted: AssertedIdentity, log: Logger): Promise<Resolution> {
+    const { transaction, users, sessions, emailTokens, identities, clock } = this.deps;
+    const known = await identities.find(asserted.provider, asserted.subject);
+    if (known) return { kind: 'signed-in', userId: known.userId, how: 'known' };
+    const { email } = asserted;
+    if (email === undefined) return { kind: 'refused', error: 'email_missing' };
+    const identity = { provider: asserted.provider, subject: asserted.subject, email };
+    return transaction(async (tx): Promise<Resolution> => {
+      const now = clock();
+      const holder = await users.findByEmail(email, tx);
+      if (!holder) {
+        const user = await users.createWithoutPassword(tx, { email, name: asserted.name, emailVerifiedAt: asserted.emailVerified ? now : null });
+        await identities.link(tx, { ...identity, userId: user.id });
+        return { kind: 'signed-in', userId: user.id, how: 'created' };
+      }
+      if (!asserted.emailVerified) return { kind: 'refused', error: 'email_not_verified' };
+      const account = await users.lockById(tx, holder.id);
+      if (!account) throw new Error('the account holding the address was deleted during the sign-in');
+      let how: 'linked' | 'taken-over' = 'linked';
+      if (account.emailVerifiedAt === null) {
+        const revokedSessions = await sessions.revokeAllOfUser(account.id, 'identity-takeover', undefined, tx);
+        await emailTokens.revokeOfUser(tx, account.id, now);
+        await users.removeUnprovedPassword(tx, account.id, now);
+        log.warn(
+          { event: 'oidc.takeover', provider: asserted.provider, userId: account.id, revokedSessions },
+          'unproved account taken over by a verified provider address',
+        );
+        how = 'taken-over';
+      }
+      await identities.link(tx, { ...identity, userId: account.id });
+      // audit: oidc.linked
+      return { kind: 'signed-in', userId: account.id, how };
+    });
+  }
+}
