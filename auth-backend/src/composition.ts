@@ -16,6 +16,12 @@ import { SessionsTable } from './tables/sessions';
 import { EmailTokensTable } from './tables/email-tokens';
 import { MailOutboxTable } from './tables/mail-outbox';
 import { LoginFailuresTable } from './tables/login-failures';
+import { MfaFactorsTable } from './tables/mfa-factors';
+import { RecoveryCodesTable } from './tables/recovery-codes';
+import { MfaChallengesTable } from './tables/mfa-challenges';
+import { Envelope } from './crypto/key-encryption';
+import { MfaService } from './mfa/mfa-service';
+import { mfaEndpoints } from './mfa/mfa-endpoints';
 import { WindowLimits } from './throttle/window-limit';
 import { ACCOUNT_FAILURE_LIMITS, LoginThrottle } from './throttle/login-throttle';
 import { MailThrottle } from './throttle/mail-throttle';
@@ -54,6 +60,9 @@ export interface Tables {
   emailTokens: EmailTokensTable;
   outbox: MailOutboxTable;
   loginFailures: LoginFailuresTable;
+  mfaFactors: MfaFactorsTable;
+  recoveryCodes: RecoveryCodesTable;
+  mfaChallenges: MfaChallengesTable;
 }
 
 /** Every service of the process, built once. */
@@ -66,6 +75,7 @@ export interface Services {
   auth: AuthService;
   mailThrottle: MailThrottle;
   recovery: RecoveryService;
+  mfa: MfaService;
   mailDelivery: MailDeliveryWorker;
   /** The ES256/RS256 signing keys; undefined with HS256 (JWT_SECRET). */
   keyRing: KeyRing | undefined;
@@ -88,6 +98,9 @@ function buildTables(config: Config, db: Database, clock: Clock): Tables {
       maxDelaySeconds: config.throttle.accountMaxDelay,
       ...ACCOUNT_FAILURE_LIMITS,
     }),
+    mfaFactors: new MfaFactorsTable(db.pool),
+    recoveryCodes: new RecoveryCodesTable(db.pool),
+    mfaChallenges: new MfaChallengesTable(db.pool, clock),
   };
 }
 
@@ -129,6 +142,7 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
   const auth = new AuthService({
     users,
     sessions,
+    mfaChallenges: tables.mfaChallenges,
     transaction,
     hasher: passwords,
     tokens,
@@ -137,6 +151,17 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
     onRegistered,
     requireVerifiedEmail: mail.requireVerifiedEmail,
   });
+  const mfa = new MfaService({
+    ...tables,
+    transaction,
+    // Its own key, derived from KEY_ENCRYPTION_KEY for this purpose only (crypto/key-encryption.ts).
+    secrets: new Envelope(config.keys.encryptionKey, 'totp-secret-encryption/v1'),
+    throttle,
+    templates: new MailTemplates(mail),
+    auth,
+    clock,
+    issuer: mail.productName,
+  });
   const lifecycle = new Lifecycle(logger);
   // Hashing threads: started first, so stopped last (after every worker that might hash).
   lifecycle.add(hasher);
@@ -144,12 +169,13 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
   if (keyRing) lifecycle.add(keyRing);
   lifecycle.add(mailDelivery);
   return {
-    services: { tables, hasher, policy, tokens, throttle, auth, mailThrottle, recovery, mailDelivery, keyRing },
+    services: { tables, hasher, policy, tokens, throttle, auth, mailThrottle, recovery, mfa, mailDelivery, keyRing },
     endpoints: [
       ...healthEndpoints(checkReadiness),
       ...authEndpoints(auth, throttle),
       ...recoveryEndpoints(recovery, mailThrottle),
       ...sessionEndpoints(sessions),
+      ...mfaEndpoints(mfa, throttle),
       ...jwksEndpoints(keyRing, config.keys.jwksMaxAge),
     ],
     lifecycle,

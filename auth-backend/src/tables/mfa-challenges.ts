@@ -1,0 +1,72 @@
+/**
+ * Table mfa_challenge: sign-ins waiting for their second factor. The mfaToken is opaque
+ * (crypto/opaque-token.ts) and stored only as its hash; it is single use, expires, and is dead
+ * after MAX_WRONG_CODES wrong codes. `amr` remembers how the first factor was made.
+ */
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import type { Clock } from '../clock';
+import type { Queryable } from '../db/transaction';
+import type { AuthMethod } from '../domain/user';
+import { hashOpaqueToken, newOpaqueToken } from '../crypto/opaque-token';
+
+/** Wrong codes an mfaToken survives: the fifth kills it. */
+export const MAX_WRONG_CODES = 5;
+/** How long an mfaToken lives, seconds. */
+export const MFA_TOKEN_TTL = 5 * 60;
+
+export interface ChallengeRow {
+  id: string;
+  userId: string;
+  userEmail: string;
+  amr: AuthMethod[];
+}
+
+/** A challenge that may still be answered: not spent, not expired, fewer than MAX_WRONG_CODES wrong codes. $n: now. */
+const usable = (now: string) => `c."usedAt" IS NULL AND c."expiresAt" > ${now} AND c.failures < ${MAX_WRONG_CODES}`;
+
+export class MfaChallengesTable {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Opens a challenge for `userId`, whose first factor was `amr`; returns its mfaToken. */
+  async open(userId: string, amr: AuthMethod[]): Promise<string> {
+    const now = this.clock();
+    const { token, hash } = newOpaqueToken();
+    await this.pool.query(`INSERT INTO mfa_challenge (id, "userId", "tokenHash", amr, "createdAt", "expiresAt") VALUES ($1, $2, $3, $4, $5, $6)`, [
+      randomUUID(),
+      userId,
+      hash,
+      amr,
+      now,
+      new Date(now.getTime() + MFA_TOKEN_TTL * 1000),
+    ]);
+    return token;
+  }
+
+  /** The usable challenge behind `mfaToken`, with its user's address (for the per-account throttle). */
+  async findUsable(mfaToken: string): Promise<ChallengeRow | undefined> {
+    const { rows } = await this.pool.query<ChallengeRow>(
+      `SELECT c.id, c."userId", u.email AS "userEmail", c.amr FROM mfa_challenge c JOIN "user" u ON u.id = c."userId"
+        WHERE c."tokenHash" = $1 AND ${usable('$2')}`,
+      [hashOpaqueToken(mfaToken), this.clock()],
+    );
+    return rows[0];
+  }
+
+  /** Spends the challenge if it is still usable (single use: of concurrent spends one wins). */
+  async spend(tx: Queryable, challengeId: string): Promise<boolean> {
+    const { rowCount } = await tx.query(`UPDATE mfa_challenge c SET "usedAt" = $2 WHERE c.id = $1 AND ${usable('$2')}`, [challengeId, this.clock()]);
+    return (rowCount ?? 0) > 0;
+  }
+
+  /** Counts a wrong code against the challenge; returns how many wrong codes it has had. */
+  async countWrongCode(challengeId: string): Promise<number> {
+    const { rows } = await this.pool.query<{ failures: number }>(`UPDATE mfa_challenge SET failures = failures + 1 WHERE id = $1 RETURNING failures`, [
+      challengeId,
+    ]);
+    return rows[0]?.failures ?? MAX_WRONG_CODES;
+  }
+}
