@@ -60,6 +60,8 @@ export const MfaRequiredResponse = z
   .openapi('MfaRequiredResponse');
 
 /** POST /auth/login answers one of the two bodies. */
-export const LoginResponse = z.union([TokenResponse, MfaRequiredResponse]).openapi('LoginResponse');
+export const LoginResponse = z
+  .union([TokenResponse, MfaRequiredResponse])
+  .openapi('LoginResponse', { description: 'A token response, or the mfaRequired body (no tokens)' }, { unionPreferredType: 'oneOf' });
 
 export const MeResponse = z.object({ user: UserSchema }).openapi('MeResponse');

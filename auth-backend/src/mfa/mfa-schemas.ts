@@ -19,7 +19,7 @@ export const TotpCodeBody = z.strictObject({ code }).openapi('TotpCodeRequest');
 
 export const MfaVerifyBody = z
   .union([z.strictObject({ mfaToken, code }), z.strictObject({ mfaToken, recoveryCode })], { error: 'send mfaToken with either code or recoveryCode' })
-  .openapi('MfaVerifyRequest');
+  .openapi('MfaVerifyRequest', { description: 'The mfaToken with either a TOTP code or a recovery code' }, { unionPreferredType: 'oneOf' });
 
 export const TotpSetupResponse = z
   .object({

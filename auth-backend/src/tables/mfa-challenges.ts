@@ -31,18 +31,18 @@ export class MfaChallengesTable {
     private readonly clock: Clock,
   ) {}
 
-  /** Opens a challenge for `userId`, whose first factor was `amr`; returns its mfaToken. */
+  /**
+   * Opens a challenge for `userId`, whose first factor was `amr`; returns its mfaToken. The user's
+   * spent and expired challenges go in the same statement, so the table holds only live ones.
+   */
   async open(userId: string, amr: AuthMethod[]): Promise<string> {
     const now = this.clock();
     const { token, hash } = newOpaqueToken();
-    await this.pool.query(`INSERT INTO mfa_challenge (id, "userId", "tokenHash", amr, "createdAt", "expiresAt") VALUES ($1, $2, $3, $4, $5, $6)`, [
-      randomUUID(),
-      userId,
-      hash,
-      amr,
-      now,
-      new Date(now.getTime() + MFA_TOKEN_TTL * 1000),
-    ]);
+    await this.pool.query(
+      `WITH purged AS (DELETE FROM mfa_challenge WHERE "userId" = $2 AND ("usedAt" IS NOT NULL OR "expiresAt" <= $5 OR failures >= ${MAX_WRONG_CODES}))
+       INSERT INTO mfa_challenge (id, "userId", "tokenHash", amr, "createdAt", "expiresAt") VALUES ($1, $2, $3, $4, $5, $6)`,
+      [randomUUID(), userId, hash, amr, now, new Date(now.getTime() + MFA_TOKEN_TTL * 1000)],
+    );
     return token;
   }
 
