@@ -28,6 +28,7 @@ export const TotpSetupResponse = z
       description: 'The key URI that authenticator apps read (show it as a QR code)',
       example: 'otpauth://totp/Auth%20Backend:ada%40example.com?issuer=Auth%20Backend&secret=JBSWY3DPEHPK3PXP&algorithm=SHA1&digits=6&period=30',
     }),
+    qrCodeSvg: z.string().openapi({ description: 'The otpauth URL as a QR code, an SVG document (beyond the contract: for clients that show it as is)' }),
   })
   .openapi('TotpSetupResponse');
 

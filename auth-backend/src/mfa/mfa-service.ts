@@ -22,6 +22,7 @@ import type { MailTemplates } from '../mail/templates';
 import { hasSecondFactor, type AuthService, type TokenGrant } from '../auth/auth-service';
 import { base32Of, matchingStep, newTotpSecret, otpauthUrl } from './totp';
 import { hashRecoveryCode, newRecoveryCodes } from './recovery-codes';
+import { qrCodeSvg } from './qr-code';
 
 export interface MfaServiceDeps {
   transaction: Transactions;
@@ -58,7 +59,7 @@ export class MfaService {
   constructor(private readonly deps: MfaServiceDeps) {}
 
   /** A new pending factor (replacing a pending one): its secret, shown this once, and the otpauth URL. */
-  async setupTotp(auth: Authenticated, log: Logger): Promise<{ secret: string; otpauthUrl: string }> {
+  async setupTotp(auth: Authenticated, log: Logger): Promise<{ secret: string; otpauthUrl: string; qrCodeSvg: string }> {
     const { mfaFactors, secrets, clock, issuer } = this.deps;
     const secret = newTotpSecret();
     const factor = { id: randomUUID(), userId: auth.user.id };
@@ -68,7 +69,8 @@ export class MfaService {
       throw new AppError('mfa_already_enabled', 'A second factor is already enabled; remove it first to set up another.');
     }
     log.info({ event: 'mfa.setup', outcome: 'pending', userId: auth.user.id }, 'second factor set up, waiting for confirmation');
-    return { secret: base32Of(secret), otpauthUrl: otpauthUrl(secret, auth.user.email, issuer) };
+    const url = otpauthUrl(secret, auth.user.email, issuer);
+    return { secret: base32Of(secret), otpauthUrl: url, qrCodeSvg: qrCodeSvg(url) };
   }
 
   /**

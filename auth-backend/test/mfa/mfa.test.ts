@@ -103,6 +103,7 @@ describe('second factor: TOTP and recovery codes', () => {
     expect(url.host).toBe('totp');
     expect(decodeURIComponent(url.pathname)).toBe(`/Auth Backend:${user.email}`);
     expect(Object.fromEntries(url.searchParams)).toEqual({ secret, issuer: 'Auth Backend', algorithm: 'SHA1', digits: '6', period: '30' });
+    expect(setup.body.qrCodeSvg).toMatch(/^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"[\s\S]*<\/svg>$/);
     // Pending: login is still by password alone.
     const pending = await request(t.app).post('/auth/login').send({ email: user.email, password: STRONG_PASSWORD }).expect(200);
     expect(pending.body.accessToken).toEqual(expect.any(String));
