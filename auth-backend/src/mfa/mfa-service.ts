@@ -87,6 +87,7 @@ export class MfaService {
     const step = matchingStep(this.secretOf(factor), code, now);
     const codes = newRecoveryCodes();
     const revoked = await transaction(async (tx) => {
+      // Of concurrent confirmations (or a replayed code) only one advances the step.
       if (step === undefined || !(await mfaFactors.acceptStep(tx, factor.id, step, 'pending'))) return undefined;
       await mfaFactors.confirm(tx, factor.id, now);
       await users.setMfaEnabled(tx, auth.user.id, true);
@@ -156,9 +157,10 @@ export class MfaService {
 
   /**
    * Completes a sign-in waiting for its second factor. Each attempt is one on the account's login
-   * counter (a wrong code is a failure there too, so fresh mfaTokens buy no fresh guesses); the
-   * mfaToken dies at its MAX_WRONG_CODES-th wrong code, and is spent in the transaction that
-   * accepts the code (so a code is not used up by an mfaToken that someone else spent meanwhile).
+   * counter (a wrong code is a failure there too, so fresh mfaTokens buy no fresh guesses). The
+   * answers to one mfaToken are checked one at a time under its row lock: it dies at its
+   * MAX_WRONG_CODES-th wrong code, and is spent in the transaction that accepts the code (so a
+   * code is not used up by an mfaToken that someone else spent meanwhile).
    */
   async verify(input: { mfaToken: string; code?: string; recoveryCode?: string; userAgent?: string | null }, log: Logger): Promise<TokenGrant> {
     const { mfaChallenges, throttle, transaction, recoveryCodes, users } = this.deps;
@@ -177,25 +179,30 @@ export class MfaService {
       log.warn({ ...line, outcome: 'throttled' }, 'second factor throttled');
       throw error;
     }
-    let passed: boolean;
+    let outcome: 'passed' | 'spent' | { wrongCodes: number };
     try {
-      passed = await transaction(async (tx) => {
+      outcome = await transaction(async (tx) => {
+        if (!(await mfaChallenges.lockUsable(tx, challenge.id))) return 'spent';
         const accepted =
           input.code !== undefined ? await this.acceptTotp(tx, userId, input.code) : await this.spendRecoveryCode(tx, userId, input.recoveryCode ?? '');
-        if (!accepted) return false;
-        if (!(await mfaChallenges.spend(tx, challenge.id)))
-          throw new AppError('invalid_mfa_token', 'The mfaToken is invalid, expired or already used; sign in again.');
-        return true;
+        if (!accepted) return { wrongCodes: await mfaChallenges.countWrongCode(tx, challenge.id) };
+        await mfaChallenges.spend(tx, challenge.id);
+        return 'passed';
       });
     } catch (error) {
       await throttle.attemptAbandoned(userEmail, attempt).catch(() => undefined);
-      if (error instanceof AppError) log.info({ ...line, outcome: 'failure', reason: 'mfa-token-spent' }, 'second factor refused');
       throw error;
     }
-    if (!passed) {
+    if (outcome === 'spent') {
+      // Spent, expired or dead while this request waited: not a guess.
+      await throttle.attemptAbandoned(userEmail, attempt);
+      log.info({ ...line, outcome: 'failure', reason: 'invalid-mfa-token' }, 'second factor refused');
+      throw new AppError('invalid_mfa_token', 'The mfaToken is invalid, expired or already used; sign in again.');
+    }
+    if (outcome !== 'passed') {
       await throttle.attemptFailed(userEmail, attempt);
-      const wrong = await mfaChallenges.countWrongCode(challenge.id);
-      log.info({ ...line, outcome: 'failure', reason: 'invalid-code', wrongCodes: wrong, mfaTokenDead: wrong >= MAX_WRONG_CODES }, 'second factor refused');
+      const { wrongCodes } = outcome;
+      log.info({ ...line, outcome: 'failure', reason: 'invalid-code', wrongCodes, mfaTokenDead: wrongCodes >= MAX_WRONG_CODES }, 'second factor refused');
       throw new AppError('invalid_code', 'The code is not valid (wrong, expired, or already used).', { status: 401 });
     }
     await throttle.recordSuccess(userEmail);

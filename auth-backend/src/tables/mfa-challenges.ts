@@ -56,17 +56,24 @@ export class MfaChallengesTable {
     return rows[0];
   }
 
-  /** Spends the challenge if it is still usable (single use: of concurrent spends one wins). */
-  async spend(tx: Queryable, challengeId: string): Promise<boolean> {
-    const { rowCount } = await tx.query(`UPDATE mfa_challenge c SET "usedAt" = $2 WHERE c.id = $1 AND ${usable('$2')}`, [challengeId, this.clock()]);
-    return (rowCount ?? 0) > 0;
+  /**
+   * Locks the challenge for `tx` if it is still usable (false otherwise): answers to one mfaToken
+   * are checked one at a time, so it never takes more than MAX_WRONG_CODES wrong codes, however
+   * many arrive at once, and is spent once.
+   */
+  async lockUsable(tx: Queryable, challengeId: string): Promise<boolean> {
+    const { rows } = await tx.query(`SELECT 1 FROM mfa_challenge c WHERE c.id = $1 AND ${usable('$2')} FOR UPDATE`, [challengeId, this.clock()]);
+    return rows.length > 0;
   }
 
-  /** Counts a wrong code against the challenge; returns how many wrong codes it has had. */
-  async countWrongCode(challengeId: string): Promise<number> {
-    const { rows } = await this.pool.query<{ failures: number }>(`UPDATE mfa_challenge SET failures = failures + 1 WHERE id = $1 RETURNING failures`, [
-      challengeId,
-    ]);
+  /** Spends the challenge (locked by lockUsable in the same transaction). */
+  async spend(tx: Queryable, challengeId: string): Promise<void> {
+    await tx.query(`UPDATE mfa_challenge SET "usedAt" = $2 WHERE id = $1`, [challengeId, this.clock()]);
+  }
+
+  /** Counts a wrong code against the challenge (locked by lockUsable); returns how many wrong codes it has had. */
+  async countWrongCode(tx: Queryable, challengeId: string): Promise<number> {
+    const { rows } = await tx.query<{ failures: number }>(`UPDATE mfa_challenge SET failures = failures + 1 WHERE id = $1 RETURNING failures`, [challengeId]);
     return rows[0]?.failures ?? MAX_WRONG_CODES;
   }
 }

@@ -290,6 +290,12 @@ describe('second factor: TOTP and recovery codes', () => {
     const dead = await request(t.app).post('/auth/mfa/verify').send({ mfaToken: guessed, code: right }).expect(401);
     expect(dead.body.code).toBe('invalid_mfa_token');
 
+    // Wrong codes sent all at once: still exactly 5 are checked.
+    const burst = await startLogin(t, user.email);
+    const answers = await Promise.all(Array.from({ length: 8 }, () => request(t.app).post('/auth/mfa/verify').send({ mfaToken: burst, code: wrongCode })));
+    expect(answers.map((a) => `${a.status} ${a.body.code}`).sort()).toEqual([...Array(5).fill('401 invalid_code'), ...Array(3).fill('401 invalid_mfa_token')]);
+    await request(t.app).post('/auth/mfa/verify').send({ mfaToken: burst, code: right }).expect(401);
+
     // Not a bearer token, not a refresh token.
     const token = await startLogin(t, user.email);
     await request(t.app).get('/auth/me').set(bearer(token)).expect(401);
