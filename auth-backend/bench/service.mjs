@@ -60,6 +60,7 @@ export function startService({ databaseUrl, port, logFile, env = {}, nodeArgs = 
       HOST: '127.0.0.1',
       JWT_SECRET: secret,
       PASSWORD_PEPPER: `${secret}-pepper`,
+      KEY_ENCRYPTION_KEY: `${secret}-key-encryption`,
       THROTTLE_IP_MAX: '100000',
       // The lowest allowed cost unless the caller says otherwise; the hashing threads as the bench's
       // environment asks (unset: the service's default, one per CPU).

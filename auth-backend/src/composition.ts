@@ -16,6 +16,12 @@ import { SessionsTable } from './tables/sessions';
 import { EmailTokensTable } from './tables/email-tokens';
 import { MailOutboxTable } from './tables/mail-outbox';
 import { LoginFailuresTable } from './tables/login-failures';
+import { MfaFactorsTable } from './tables/mfa-factors';
+import { RecoveryCodesTable } from './tables/recovery-codes';
+import { MfaChallengesTable } from './tables/mfa-challenges';
+import { Envelope } from './crypto/key-encryption';
+import { MfaService } from './mfa/mfa-service';
+import { mfaEndpoints } from './mfa/mfa-endpoints';
 import { WindowLimits } from './throttle/window-limit';
 import { ACCOUNT_FAILURE_LIMITS, LoginThrottle } from './throttle/login-throttle';
 import { MailThrottle } from './throttle/mail-throttle';
@@ -65,6 +71,9 @@ export interface Tables {
   identities: IdentitiesTable;
   oidcStates: OidcStatesTable;
   oidcExchangeCodes: OidcExchangeCodesTable;
+  mfaFactors: MfaFactorsTable;
+  recoveryCodes: RecoveryCodesTable;
+  mfaChallenges: MfaChallengesTable;
 }
 
 /** Every service of the process, built once. */
@@ -79,6 +88,7 @@ export interface Services {
   auth: AuthService;
   mailThrottle: MailThrottle;
   recovery: RecoveryService;
+  mfa: MfaService;
   mailDelivery: MailDeliveryWorker;
   /** The ES256/RS256 signing keys; undefined with HS256 (JWT_SECRET). */
   keyRing: KeyRing | undefined;
@@ -106,6 +116,9 @@ function buildTables(config: Config, db: Database, clock: Clock): Tables {
     identities: new IdentitiesTable(db.pool),
     oidcStates: new OidcStatesTable(db.pool, clock),
     oidcExchangeCodes: new OidcExchangeCodesTable(db.pool, clock),
+    mfaFactors: new MfaFactorsTable(db.pool),
+    recoveryCodes: new RecoveryCodesTable(db.pool),
+    mfaChallenges: new MfaChallengesTable(db.pool, clock),
   };
 }
 
@@ -147,6 +160,7 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
   const auth = new AuthService({
     users,
     sessions,
+    mfaChallenges: tables.mfaChallenges,
     transaction,
     hasher: passwords,
     tokens,
@@ -156,6 +170,17 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
     requireVerifiedEmail: mail.requireVerifiedEmail,
   });
   const oidc = composeOidc(config, tables, transaction, clock, auth, logger);
+  const mfa = new MfaService({
+    ...tables,
+    transaction,
+    // Its own key, derived from KEY_ENCRYPTION_KEY for this purpose only (crypto/key-encryption.ts).
+    secrets: new Envelope(config.keys.encryptionKey, 'totp-secret-encryption/v1'),
+    throttle,
+    templates: new MailTemplates(mail),
+    auth,
+    clock,
+    issuer: mail.productName,
+  });
   const lifecycle = new Lifecycle(logger);
   // Hashing threads: started first, so stopped last (after every worker that might hash).
   lifecycle.add(hasher);
@@ -165,12 +190,13 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
   lifecycle.add(mailDelivery);
   lifecycle.add(oidc.registry);
   return {
-    services: { tables, windows, hasher, policy, tokens, throttle, auth, mailThrottle, recovery, mailDelivery, keyRing, oidc },
+    services: { tables, windows, hasher, policy, tokens, throttle, auth, mailThrottle, recovery, mfa, mailDelivery, keyRing, oidc },
     endpoints: [
       ...healthEndpoints(checkReadiness),
       ...authEndpoints(auth, throttle),
       ...recoveryEndpoints(recovery, mailThrottle),
       ...sessionEndpoints(sessions),
+      ...mfaEndpoints(mfa, throttle),
       ...jwksEndpoints(keyRing, config.keys.jwksMaxAge),
       ...oidcEndpoints(oidc.registry, oidc.signIn, oidc.identities, config.oidc.publicUrl),
     ],

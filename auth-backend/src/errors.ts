@@ -9,16 +9,23 @@ export const ERRORS = {
   bad_request: { status: 400, title: 'Bad request' },
   invalid_token: { status: 400, title: 'Invalid or expired token' },
   invalid_state: { status: 400, title: 'Invalid sign-in state' },
+  /** 400 when confirming or removing a factor; 401 (extras.status) at POST /auth/mfa/verify. */
+  invalid_code: { status: 400, title: 'Invalid code' },
   unauthenticated: { status: 401, title: 'Authentication required' },
   invalid_credentials: { status: 401, title: 'Invalid credentials' },
   invalid_refresh_token: { status: 401, title: 'Invalid refresh token' },
   invalid_exchange_code: { status: 401, title: 'Invalid exchange code' },
+  invalid_mfa_token: { status: 401, title: 'Invalid or expired mfaToken' },
   email_not_verified: { status: 403, title: 'Email not verified' },
+  mfa_required: { status: 403, title: 'Second factor required' },
   not_found: { status: 404, title: 'Not found' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   email_taken: { status: 409, title: 'Email already registered' },
   no_password: { status: 409, title: 'No password' },
   last_sign_in_method: { status: 409, title: 'Last sign-in method' },
+  mfa_already_enabled: { status: 409, title: 'Second factor already enabled' },
+  mfa_not_pending: { status: 409, title: 'No second factor waiting for confirmation' },
+  mfa_not_enabled: { status: 409, title: 'No second factor enabled' },
   payload_too_large: { status: 413, title: 'Payload too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   throttled: { status: 429, title: 'Too many requests' },
@@ -38,14 +45,15 @@ export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     readonly detail: string,
-    readonly extras: { errors?: FieldError[]; retryAfterSeconds?: number; headers?: Record<string, string> } = {},
+    /** `status`: for the one code answered with two statuses by contract (invalid_code: 400, or 401 at verify). */
+    readonly extras: { errors?: FieldError[]; retryAfterSeconds?: number; headers?: Record<string, string>; status?: 401 } = {},
   ) {
     super(detail);
     this.name = 'AppError';
   }
 
   get status(): number {
-    return ERRORS[this.code].status;
+    return this.extras.status ?? ERRORS[this.code].status;
   }
 }
 

@@ -4,8 +4,18 @@ import { RATE_LIMIT_HEADER_NAMES } from '../throttle/window-limit';
 import type { LoginThrottle } from '../throttle/login-throttle';
 import { toUserBody } from '../users/user-body';
 import type { AuthService } from './auth-service';
-import { ChangePasswordBody, LoginBody, LogoutBody, MeResponse, RefreshBody, RegisterBody, TokenResponse } from './auth-schemas';
-import type { TokenGrant } from './auth-service';
+import {
+  ChangePasswordBody,
+  LoginBody,
+  LoginResponse,
+  LogoutBody,
+  MeResponse,
+  MfaRequiredResponse,
+  RefreshBody,
+  RegisterBody,
+  TokenResponse,
+} from './auth-schemas';
+import type { SignInResult, TokenGrant } from './auth-service';
 import type { z } from '../http/zod';
 
 type MeResponseBody = z.input<typeof MeResponse>;
@@ -18,6 +28,8 @@ export const userAgentOf = (req: { get(name: string): string | undefined }) =>
     .slice(0, 512) || null;
 
 export const tokenBody = (grant: TokenGrant) => TokenResponse.parse({ ...grant, user: toUserBody(grant.user) });
+/** A token response, or the mfaRequired body when the account has a second factor. */
+const signInBody = (result: SignInResult) => ('mfaRequired' in result ? MfaRequiredResponse.parse(result) : tokenBody(result));
 
 /** The HTTP contract of ../shared/API.md for /auth. */
 export function authEndpoints(auth: AuthService, throttle: LoginThrottle): AnyEndpoint[] {
@@ -44,15 +56,17 @@ export function authEndpoints(auth: AuthService, throttle: LoginThrottle): AnyEn
       path: '/auth/login',
       operationId: 'login',
       summary: 'Sign in with email and password',
-      description: 'Unknown email and wrong password give the same answer. Throttled per client IP and per account.',
+      description:
+        'Unknown email and wrong password give the same answer. Throttled per client IP and per account. ' +
+        'An account with an active second factor gets `{ mfaRequired: true, mfaToken, methods }` and no tokens: POST /auth/mfa/verify completes the sign-in.',
       tag,
       body: LoginBody,
       before: limitByIp('login'),
-      success: { status: 200, description: 'A token pair for a new session', schema: TokenResponse },
+      success: { status: 200, description: 'A token pair for a new session, or (second factor) the mfaRequired body', schema: LoginResponse },
       successHeaders: RATE_LIMIT_HEADER_NAMES,
       // 403 email_not_verified only with REQUIRE_VERIFIED_EMAIL, and only after the right password.
       failures: [400, 401, 403, 429],
-      handle: async ({ body, req, log, signal }) => tokenBody(await auth.login({ ...body, userAgent: userAgentOf(req) }, log, signal)),
+      handle: async ({ body, req, log, signal }) => signInBody(await auth.login({ ...body, userAgent: userAgentOf(req) }, log, signal)),
     }),
     endpoint({
       method: 'post',

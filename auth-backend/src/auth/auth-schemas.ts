@@ -50,4 +50,18 @@ export const TokenResponse = z
   })
   .openapi('TokenResponse');
 
+/** Login of an account with an active second factor: no tokens, an mfaToken for POST /auth/mfa/verify. */
+export const MfaRequiredResponse = z
+  .object({
+    mfaRequired: z.literal(true),
+    mfaToken: z.string().openapi({ description: 'Opaque; single use, lives 5 minutes, good only for POST /auth/mfa/verify' }),
+    methods: z.tuple([z.literal('totp'), z.literal('recovery_code')]).openapi({ description: 'The ways to pass the second factor' }),
+  })
+  .openapi('MfaRequiredResponse');
+
+/** POST /auth/login answers one of the two bodies. */
+export const LoginResponse = z
+  .union([TokenResponse, MfaRequiredResponse])
+  .openapi('LoginResponse', { description: 'A token response, or the mfaRequired body (no tokens)' }, { unionPreferredType: 'oneOf' });
+
 export const MeResponse = z.object({ user: UserSchema }).openapi('MeResponse');

@@ -8,6 +8,7 @@ import type { Authenticated, AuthMethod, User } from '../domain/user';
 import type { Transactions } from '../db/transaction';
 import type { UsersTable } from '../tables/users';
 import type { SessionsTable } from '../tables/sessions';
+import type { MfaChallengesTable } from '../tables/mfa-challenges';
 import type { LoginThrottle } from '../throttle/login-throttle';
 import { addressDigest } from '../crypto/address-digest';
 import type { PasswordPolicy } from './password-policy';
@@ -24,9 +25,24 @@ export interface TokenGrant {
   expiresIn: number;
 }
 
+/** A sign-in whose first factor was right, of an account with an active second factor: no tokens yet. */
+export interface MfaRequired {
+  mfaRequired: true;
+  /** Good for nothing but POST /auth/mfa/verify: opaque, single use, 5 minutes. */
+  mfaToken: string;
+  methods: ['totp', 'recovery_code'];
+}
+
+export type SignInResult = TokenGrant | MfaRequired;
+
+/** Whether `amr` includes a second factor (a TOTP code or a recovery code). */
+export const hasSecondFactor = (amr: readonly AuthMethod[]) => amr.includes('otp') || amr.includes('mfa');
+
 export interface AuthServiceDeps {
   users: UsersTable;
   sessions: SessionsTable;
+  /** Sign-ins waiting for their second factor (the mfaToken). */
+  mfaChallenges: MfaChallengesTable;
   transaction: Transactions;
   /** Over normalised passwords (normalizingHasher), like every other use of passwords. */
   hasher: PasswordHashing;
@@ -54,10 +70,16 @@ export class AuthService {
   }
 
   /**
-   * The end of every sign-in (password, and v3's second factor and external providers): opens a
-   * session that remembers how the user signed in (`amr`) and hands out its tokens.
+   * The end of every sign-in (password, the second factor, external providers): opens a session
+   * that remembers how the user signed in (`amr`) and hands out its tokens. An account with an
+   * active second factor whose sign-in has not passed it yet gets an mfaToken instead, which
+   * remembers `amr` for POST /auth/mfa/verify (mfa/mfa-service.ts), whose success ends here again.
    */
-  async completeSignIn(user: User, amr: AuthMethod[], userAgent?: string | null): Promise<TokenGrant> {
+  async completeSignIn(user: User, amr: AuthMethod[], userAgent?: string | null): Promise<SignInResult> {
+    if (user.mfaEnabled && !hasSecondFactor(amr)) {
+      const mfaToken = await this.deps.mfaChallenges.open(user.id, amr);
+      return { mfaRequired: true, mfaToken, methods: ['totp', 'recovery_code'] };
+    }
     const { sessionId, refreshToken } = await this.deps.sessions.open(user.id, amr, userAgent ?? null);
     return this.tokenGrant(user, sessionId, refreshToken, amr);
   }
@@ -78,7 +100,10 @@ export class AuthService {
       const user = await this.deps.users.create({ email: input.email, passwordHash, name: input.name });
       log.info({ event: 'auth.register', outcome: 'success', userId: user.id }, 'account registered');
       await this.deps.onRegistered?.(user, log);
-      return await this.completeSignIn(user, ['pwd'], input.userAgent);
+      const signedIn = await this.completeSignIn(user, ['pwd'], input.userAgent);
+      // A new account has no second factor yet.
+      if ('mfaRequired' in signedIn) throw new Error('a new account asked for a second factor');
+      return signedIn;
     } catch (error) {
       if (error instanceof AppError)
         log.info({ event: 'auth.register', outcome: 'failure', reason: error.code, emailRef: emailRef(input.email) }, 'registration refused');
@@ -87,7 +112,7 @@ export class AuthService {
   }
 
   /** `signal` aborts when the client disconnects: queued password work is then skipped. */
-  async login(input: { email: string; password: string; userAgent?: string | null }, log: Logger, signal?: AbortSignal): Promise<TokenGrant> {
+  async login(input: { email: string; password: string; userAgent?: string | null }, log: Logger, signal?: AbortSignal): Promise<SignInResult> {
     const { users, hasher, throttle } = this.deps;
     const attempt = { event: 'auth.login', emailRef: emailRef(input.email) };
     let attemptNumber: number;
@@ -108,13 +133,18 @@ export class AuthService {
       log.info({ ...attempt, outcome: 'failure', reason }, 'login failed');
       throw new AppError('invalid_credentials', INVALID_CREDENTIALS);
     }
-    await throttle.recordSuccess(input.email);
+    // With a second factor, the account's failure count stands until that is passed too.
+    if (user.mfaEnabled) await throttle.passwordAccepted(input.email, attemptNumber);
+    else await throttle.recordSuccess(input.email);
     if (this.deps.requireVerifiedEmail && user.emailVerifiedAt === null) {
       log.info({ ...attempt, outcome: 'failure', reason: 'email-not-verified', userId: user.id }, 'login refused: email not verified');
       throw new AppError('email_not_verified', 'Verify your email address before signing in: see the link in the verification mail.');
     }
     if (check.needsRehash) await users.rehashPassword(user.id, hash, await hasher.hash(input.password));
-    log.info({ ...attempt, outcome: 'success', userId: user.id, rehashed: check.needsRehash }, 'login succeeded');
+    log.info(
+      { ...attempt, outcome: user.mfaEnabled ? 'second-factor-required' : 'success', userId: user.id, rehashed: check.needsRehash },
+      user.mfaEnabled ? 'password accepted: second factor required' : 'login succeeded',
+    );
     const { passwordHash, ...account } = user;
     return this.completeSignIn(account, ['pwd'], input.userAgent);
   }

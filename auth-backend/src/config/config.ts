@@ -120,8 +120,7 @@ const mailbox = optionalText.refine((value) => value === undefined || /^[^\s@<>]
 const nodeEnv = z.enum(['production', 'development', 'test']).default('development');
 const jwtAlgorithm = z.enum(['HS256', 'ES256', 'RS256'], { error: 'must be HS256, ES256 or RS256' }).default('HS256');
 
-/** `keysRequired`: production with an asymmetric JWT_ALGORITHM, where KEY_ENCRYPTION_KEY is mandatory. */
-const buildSchema = (production: boolean, keysRequired = false) =>
+const buildSchema = (production: boolean) =>
   z.object({
     NODE_ENV: nodeEnv,
     DATABASE_URL: z.string({ error: 'is required: a PostgreSQL connection string' }).regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// connection string'),
@@ -176,7 +175,8 @@ const buildSchema = (production: boolean, keysRequired = false) =>
     THROTTLE_MAIL_ADDRESS_MAX: integer(3, 1, 100_000),
     THROTTLE_MAIL_ADDRESS_WINDOW: duration('1h'),
     JWT_ALGORITHM: jwtAlgorithm,
-    KEY_ENCRYPTION_KEY: secret(keysRequired, EXAMPLE_KEY_ENCRYPTION_KEY),
+    // v3: required in production whatever JWT_ALGORITHM: it also seals TOTP secrets (mfa/).
+    KEY_ENCRYPTION_KEY: secret(production, EXAMPLE_KEY_ENCRYPTION_KEY),
     KEY_REFRESH_INTERVAL: duration('60'),
     JWKS_MAX_AGE: duration('5m', 0),
     // Sign in with an OpenID Connect provider (each provider's OIDC_<ID>_* variables: oidc-providers.ts).
@@ -271,12 +271,10 @@ export class ConfigError extends Error {
 /** Parses the environment once; throws ConfigError with one line per bad variable. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env, randomSecret: () => string = defaultRandomSecret): Config {
   const production = nodeEnv.safeParse(source.NODE_ENV).data === 'production';
-  const algorithm = jwtAlgorithm.safeParse(source.JWT_ALGORITHM).data;
-  const keysRequired = production && (algorithm === 'ES256' || algorithm === 'RS256');
   const fileProblems: string[] = [];
   const resolved = resolveFileSecrets(source, fileProblems);
   if (fileProblems.length > 0) throw new ConfigError(fileProblems);
-  const parsed = buildSchema(production, keysRequired).safeParse(resolved);
+  const parsed = buildSchema(production).safeParse(resolved);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`));
   }

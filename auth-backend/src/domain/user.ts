@@ -9,6 +9,8 @@ export interface User {
   createdAt: Date;
   /** null until the user proves control of `email` (API: `emailVerified`). */
   emailVerifiedAt: Date | null;
+  /** Whether the user has an active second factor (a sign-in then asks for it). */
+  mfaEnabled: boolean;
 }
 
 /** A user with the stored password hash: only for checking or replacing that password. */

@@ -3,7 +3,8 @@ import { ERRORS, type AppError } from '../errors';
 
 /** Sends an RFC 9457 problem body; `errors` only for validation failures. */
 export function sendProblem(res: Response, error: AppError): void {
-  const { status, title } = ERRORS[error.code];
+  const { title } = ERRORS[error.code];
+  const { status } = error;
   for (const [name, value] of Object.entries(error.extras.headers ?? {})) res.setHeader(name, value);
   if (error.extras.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(error.extras.retryAfterSeconds))));
   res

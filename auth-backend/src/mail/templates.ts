@@ -79,6 +79,24 @@ export class MailTemplates {
     ]);
   }
 
+  secondFactorEnabled(): MailContent {
+    return this.mail('second-factor-enabled', 'Two-step verification is on', [
+      `An authenticator app was just set up as a second factor for your ${this.settings.productName} account; every other session was signed out.`,
+      'From now on, signing in asks for a code from that app (or one of your recovery codes).',
+      '',
+      'If this was not you, reset your password right away and contact support.',
+    ]);
+  }
+
+  secondFactorDisabled(): MailContent {
+    return this.mail('second-factor-disabled', 'Two-step verification is off', [
+      `The second factor (authenticator app) of your ${this.settings.productName} account was just removed, with its recovery codes.`,
+      'Signing in now asks for your password only.',
+      '',
+      'If this was not you, reset your password right away and contact support.',
+    ]);
+  }
+
   passwordChanged(): MailContent {
     return this.mail('password-changed', 'Your password was changed', [
       `The password of your ${this.settings.productName} account was just reset, and every session was signed out.`,

@@ -15,7 +15,14 @@ import type { Queryable } from '../db/transaction';
 
 export const MAIL_QUEUED_CHANNEL = 'mail_outbox_queued';
 
-export type MailKind = 'verify-email' | 'change-email' | 'email-change-notice' | 'reset-password' | 'password-changed';
+export type MailKind =
+  | 'verify-email'
+  | 'change-email'
+  | 'email-change-notice'
+  | 'reset-password'
+  | 'password-changed'
+  | 'second-factor-enabled'
+  | 'second-factor-disabled';
 
 /** A rendered message (mail/templates.ts), not yet addressed. */
 export interface MailContent {

@@ -29,6 +29,7 @@ export type RevokeReason =
   | 'reuse-detected'
   | 'password-reset'
   | 'session-revoked'
+  | 'second-factor-enabled'
   /** An unproved account's sessions, ended when a provider that proved the address took it over. */
   | 'identity-takeover';
 
@@ -61,6 +62,7 @@ interface TokenRow {
   name: string | null;
   user_created_at: Date;
   email_verified_at: Date | null;
+  mfa_enabled: boolean;
   session_id: string;
   user_id: string;
   rotated_at: Date | null;
@@ -84,7 +86,8 @@ const ROTATE = `
     SELECT t.id AS token_id, s.id AS session_id, s."userId" AS user_id, t."rotatedAt" AS rotated_at,
            s."expiresAt" AS session_expires_at, s."revokedAt" AS revoked_at, s.amr,
            (${liveSession('s', '$2', '$5')}) AS live,
-           u.email, u.name, u."createdAt" AS user_created_at, u."emailVerifiedAt" AS email_verified_at
+           u.email, u.name, u."createdAt" AS user_created_at, u."emailVerifiedAt" AS email_verified_at,
+           u."mfaEnabled" AS mfa_enabled
       FROM refresh_token t JOIN session s ON s.id = t."sessionId" JOIN "user" u ON u.id = s."userId"
      WHERE t."tokenHash" = $1
        FOR UPDATE OF t, s
@@ -151,7 +154,14 @@ export class SessionsTable {
     if (!row) return { kind: 'rejected', reason: 'unknown' };
     const ids = { userId: row.user_id, sessionId: row.session_id };
     if (row.rotated) {
-      const user = { id: row.user_id, email: row.email, name: row.name, createdAt: row.user_created_at, emailVerifiedAt: row.email_verified_at };
+      const user = {
+        id: row.user_id,
+        email: row.email,
+        name: row.name,
+        createdAt: row.user_created_at,
+        emailVerifiedAt: row.email_verified_at,
+        mfaEnabled: row.mfa_enabled,
+      };
       return { kind: 'rotated', ...ids, refreshToken: token, user, amr: row.amr };
     }
     // Why not, in the order the statement checks it.
@@ -169,7 +179,7 @@ export class SessionsTable {
   async findLive(userId: string, sessionId: string, amr: AuthMethod[]): Promise<Authenticated | null> {
     const { rows } = await this.pool.query<User>({
       name: 'user-by-live-session',
-      text: `SELECT u.id, u.email, u.name, u."createdAt", u."emailVerifiedAt"
+      text: `SELECT u.id, u.email, u.name, u."createdAt", u."emailVerifiedAt", u."mfaEnabled"
                FROM session s JOIN "user" u ON u.id = s."userId"
               WHERE s.id = $2 AND s."userId" = $1 AND ${liveSession('s', '$3', '$4')}`,
       values: [userId, sessionId, this.clock(), this.policy.idleTtl],

@@ -10,7 +10,7 @@ import type { Queryable } from '../db/transaction';
 import type { User, UserWithHash } from '../domain/user';
 
 /** The columns of `User`, for every statement that returns one. */
-export const USER_COLUMNS = 'id, email, name, "createdAt", "emailVerifiedAt"';
+export const USER_COLUMNS = 'id, email, name, "createdAt", "emailVerifiedAt", "mfaEnabled"';
 const WITH_HASH = `${USER_COLUMNS}, "passwordHash"`;
 
 export class UsersTable {
@@ -99,6 +99,11 @@ export class UsersTable {
       passwordHash,
       now,
     ]);
+  }
+
+  /** Kept in the transaction that confirms or removes the user's second factor (mfa/mfa-service.ts). */
+  async setMfaEnabled(tx: Queryable, userId: string, enabled: boolean): Promise<void> {
+    await tx.query(`UPDATE "user" SET "mfaEnabled" = $2, "updatedAt" = now() WHERE id = $1`, [userId, enabled]);
   }
 
   async markEmailVerified(tx: Queryable, userId: string, now: Date): Promise<void> {

@@ -88,6 +88,16 @@ export class LoginThrottle {
     await this.failures.uncount(accountKey(email), attempt >= this.policy.accountFreeFailures);
   }
 
+  /**
+   * Attempt number `attempt` had the right password for an account with a second factor: it is
+   * not a failure (uncounted, its lease released, no delay), but the account's count stands until
+   * the second factor is passed too (recordSuccess). Wrong codes at POST /auth/mfa/verify are
+   * attempts on the same counter, so fresh mfaTokens do not buy fresh guesses.
+   */
+  async passwordAccepted(email: string, attempt: number): Promise<void> {
+    await this.attemptAbandoned(email, attempt);
+  }
+
   async recordSuccess(email: string): Promise<void> {
     await this.failures.reset(accountKey(email));
   }

@@ -13,10 +13,18 @@ export const UserSchema = z
     name: z.string().nullable(),
     createdAt: z.iso.datetime().openapi({ description: 'ISO 8601, UTC' }),
     emailVerified: z.boolean().openapi({ description: 'Whether the user proved control of `email` (a verification link or a password reset)' }),
+    mfaEnabled: z.boolean().openapi({ description: 'Whether the user has an active second factor (TOTP): a sign-in then asks for it' }),
   })
   .openapi('User');
 
 /** A user's response shape; the response schema that contains it strips anything else. */
 export function toUserBody(user: User): z.input<typeof UserSchema> {
-  return { id: user.id, email: user.email, name: user.name, createdAt: user.createdAt.toISOString(), emailVerified: user.emailVerifiedAt !== null };
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    createdAt: user.createdAt.toISOString(),
+    emailVerified: user.emailVerifiedAt !== null,
+    mfaEnabled: user.mfaEnabled,
+  };
 }

@@ -16,7 +16,14 @@ describe('POST /auth/register', () => {
     const response = await request(t.app).post('/auth/register').send({ email, password: STRONG_PASSWORD, name: 'Ada' }).expect(201);
     expect(response.headers['cache-control']).toBe('no-store');
     expect(response.body).toEqual({
-      user: { id: expect.any(String), email, name: 'Ada', createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/), emailVerified: false },
+      user: {
+        id: expect.any(String),
+        email,
+        name: 'Ada',
+        createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/),
+        emailVerified: false,
+        mfaEnabled: false,
+      },
       accessToken: expect.any(String),
       refreshToken: expect.any(String),
       tokenType: 'Bearer',

@@ -12,10 +12,10 @@ describe('session endpoints', () => {
   const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
   describe('GET /auth/me', () => {
-    it('answers the user with exactly id, email, name, createdAt and emailVerified', async () => {
+    it('answers the user with exactly id, email, name, createdAt, emailVerified and mfaEnabled', async () => {
       const { accessToken, user, email } = await registerUser(t.app, { name: 'Grace' });
       const response = await request(t.app).get('/auth/me').set(bearer(accessToken)).expect(200);
-      expect(response.body).toEqual({ user: { id: user.id, email, name: 'Grace', createdAt: expect.any(String), emailVerified: false } });
+      expect(response.body).toEqual({ user: { id: user.id, email, name: 'Grace', createdAt: expect.any(String), emailVerified: false, mfaEnabled: false } });
     });
   });
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { CONFIG_VARIABLES, ConfigError, EXAMPLE_JWT_SECRET, loadConfig } from '../../src/config/config';
+import { CONFIG_VARIABLES, ConfigError, EXAMPLE_JWT_SECRET, EXAMPLE_KEY_ENCRYPTION_KEY, loadConfig } from '../../src/config/config';
 
 const base = { DATABASE_URL: 'postgresql://localhost/auth_service' };
 const problemsOf = (env: Record<string, string>) => {
@@ -57,18 +57,54 @@ describe('loadConfig', () => {
   });
 
   it('requires strong, non-example secrets in production, one line each', () => {
-    expect(problemsOf({ ...base, NODE_ENV: 'production' })).toEqual(['JWT_SECRET: is required in production', 'PASSWORD_PEPPER: is required in production']);
-    const problems = problemsOf({ ...base, NODE_ENV: 'production', JWT_SECRET: EXAMPLE_JWT_SECRET, PASSWORD_PEPPER: 'short' });
-    expect(problems).toEqual([expect.stringMatching(/^JWT_SECRET: is the example value/), 'PASSWORD_PEPPER: must be at least 32 bytes']);
-    expect(problemsOf({ ...base, NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), PASSWORD_PEPPER: 'y'.repeat(32) })).toEqual([]);
+    expect(problemsOf({ ...base, NODE_ENV: 'production' })).toEqual([
+      'JWT_SECRET: is required in production',
+      'PASSWORD_PEPPER: is required in production',
+      'KEY_ENCRYPTION_KEY: is required in production',
+    ]);
+    const problems = problemsOf({
+      ...base,
+      NODE_ENV: 'production',
+      JWT_SECRET: EXAMPLE_JWT_SECRET,
+      PASSWORD_PEPPER: 'short',
+      KEY_ENCRYPTION_KEY: EXAMPLE_KEY_ENCRYPTION_KEY,
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(/^JWT_SECRET: is the example value/),
+      'PASSWORD_PEPPER: must be at least 32 bytes',
+      expect.stringMatching(/^KEY_ENCRYPTION_KEY: is the example value/),
+    ]);
+    expect(
+      problemsOf({ ...base, NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), PASSWORD_PEPPER: 'y'.repeat(32), KEY_ENCRYPTION_KEY: 'z'.repeat(32) }),
+    ).toEqual([]);
+  });
+
+  it('requires KEY_ENCRYPTION_KEY in production whatever JWT_ALGORITHM (v3: it seals TOTP secrets too), and has a default elsewhere', () => {
+    const production = { ...base, NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), PASSWORD_PEPPER: 'y'.repeat(32) };
+    for (const JWT_ALGORITHM of ['HS256', 'ES256', 'RS256']) {
+      expect(problemsOf({ ...production, JWT_ALGORITHM })).toEqual(['KEY_ENCRYPTION_KEY: is required in production']);
+    }
+    expect(loadConfig({ ...base, NODE_ENV: 'development' }).keys.encryptionKey.length).toBeGreaterThanOrEqual(32);
   });
 
   it('backs up before migrating by default in production only', () => {
-    const production = loadConfig({ ...base, NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), PASSWORD_PEPPER: 'y'.repeat(32) });
+    const production = loadConfig({
+      ...base,
+      NODE_ENV: 'production',
+      JWT_SECRET: 'x'.repeat(32),
+      PASSWORD_PEPPER: 'y'.repeat(32),
+      KEY_ENCRYPTION_KEY: 'z'.repeat(32),
+    });
     expect(production.startup.backupBeforeMigrate).toBe(true);
     expect(
-      loadConfig({ ...base, NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), PASSWORD_PEPPER: 'y'.repeat(32), BACKUP_BEFORE_MIGRATE: 'false' }).startup
-        .backupBeforeMigrate,
+      loadConfig({
+        ...base,
+        NODE_ENV: 'production',
+        JWT_SECRET: 'x'.repeat(32),
+        PASSWORD_PEPPER: 'y'.repeat(32),
+        KEY_ENCRYPTION_KEY: 'z'.repeat(32),
+        BACKUP_BEFORE_MIGRATE: 'false',
+      }).startup.backupBeforeMigrate,
     ).toBe(false);
   });
 
@@ -97,7 +133,7 @@ describe('loadConfig', () => {
   });
 
   it('starts in production without SMTP_URL, but needs MAIL_FROM and APP_URL once it is set', () => {
-    const production = { ...base, NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), PASSWORD_PEPPER: 'y'.repeat(32) };
+    const production = { ...base, NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), PASSWORD_PEPPER: 'y'.repeat(32), KEY_ENCRYPTION_KEY: 'z'.repeat(32) };
     expect(problemsOf(production)).toEqual([]);
     expect(problemsOf({ ...production, SMTP_URL: 'smtp://mail.example.com:587' })).toEqual([
       'MAIL_FROM: is required in production when SMTP_URL is set',

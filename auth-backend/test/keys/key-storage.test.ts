@@ -118,9 +118,11 @@ describe('KEY_ENCRYPTION_KEY configuration', () => {
     expect(problems({ ...production, JWT_ALGORITHM: 'ES256', KEY_ENCRYPTION_KEY: 'z'.repeat(40) })).toEqual([]);
   });
 
-  it('is not needed with HS256, and JWT_ALGORITHM accepts nothing else', () => {
-    expect(problems(production)).toEqual([]);
-    expect(problems({ ...production, JWT_ALGORITHM: 'none' })).toEqual(['JWT_ALGORITHM: must be HS256, ES256 or RS256']);
-    expect(problems({ ...production, JWT_ALGORITHM: 'HS512' })).toHaveLength(1);
+  it('is required with HS256 too (v3: it also seals TOTP secrets), and JWT_ALGORITHM accepts nothing else', () => {
+    expect(problems(production)).toEqual(['KEY_ENCRYPTION_KEY: is required in production']);
+    const withKey = { ...production, KEY_ENCRYPTION_KEY: 'z'.repeat(40) };
+    expect(problems(withKey)).toEqual([]);
+    expect(problems({ ...withKey, JWT_ALGORITHM: 'none' })).toEqual(['JWT_ALGORITHM: must be HS256, ES256 or RS256']);
+    expect(problems({ ...withKey, JWT_ALGORITHM: 'HS512' })).toHaveLength(1);
   });
 });

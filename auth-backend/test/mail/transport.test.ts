@@ -7,7 +7,7 @@ import { simpleParser } from 'mailparser';
 import { createService } from '../../src/app';
 import { loadConfig } from '../../src/config/config';
 import { createLogger } from '../../src/logger';
-import { createTestApp, registerUser, type TestApp } from '../support/test-app';
+import { createTestApp, registerUser, TEST_KEY_ENCRYPTION_KEY, type TestApp } from '../support/test-app';
 import { FAST_MAIL_ENV } from '../support/mail-app';
 import { eventually, startTestSmtp } from '../support/test-smtp';
 
@@ -35,7 +35,7 @@ describe('mail transport', () => {
   });
 
   it('in production without SMTP_URL, warns at start-up and keeps mail in the outbox until SMTP_URL is set', async () => {
-    const t = await createTestApp({ ...FAST_MAIL_ENV, NODE_ENV: 'production' });
+    const t = await createTestApp({ ...FAST_MAIL_ENV, NODE_ENV: 'production', KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY });
     apps.push(t);
     await t.service.lifecycle.start();
     expect(t.logs()).toEqual(expect.arrayContaining([expect.objectContaining({ level: 40, msg: expect.stringMatching(/SMTP_URL is not set/) })]));
@@ -56,6 +56,7 @@ describe('mail transport', () => {
       DATABASE_URL: t.config.databaseUrl,
       JWT_SECRET: t.config.jwt.secret,
       PASSWORD_PEPPER: t.config.password.pepper,
+      KEY_ENCRYPTION_KEY: t.config.keys.encryptionKey,
       SMTP_URL: smtp.url,
     });
     const logger = createLogger({ level: 'silent', pretty: false, destination: new Writable({ write: (_c, _e, done) => done() }) });

@@ -1,7 +1,7 @@
 import { createTestDatabase, type TestDatabase } from './test-database';
 import { makeAppRoot } from './app-root';
 import { spawnService, type ServiceProcess } from './service-process';
-import { TEST_JWT_SECRET, TEST_PEPPER } from './test-app';
+import { TEST_JWT_SECRET, TEST_KEY_ENCRYPTION_KEY, TEST_PEPPER } from './test-app';
 
 export interface RunningService {
   url: string;
@@ -21,6 +21,7 @@ export async function startBuiltService(env: Record<string, string> = {}): Promi
     NODE_ENV: 'production',
     JWT_SECRET: TEST_JWT_SECRET,
     PASSWORD_PEPPER: TEST_PEPPER,
+    KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY,
     BCRYPT_COST: '10',
     THROTTLE_IP_MAX: '100000',
     BACKUP_BEFORE_MIGRATE: 'false',

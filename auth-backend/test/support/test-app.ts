@@ -10,6 +10,8 @@ import { apiClient, bodyOf, type TokenBody } from './api-client';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-bytes-long!';
 export const TEST_PEPPER = 'test-pepper-that-is-at-least-32-bytes-long!!';
+/** For the tests that run in production mode, where KEY_ENCRYPTION_KEY is required (v3). */
+export const TEST_KEY_ENCRYPTION_KEY = 'test-key-encryption-key-of-at-least-32-bytes!';
 
 export interface TestApp {
   app: Express;

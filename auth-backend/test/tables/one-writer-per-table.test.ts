@@ -48,6 +48,9 @@ describe('the tables', () => {
       // rate-limiter-flexible's statements run on this module's behalf; the prune is its own.
       rate_limit: ['throttle/window-limit.ts'],
       signing_key: ['keys/key-store.ts'],
+      mfa_factor: ['tables/mfa-factors.ts'],
+      recovery_code: ['tables/recovery-codes.ts'],
+      mfa_challenge: ['tables/mfa-challenges.ts'],
       user_identity: ['tables/identities.ts'],
       oidc_state: ['tables/oidc-states.ts'],
       oidc_exchange_code: ['tables/oidc-exchange-codes.ts'],

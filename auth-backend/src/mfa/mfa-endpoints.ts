@@ -1,0 +1,83 @@
+import { endpoint, type AnyEndpoint } from '../http/endpoint';
+import { ipLimitHook } from '../throttle/ip-throttle-hook';
+import { RATE_LIMIT_HEADER_NAMES } from '../throttle/window-limit';
+import type { LoginThrottle } from '../throttle/login-throttle';
+import { TokenResponse } from '../auth/auth-schemas';
+import { tokenBody, userAgentOf } from '../auth/auth-endpoints';
+import { requireSecondFactor, type MfaService } from './mfa-service';
+import { MfaVerifyBody, RecoveryCodesResponse, TotpCodeBody, TotpSetupResponse } from './mfa-schemas';
+
+/** The second factor of ../shared/API.md (v3): /auth/mfa. */
+export function mfaEndpoints(mfa: MfaService, throttle: LoginThrottle): AnyEndpoint[] {
+  const tag = 'mfa';
+  return [
+    endpoint({
+      method: 'post',
+      path: '/auth/mfa/totp/setup',
+      operationId: 'setupTotp',
+      summary: 'Set up a TOTP factor (pending until confirmed)',
+      description: 'A new setup replaces a pending factor. The secret is shown only in this response.',
+      tag,
+      bearer: true,
+      success: { status: 200, description: 'The secret and the otpauth URL for an authenticator app', schema: TotpSetupResponse },
+      failures: [401, 409],
+      handle: async ({ auth, log }) => TotpSetupResponse.parse(await mfa.setupTotp(auth, log)),
+    }),
+    endpoint({
+      method: 'post',
+      path: '/auth/mfa/totp/confirm',
+      operationId: 'confirmTotp',
+      summary: 'Activate the pending TOTP factor with a code from it',
+      description: 'Issues 10 recovery codes, revokes every other session and sends a notice mail.',
+      tag,
+      bearer: true,
+      body: TotpCodeBody,
+      success: { status: 200, description: 'The factor is active; the recovery codes, shown only here', schema: RecoveryCodesResponse },
+      failures: [400, 401, 409],
+      handle: async ({ auth, body, log }) => RecoveryCodesResponse.parse(await mfa.confirmTotp(auth, body.code, log)),
+    }),
+    endpoint({
+      method: 'post',
+      path: '/auth/mfa/verify',
+      operationId: 'verifyMfa',
+      summary: 'Complete a sign-in with a TOTP code or a recovery code',
+      description:
+        'The mfaToken comes from the mfaRequired login body. A wrong code answers 401 `invalid_code`; the mfaToken survives up to 5 wrong codes. ' +
+        'Wrong codes count toward the per-account login throttle (429).',
+      tag,
+      body: MfaVerifyBody,
+      before: ipLimitHook(throttle)('login'),
+      success: { status: 200, description: 'A token pair for a new session (amr: first factor + otp or mfa)', schema: TokenResponse },
+      successHeaders: RATE_LIMIT_HEADER_NAMES,
+      failures: [400, 401, 429],
+      handle: async ({ body, req, log }) => tokenBody(await mfa.verify({ ...body, userAgent: userAgentOf(req) }, log)),
+    }),
+    endpoint({
+      method: 'post',
+      path: '/auth/mfa/recovery-codes',
+      operationId: 'regenerateRecoveryCodes',
+      summary: 'Replace the recovery codes (second factor required)',
+      description: 'Needs an access token from a sign-in that passed the second factor (amr otp or mfa), else 403 `mfa_required`.',
+      tag,
+      bearer: true,
+      before: requireSecondFactor,
+      success: { status: 200, description: 'The new recovery codes; the old ones stop working', schema: RecoveryCodesResponse },
+      failures: [401, 403, 409],
+      handle: async ({ auth, log }) => RecoveryCodesResponse.parse(await mfa.regenerateRecoveryCodes(auth, log)),
+    }),
+    endpoint({
+      method: 'delete',
+      path: '/auth/mfa/totp',
+      operationId: 'disableTotp',
+      summary: 'Remove the TOTP factor and its recovery codes (second factor required)',
+      description: 'Needs a current code, and an access token from a sign-in that passed the second factor, else 403 `mfa_required`. Sends a notice mail.',
+      tag,
+      bearer: true,
+      before: requireSecondFactor,
+      body: TotpCodeBody,
+      success: { status: 204, description: 'The factor and its recovery codes are gone' },
+      failures: [400, 401, 403, 409],
+      handle: async ({ auth, body, log }) => mfa.disableTotp(auth, body.code, log),
+    }),
+  ];
+}

@@ -1,0 +1,67 @@
+/**
+ * Table mfa_factor: the TOTP factor of a user (at most one), pending until confirmed. The secret
+ * is stored sealed (the caller seals it, bound to the row's id and user id); lastStep is the
+ * newest time step accepted, advanced by one conditional UPDATE so that a code is accepted at
+ * most once, even by concurrent requests.
+ */
+import type pg from 'pg';
+import type { Queryable } from '../db/transaction';
+
+export interface FactorRow {
+  id: string;
+  userId: string;
+  sealedSecret: string;
+  createdAt: Date;
+  confirmedAt: Date | null;
+}
+
+const COLUMNS = `id, "userId", "sealedSecret", "createdAt", "confirmedAt"`;
+
+export class MfaFactorsTable {
+  constructor(private readonly pool: pg.Pool) {}
+
+  /**
+   * Stores a pending factor, replacing the user's pending one; nothing when the user has an
+   * active factor (then false). One statement: the unique "userId" decides between the two.
+   */
+  async putPending(factor: { id: string; userId: string; sealedSecret: string; now: Date }): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `INSERT INTO mfa_factor AS f (id, "userId", "sealedSecret", "createdAt") VALUES ($1, $2, $3, $4)
+       ON CONFLICT ("userId") DO UPDATE SET id = EXCLUDED.id, "sealedSecret" = EXCLUDED."sealedSecret", "createdAt" = EXCLUDED."createdAt", "lastStep" = 0
+       WHERE f."confirmedAt" IS NULL`,
+      [factor.id, factor.userId, factor.sealedSecret, factor.now],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  /** The user's factor, pending or active. */
+  async findOfUser(userId: string, db: Queryable = this.pool): Promise<FactorRow | undefined> {
+    const { rows } = await db.query<FactorRow>(`SELECT ${COLUMNS} FROM mfa_factor WHERE "userId" = $1`, [userId]);
+    return rows[0];
+  }
+
+  /**
+   * Accepts time step `step` for the factor: true only if it is newer than every step accepted
+   * before (one conditional UPDATE: of two concurrent requests with one code, one wins).
+   * `state`: only while the factor is pending, or only while it is active.
+   */
+  async acceptStep(db: Queryable, factorId: string, step: number, state: 'pending' | 'active'): Promise<boolean> {
+    const { rowCount } = await db.query(
+      `UPDATE mfa_factor SET "lastStep" = $2 WHERE id = $1 AND "lastStep" < $2 AND "confirmedAt" IS ${state === 'pending' ? '' : 'NOT '}NULL`,
+      [factorId, step],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  /** The pending factor becomes active. */
+  async confirm(tx: Queryable, factorId: string, now: Date): Promise<boolean> {
+    const { rowCount } = await tx.query(`UPDATE mfa_factor SET "confirmedAt" = $2 WHERE id = $1 AND "confirmedAt" IS NULL`, [factorId, now]);
+    return (rowCount ?? 0) > 0;
+  }
+
+  /** Removes the factor; false when it was gone already. */
+  async remove(tx: Queryable, factorId: string): Promise<boolean> {
+    const { rowCount } = await tx.query(`DELETE FROM mfa_factor WHERE id = $1`, [factorId]);
+    return (rowCount ?? 0) > 0;
+  }
+}

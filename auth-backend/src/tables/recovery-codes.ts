@@ -1,0 +1,41 @@
+/**
+ * Table recovery_code: a user's recovery codes, only as hashes (the caller hashes them), each
+ * usable once: spending one is one conditional UPDATE, so two concurrent uses cannot both pass.
+ */
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import type { Queryable } from '../db/transaction';
+
+export class RecoveryCodesTable {
+  constructor(private readonly pool: pg.Pool) {}
+
+  /** The user's codes become exactly `hashes` (the old ones stop working). */
+  async replace(tx: Queryable, userId: string, hashes: string[], now: Date): Promise<void> {
+    await tx.query(`DELETE FROM recovery_code WHERE "userId" = $1`, [userId]);
+    await tx.query(
+      `INSERT INTO recovery_code (id, "userId", "codeHash", "createdAt")
+       SELECT id, $1, hash, $4 FROM unnest($2::uuid[], $3::text[]) AS c(id, hash)`,
+      [userId, hashes.map(() => randomUUID()), hashes, now],
+    );
+  }
+
+  /** Spends the user's unused code with this hash; false when there is none. */
+  async spend(tx: Queryable, userId: string, hash: string, now: Date): Promise<boolean> {
+    const { rowCount } = await tx.query(`UPDATE recovery_code SET "usedAt" = $3 WHERE "userId" = $1 AND "codeHash" = $2 AND "usedAt" IS NULL`, [
+      userId,
+      hash,
+      now,
+    ]);
+    return (rowCount ?? 0) > 0;
+  }
+
+  async removeOfUser(tx: Queryable, userId: string): Promise<void> {
+    await tx.query(`DELETE FROM recovery_code WHERE "userId" = $1`, [userId]);
+  }
+
+  /** How many unused codes the user has. */
+  async countUnused(userId: string, db: Queryable = this.pool): Promise<number> {
+    const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM recovery_code WHERE "userId" = $1 AND "usedAt" IS NULL`, [userId]);
+    return rows[0]?.n ?? 0;
+  }
+}
