@@ -29,7 +29,7 @@ export const userAgentOf = (req: { get(name: string): string | undefined }) =>
 
 export const tokenBody = (grant: TokenGrant) => TokenResponse.parse({ ...grant, user: toUserBody(grant.user) });
 /** A token response, or the mfaRequired body when the account has a second factor. */
-const signInBody = (result: SignInResult) => ('mfaRequired' in result ? MfaRequiredResponse.parse(result) : tokenBody(result));
+export const signInBody = (result: SignInResult) => ('mfaRequired' in result ? MfaRequiredResponse.parse(result) : tokenBody(result));
 
 /** The HTTP contract of ../shared/API.md for /auth. */
 export function authEndpoints(auth: AuthService, throttle: LoginThrottle): AnyEndpoint[] {

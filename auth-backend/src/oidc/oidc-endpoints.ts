@@ -6,9 +6,8 @@
 import type { Response } from 'express';
 import { endpoint, type AnyEndpoint, type Redirect } from '../http/endpoint';
 import { readCookie } from '../http/cookies';
-import { TokenResponse } from '../auth/auth-schemas';
-import { tokenBody, userAgentOf } from '../auth/auth-endpoints';
-import type { TokenGrant } from '../auth/auth-service';
+import { LoginResponse } from '../auth/auth-schemas';
+import { signInBody, userAgentOf } from '../auth/auth-endpoints';
 import type { BrowserStep, OidcSignIn } from './oidc-sign-in';
 import type { IdentitiesService } from './identities-service';
 import type { ProviderRegistry } from './provider-registry';
@@ -97,13 +96,13 @@ export function oidcEndpoints(registry: ProviderRegistry, signIn: OidcSignIn, id
       summary: 'Exchange the one-time code of a provider sign-in for a token pair',
       tag,
       body: ExchangeBody,
-      success: { status: 200, description: 'A token pair for a new session (amr ext)', schema: TokenResponse },
-      failures: [400, 401],
-      handle: async ({ body, req, log }) => {
-        const result = await signIn.exchange(body.code, userAgentOf(req), log);
-        // completeSignIn's answer: a token grant, or (an account with a second factor) its challenge, passed on as is.
-        return result && typeof result === 'object' && 'accessToken' in result ? tokenBody(result as TokenGrant) : result;
+      success: {
+        status: 200,
+        description: 'A token pair for a new session (amr ext), or (an account with a second factor) the mfaRequired body',
+        schema: LoginResponse,
       },
+      failures: [400, 401],
+      handle: async ({ body, req, log }) => signInBody(await signIn.exchange(body.code, userAgentOf(req), log)),
     }),
     endpoint({
       method: 'get',

@@ -4,6 +4,7 @@
  * openid-client, the account rules), and the exchange of the one-time code for a sign-in.
  * After a valid state, every failure is a redirect back with a fixed `error` code.
  */
+import type { SignInResult } from '../auth/auth-service';
 import type { Logger } from '../logger';
 import { AppError } from '../errors';
 import type { User } from '../domain/user';
@@ -36,7 +37,7 @@ export interface OidcSignInDeps {
   transaction: Transactions;
   accounts: AccountResolution;
   /** AuthService.completeSignIn: the one end of every sign-in. */
-  completeSignIn: (user: User, amr: ['ext'], userAgent: string | null) => Promise<unknown>;
+  completeSignIn: (user: User, amr: ['ext'], userAgent: string | null) => Promise<SignInResult>;
   publicUrl: string;
   redirectOrigins: readonly string[];
 }
@@ -154,7 +155,7 @@ export class OidcSignIn {
   }
 
   /** The sign-in behind a one-time code (completeSignIn's answer: tokens, or a second-factor challenge). */
-  async exchange(code: string, userAgent: string | null, log: Logger): Promise<unknown> {
+  async exchange(code: string, userAgent: string | null, log: Logger): Promise<SignInResult> {
     const grant = await this.deps.exchangeCodes.consume(code);
     const user = grant ? await this.deps.users.findById(grant.userId) : null;
     if (!grant || !user) {

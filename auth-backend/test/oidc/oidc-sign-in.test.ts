@@ -7,6 +7,7 @@ import request from 'supertest';
 import { decodeJwt } from 'jose';
 import { createTestApp, registerUser, STRONG_PASSWORD, uniqueEmail, type TestApp } from '../support/test-app';
 import { followToCallback, startOidcTestProvider, type OidcTestProvider, type TestAccount } from '../support/oidc-test-provider';
+import { stepOf, totpAtStep } from '../mfa/totp-reference';
 
 const PUBLIC_URL = 'http://auth.test';
 const APP = 'https://app.test';
@@ -473,5 +474,32 @@ describe('a provider that cannot be reached', () => {
     const response = await request(down.app).get('/auth/oidc/down/start').query({ redirectTo: REDIRECT_TO }).expect(302);
     expect(new URL(response.headers.location!).searchParams.get('error')).toBe('provider_unavailable');
     expect(response.headers['set-cookie']).toBeUndefined();
+  });
+});
+
+describe('a provider-created account with a second factor', () => {
+  it('gets the mfaRequired body from the exchange, no tokens, and tokens with amr ext+otp after verify', async () => {
+    const who = account();
+    const first = await signInForTokens(who);
+    const bearer = { Authorization: `Bearer ${first.accessToken}` };
+    const { secret } = (await request(t.app).post('/auth/mfa/totp/setup').set(bearer).expect(200)).body as { secret: string };
+    const step = stepOf(Date.now());
+    await request(t.app)
+      .post('/auth/mfa/totp/confirm')
+      .set(bearer)
+      .send({ code: totpAtStep(secret, step) })
+      .expect(200);
+
+    const back = await signIn(who);
+    const challenge = await exchange(back.searchParams.get('code')!).expect(200);
+    expect(challenge.body).toEqual({ mfaRequired: true, mfaToken: expect.any(String), methods: ['totp', 'recovery_code'] });
+
+    // The confirmation spent the current step's code: the next step's (one step of drift) completes it.
+    const verified = await request(t.app)
+      .post('/auth/mfa/verify')
+      .send({ mfaToken: challenge.body.mfaToken, code: totpAtStep(secret, step + 1) })
+      .expect(200);
+    expect(decodeJwt(verified.body.accessToken).amr).toEqual(['ext', 'otp']);
+    expect(verified.body.user).toMatchObject({ id: first.user.id, mfaEnabled: true });
   });
 });
