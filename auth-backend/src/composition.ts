@@ -35,6 +35,14 @@ import { tokenKeys } from './keys/key-setup';
 import type { KeyRing } from './keys/key-ring';
 import { jwksEndpoints } from './keys/jwks-endpoints';
 import { sessionEndpoints } from './sessions/session-endpoints';
+import { AuditEventsTable } from './tables/audit-events';
+import { AuditRetention } from './audit/audit-retention';
+import { AccountDeletion } from './account/account-deletion';
+import { deletionEndpoints } from './account/deletion-endpoints';
+import { AdminService } from './admin/admin-service';
+import { adminEndpoints } from './admin/admin-endpoints';
+import { Metrics } from './metrics/metrics';
+import { MetricsServer } from './metrics/metrics-server';
 
 const silentLogger = pino({ level: 'silent' });
 
@@ -54,6 +62,7 @@ export interface Tables {
   emailTokens: EmailTokensTable;
   outbox: MailOutboxTable;
   loginFailures: LoginFailuresTable;
+  audit: AuditEventsTable;
 }
 
 /** Every service of the process, built once. */
@@ -69,6 +78,12 @@ export interface Services {
   mailDelivery: MailDeliveryWorker;
   /** The ES256/RS256 signing keys; undefined with HS256 (JWT_SECRET). */
   keyRing: KeyRing | undefined;
+  deletion: AccountDeletion;
+  admin: AdminService;
+  auditRetention: AuditRetention;
+  /** undefined when metrics are off (METRICS_PORT=). */
+  metrics: Metrics | undefined;
+  metricsServer: MetricsServer | undefined;
 }
 
 export interface Composition {
@@ -88,6 +103,7 @@ function buildTables(config: Config, db: Database, clock: Clock): Tables {
       maxDelaySeconds: config.throttle.accountMaxDelay,
       ...ACCOUNT_FAILURE_LIMITS,
     }),
+    audit: new AuditEventsTable(db.pool, clock),
   };
 }
 
@@ -126,6 +142,17 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
     ttl: { passwordReset: mail.passwordResetTtl, emailVerification: mail.emailVerificationTtl },
   });
   const onRegistered = (user: { id: string }, log: Logger) => recovery.sendVerification(user, log);
+  const { pool } = db;
+  const metrics =
+    config.metrics.port === undefined
+      ? undefined
+      : new Metrics({
+          clock,
+          outbox: () => tables.outbox.pendingDepth(),
+          hashingQueueDepth: () => hasher.queueDepth,
+          pool: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+          signingKeyActivatedAt: keyRing && (() => keyRing.signingKeyActivatedAt()),
+        });
   const auth = new AuthService({
     users,
     sessions,
@@ -136,20 +163,30 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
     policy,
     onRegistered,
     requireVerifiedEmail: mail.requireVerifiedEmail,
+    audit: tables.audit,
+    onLoginAttempt: metrics && ((outcome) => metrics.loginAttempt(outcome)),
   });
+  const deletion = new AccountDeletion({ transaction, users, outbox: tables.outbox, audit: tables.audit, hasher: passwords });
+  const admin = new AdminService({ transaction, users, sessions, audit: tables.audit, deletion, requireMfa: config.admin.requireMfa });
+  const auditRetention = new AuditRetention(tables.audit, config.audit, clock, logger);
+  const metricsServer = metrics && config.metrics.port !== undefined ? new MetricsServer(metrics, { port: config.metrics.port, host: config.metrics.host }, logger) : undefined;
   const lifecycle = new Lifecycle(logger);
   // Hashing threads: started first, so stopped last (after every worker that might hash).
   lifecycle.add(hasher);
   lifecycle.add(policy);
   if (keyRing) lifecycle.add(keyRing);
   lifecycle.add(mailDelivery);
+  lifecycle.add(auditRetention);
+  if (metricsServer) lifecycle.add(metricsServer);
   return {
-    services: { tables, hasher, policy, tokens, throttle, auth, mailThrottle, recovery, mailDelivery, keyRing },
+    services: { tables, hasher, policy, tokens, throttle, auth, mailThrottle, recovery, mailDelivery, keyRing, deletion, admin, auditRetention, metrics, metricsServer },
     endpoints: [
       ...healthEndpoints(checkReadiness),
       ...authEndpoints(auth, throttle),
       ...recoveryEndpoints(recovery, mailThrottle),
-      ...sessionEndpoints(sessions),
+      ...sessionEndpoints(sessions, auth),
+      ...deletionEndpoints(deletion),
+      ...adminEndpoints(admin),
       ...jwksEndpoints(keyRing, config.keys.jwksMaxAge),
     ],
     lifecycle,

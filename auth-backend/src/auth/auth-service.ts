@@ -8,6 +8,8 @@ import type { Authenticated, AuthMethod, User } from '../domain/user';
 import type { Transactions } from '../db/transaction';
 import type { UsersTable } from '../tables/users';
 import type { SessionsTable } from '../tables/sessions';
+import type { AuditEventsTable } from '../tables/audit-events';
+import type { RequestMeta } from '../domain/audit';
 import type { LoginThrottle } from '../throttle/login-throttle';
 import { addressDigest } from '../crypto/address-digest';
 import type { PasswordPolicy } from './password-policy';
@@ -28,6 +30,8 @@ export interface AuthServiceDeps {
   users: UsersTable;
   sessions: SessionsTable;
   transaction: Transactions;
+  /** The audit log: each event written in the transaction of the change it records. */
+  audit: AuditEventsTable;
   /** Over normalised passwords (normalizingHasher), like every other use of passwords. */
   hasher: PasswordHashing;
   tokens: AccessTokens;
@@ -37,6 +41,8 @@ export interface AuthServiceDeps {
   onRegistered?: (user: User, log: Logger) => Promise<void>;
   /** REQUIRE_VERIFIED_EMAIL: a right password on an unverified account answers 403. */
   requireVerifiedEmail?: boolean;
+  /** Counts login outcomes (metrics: auth_login_attempts_total). */
+  onLoginAttempt?: (outcome: 'success' | 'failure' | 'disabled' | 'throttled' | 'unverified') => void;
 }
 
 const INVALID_CREDENTIALS = 'The email or password is incorrect.';
@@ -57,8 +63,14 @@ export class AuthService {
    * The end of every sign-in (password, and v3's second factor and external providers): opens a
    * session that remembers how the user signed in (`amr`) and hands out its tokens.
    */
-  async completeSignIn(user: User, amr: AuthMethod[], userAgent?: string | null): Promise<TokenGrant> {
-    const { sessionId, refreshToken } = await this.deps.sessions.open(user.id, amr, userAgent ?? null);
+  async completeSignIn(user: User, amr: AuthMethod[], userAgent?: string | null, meta?: RequestMeta): Promise<TokenGrant> {
+    const { sessions, users, audit, transaction } = this.deps;
+    const { sessionId, refreshToken } = await transaction(async (tx) => {
+      const opened = await sessions.open(user.id, amr, userAgent ?? null, tx);
+      await users.recordSignIn(tx, user.id);
+      await audit.record(tx, { type: 'user.login', userId: user.id, meta, data: { sessionId: opened.sessionId, amr } });
+      return opened;
+    });
     return this.tokenGrant(user, sessionId, refreshToken, amr);
   }
 
@@ -68,17 +80,22 @@ export class AuthService {
   }
 
   async register(
-    input: { email: string; password: string; name: string | null; userAgent?: string | null },
+    input: { email: string; password: string; name: string | null; userAgent?: string | null; meta?: RequestMeta },
     log: Logger,
     signal?: AbortSignal,
   ): Promise<TokenGrant> {
     this.assertAcceptablePassword(input.password, 'password');
     const passwordHash = await this.deps.hasher.hash(input.password, signal);
+    const { users, audit, transaction } = this.deps;
     try {
-      const user = await this.deps.users.create({ email: input.email, passwordHash, name: input.name });
+      const user = await transaction(async (tx) => {
+        const created = await users.create({ email: input.email, passwordHash, name: input.name }, tx);
+        await audit.record(tx, { type: 'user.registered', userId: created.id, meta: input.meta });
+        return created;
+      });
       log.info({ event: 'auth.register', outcome: 'success', userId: user.id }, 'account registered');
       await this.deps.onRegistered?.(user, log);
-      return await this.completeSignIn(user, ['pwd'], input.userAgent);
+      return await this.completeSignIn(user, ['pwd'], input.userAgent, input.meta);
     } catch (error) {
       if (error instanceof AppError)
         log.info({ event: 'auth.register', outcome: 'failure', reason: error.code, emailRef: emailRef(input.email) }, 'registration refused');
@@ -87,7 +104,11 @@ export class AuthService {
   }
 
   /** `signal` aborts when the client disconnects: queued password work is then skipped. */
-  async login(input: { email: string; password: string; userAgent?: string | null }, log: Logger, signal?: AbortSignal): Promise<TokenGrant> {
+  async login(
+    input: { email: string; password: string; userAgent?: string | null; meta?: RequestMeta },
+    log: Logger,
+    signal?: AbortSignal,
+  ): Promise<TokenGrant> {
     const { users, hasher, throttle } = this.deps;
     const attempt = { event: 'auth.login', emailRef: emailRef(input.email) };
     let attemptNumber: number;
@@ -96,6 +117,7 @@ export class AuthService {
       attemptNumber = await throttle.beginAttempt(input.email);
     } catch (error) {
       log.warn({ ...attempt, outcome: 'throttled' }, 'login throttled');
+      this.deps.onLoginAttempt?.('throttled');
       throw error;
     }
     const { user, check } = await this.checkPassword(input, signal).catch(async (error: unknown) => {
@@ -105,17 +127,29 @@ export class AuthService {
     if (!user || !check.ok) {
       await throttle.attemptFailed(input.email, attemptNumber);
       log.info({ ...attempt, outcome: 'failure', reason: user ? 'wrong-password' : 'unknown-email' }, 'login failed');
+      // The address is never recorded: the account's id when there is one, else nothing.
+      await this.deps.audit.record(undefined, { type: 'user.login_failed', userId: user?.id ?? null, meta: input.meta, data: { reason: 'invalid-credentials' } });
+      this.deps.onLoginAttempt?.('failure');
       throw new AppError('invalid_credentials', INVALID_CREDENTIALS);
     }
     await throttle.recordSuccess(input.email);
+    if (user.disabledAt) {
+      log.info({ ...attempt, outcome: 'failure', reason: 'account-disabled', userId: user.id }, 'login refused: account disabled');
+      await this.deps.audit.record(undefined, { type: 'user.login_failed', userId: user.id, meta: input.meta, data: { reason: 'account-disabled' } });
+      this.deps.onLoginAttempt?.('disabled');
+      throw new AppError('account_disabled', 'This account is disabled; contact the administrator.');
+    }
     if (this.deps.requireVerifiedEmail && user.emailVerifiedAt === null) {
       log.info({ ...attempt, outcome: 'failure', reason: 'email-not-verified', userId: user.id }, 'login refused: email not verified');
+      this.deps.onLoginAttempt?.('unverified');
       throw new AppError('email_not_verified', 'Verify your email address before signing in: see the link in the verification mail.');
     }
     if (check.needsRehash) await users.rehashPassword(user.id, user.passwordHash, await hasher.hash(input.password));
     log.info({ ...attempt, outcome: 'success', userId: user.id, rehashed: check.needsRehash }, 'login succeeded');
-    const { passwordHash, ...account } = user;
-    return this.completeSignIn(account, ['pwd'], input.userAgent);
+    const { passwordHash, disabledAt, ...account } = user;
+    const grant = await this.completeSignIn(account, ['pwd'], input.userAgent, input.meta);
+    this.deps.onLoginAttempt?.('success');
+    return grant;
   }
 
   /** The account and whether `password` is its password (the same work when there is no account). */
@@ -128,8 +162,8 @@ export class AuthService {
     return { user, check };
   }
 
-  async refresh(refreshToken: string, log: Logger): Promise<TokenGrant> {
-    const result = await this.deps.sessions.rotate(refreshToken);
+  async refresh(refreshToken: string, log: Logger, meta?: RequestMeta): Promise<TokenGrant> {
+    const result = await this.deps.sessions.rotate(refreshToken, meta);
     if (result.kind === 'rejected') {
       const level = result.reason === 'reused' ? 'warn' : 'info';
       log[level]({ event: 'auth.refresh', outcome: 'failure', reason: result.reason, userId: result.userId, sessionId: result.sessionId }, 'refresh refused');
@@ -139,13 +173,23 @@ export class AuthService {
     return this.tokenGrant(result.user, result.sessionId, result.refreshToken, result.amr);
   }
 
-  async logout(refreshToken: string, log: Logger): Promise<void> {
-    const revoked = await this.deps.sessions.revokeByToken(refreshToken, 'logout');
+  async logout(refreshToken: string, log: Logger, meta?: RequestMeta): Promise<void> {
+    const { sessions, audit, transaction } = this.deps;
+    const revoked = await transaction(async (tx) => {
+      const session = await sessions.revokeByToken(refreshToken, 'logout', tx);
+      if (session) await audit.record(tx, { type: 'user.logout', userId: session.userId, meta, data: { sessionId: session.sessionId } });
+      return session;
+    });
     log.info({ event: 'auth.logout', outcome: revoked ? 'success' : 'no-session' }, 'logout');
   }
 
-  async logoutAll(auth: Authenticated, log: Logger): Promise<void> {
-    const count = await this.deps.sessions.revokeAllOfUser(auth.user.id, 'logout-all');
+  async logoutAll(auth: Authenticated, log: Logger, meta?: RequestMeta): Promise<void> {
+    const { sessions, audit, transaction } = this.deps;
+    const count = await transaction(async (tx) => {
+      const revoked = await sessions.revokeAllOfUser(auth.user.id, 'logout-all', undefined, tx);
+      await audit.record(tx, { type: 'user.logout', userId: auth.user.id, meta, data: { all: true, sessions: revoked } });
+      return revoked;
+    });
     log.info({ event: 'auth.logout-all', outcome: 'success', userId: auth.user.id, sessions: count }, 'all sessions revoked');
   }
 
@@ -155,8 +199,8 @@ export class AuthService {
    * session still live. Of concurrent changes the one that lands first wins and its session
    * lives; the others were made with a password or a session it has just replaced, and get 401.
    */
-  async changePassword(auth: Authenticated, input: { currentPassword: string; newPassword: string }, log: Logger): Promise<void> {
-    const { users, sessions, hasher, transaction } = this.deps;
+  async changePassword(auth: Authenticated, input: { currentPassword: string; newPassword: string }, log: Logger, meta?: RequestMeta): Promise<void> {
+    const { users, sessions, hasher, transaction, audit } = this.deps;
     const refused = (reason: string, detail: string) => {
       log.info({ event: 'auth.password-change', outcome: 'failure', userId: auth.user.id, reason }, 'password change refused');
       return new AppError('invalid_credentials', detail);
@@ -170,10 +214,22 @@ export class AuthService {
     const revokedSessions = await transaction(async (tx) => {
       if (!(await sessions.isLive(tx, user.id, auth.sessionId))) return undefined;
       if (!(await users.replacePasswordHash(tx, { userId: user.id, expectedHash: user.passwordHash, newHash }))) return undefined;
-      return sessions.revokeAllOfUser(user.id, 'password-change', auth.sessionId, tx);
+      const revoked = await sessions.revokeAllOfUser(user.id, 'password-change', auth.sessionId, tx);
+      await audit.record(tx, { type: 'password.changed', userId: user.id, meta, data: { revokedSessions: revoked } });
+      return revoked;
     });
     if (revokedSessions === undefined) throw refused('concurrent-change', 'The password or this session was changed meanwhile; sign in again.');
     log.info({ event: 'auth.password-change', outcome: 'success', userId: user.id, revokedSessions }, 'password changed');
+  }
+
+  /** Revokes one of the caller's sessions (DELETE /auth/sessions/{id}); false when it is not a live one of theirs. */
+  async revokeSession(auth: Authenticated, sessionId: string, meta?: RequestMeta): Promise<boolean> {
+    const { sessions, audit, transaction } = this.deps;
+    return transaction(async (tx) => {
+      if (!(await sessions.revokeOne(auth.user.id, sessionId, 'session-revoked', tx))) return false;
+      await audit.record(tx, { type: 'session.revoked', userId: auth.user.id, meta, data: { sessionId, own: sessionId === auth.sessionId } });
+      return true;
+    });
   }
 
   /** The user and session behind a bearer access token; 401 AppError otherwise. */

@@ -115,6 +115,20 @@ const mailbox = optionalText.refine((value) => value === undefined || /^[^\s@<>]
   message: 'must be an address like no-reply@example.com or "Name <no-reply@example.com>"',
 });
 
+/** Unset: 9464; empty (`METRICS_PORT=`): metrics off; else a port. */
+const metricsPort = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    if (value === undefined) return 9464;
+    if (value.trim() === '') return undefined;
+    if (!/^\d+$/.test(value.trim()) || Number(value) > 65535) {
+      ctx.addIssue({ code: 'custom', message: 'must be a port from 0 to 65535, or empty to turn metrics off' });
+      return z.NEVER;
+    }
+    return Number(value);
+  });
+
 const nodeEnv = z.enum(['production', 'development', 'test']).default('development');
 const jwtAlgorithm = z.enum(['HS256', 'ES256', 'RS256'], { error: 'must be HS256, ES256 or RS256' }).default('HS256');
 
@@ -174,6 +188,12 @@ const buildSchema = (production: boolean, keysRequired = false) =>
     KEY_ENCRYPTION_KEY: secret(keysRequired, EXAMPLE_KEY_ENCRYPTION_KEY),
     KEY_REFRESH_INTERVAL: duration('60'),
     JWKS_MAX_AGE: duration('5m', 0),
+    // Administration, audit log and metrics (v3)
+    ADMIN_REQUIRE_MFA: flag(true),
+    AUDIT_RETENTION: duration('90d', 3600),
+    AUDIT_PRUNE_INTERVAL: duration('1h', 1),
+    METRICS_PORT: metricsPort,
+    METRICS_HOST: z.string().trim().min(1).default('0.0.0.0'),
   });
 
 type Env = z.infer<ReturnType<typeof buildSchema>>;
@@ -238,6 +258,14 @@ export interface Config {
     readonly refreshInterval: number;
     readonly jwksMaxAge: number;
   };
+  readonly admin: {
+    /** Admin calls need a token of a sign-in with a second factor (amr otp or mfa). */
+    readonly requireMfa: boolean;
+  };
+  /** Seconds an audit event is kept, and between two prunings. */
+  readonly audit: { readonly retention: number; readonly pruneInterval: number };
+  /** The Prometheus endpoint's own server; port undefined: off. */
+  readonly metrics: { readonly port: number | undefined; readonly host: string };
 }
 
 export class ConfigError extends Error {
@@ -327,6 +355,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, randomSecret
       refreshInterval: env.KEY_REFRESH_INTERVAL,
       jwksMaxAge: env.JWKS_MAX_AGE,
     },
+    admin: { requireMfa: source.ADMIN_REQUIRE_MFA === undefined ? env.NODE_ENV === 'production' : env.ADMIN_REQUIRE_MFA },
+    audit: { retention: env.AUDIT_RETENTION, pruneInterval: env.AUDIT_PRUNE_INTERVAL },
+    metrics: { port: env.METRICS_PORT, host: env.METRICS_HOST },
   });
 }
 

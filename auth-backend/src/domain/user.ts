@@ -14,6 +14,17 @@ export interface User {
 /** A user with the stored password hash: only for checking or replacing that password. */
 export interface UserWithHash extends User {
   passwordHash: string;
+  /** Set while an administrator has disabled the account. */
+  disabledAt?: Date | null;
+}
+
+export type Role = 'user' | 'admin';
+
+/** What the admin API sees of a user (the API's AdminUser). */
+export interface AdminUser extends User {
+  role: Role;
+  disabledAt: Date | null;
+  lastSignInAt: Date | null;
 }
 
 /** RFC 8176 authentication method references: password, one-time password, recovery code, external provider. */

@@ -25,7 +25,7 @@ export interface AuthenticatedContext<Body> extends EndpointContext<Body> {
 }
 
 interface EndpointBase<Body> {
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'patch' | 'delete';
   path: string;
   operationId: string;
   summary: string;
@@ -34,6 +34,8 @@ interface EndpointBase<Body> {
   body?: z.ZodType<Body>;
   /** Path parameters (`{id}` in `path`), for the OpenAPI document; the handler reads req.params. */
   params?: z.ZodObject;
+  /** Query parameters, for the OpenAPI document; the handler parses req.query with it. */
+  query?: z.ZodObject;
   success: { status: 200 | 201 | 202 | 204; description: string; schema?: z.ZodType };
   /** Failure statuses besides the ones every endpoint may answer (500) and, with a body, 413 and 415. */
   failures: number[];
@@ -51,6 +53,8 @@ export interface PublicEndpoint<Body = unknown> extends EndpointBase<Body> {
 /** Requires `Authorization: Bearer <access token>`; mountEndpoints enforces it before anything else runs. */
 export interface BearerEndpoint<Body = unknown> extends EndpointBase<Body> {
   bearer: true;
+  /** The OpenAPI security scheme: the administrators' own (its `before` checks the role), else the users' bearer. */
+  securityScheme?: 'adminBearer';
   handle: (ctx: AuthenticatedContext<Body>) => Promise<unknown>;
 }
 
@@ -86,6 +90,8 @@ function disconnectSignal(res: Response): AbortSignal {
 export function mountEndpoints(router: Router, endpoints: readonly AnyEndpoint[], authenticate: Authenticate): void {
   for (const definition of endpoints) {
     router[definition.method](toExpressPath(definition.path), async (req, res) => {
+      // The route template, for the request-duration metric (a bounded label, never the raw path).
+      res.locals.route = definition.path;
       const ctx: EndpointContext<unknown> & { auth?: Authenticated } = {
         body: undefined,
         req,

@@ -54,7 +54,8 @@ export class EmailTokensTable {
     const byId = 'id' in request.user;
     const { rows } = await tx.query<{ email: string }>({
       name: byId ? 'email-token-issue-by-id' : 'email-token-issue-by-email',
-      text: `WITH target AS (SELECT id, email FROM "user" WHERE ${byId ? 'id = $1::uuid' : 'email = $1'}),
+      // A disabled account gets no mail (the same statement, and the same answer, either way).
+      text: `WITH target AS (SELECT id, email FROM "user" WHERE ${byId ? 'id = $1::uuid' : 'email = $1'} AND "disabledAt" IS NULL),
          superseded AS (
            UPDATE email_token SET "revokedAt" = $2
             WHERE "userId" IN (SELECT id FROM target) AND purpose = $3 AND "usedAt" IS NULL AND "revokedAt" IS NULL)

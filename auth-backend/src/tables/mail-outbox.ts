@@ -134,4 +134,18 @@ export class MailOutboxTable {
     const { rowCount } = await this.pool.query(text, values);
     return (rowCount ?? 0) > 0;
   }
+
+  /** Erasure: every message addressed to `recipient` (sent ones too: the row still holds the address). */
+  async deleteTo(tx: Queryable, recipient: string): Promise<number> {
+    const { rowCount } = await tx.query(`DELETE FROM mail_outbox WHERE recipient = $1`, [recipient]);
+    return rowCount ?? 0;
+  }
+
+  /** Metrics: how many messages wait, and since when the oldest (null when none). */
+  async pendingDepth(): Promise<{ depth: number; oldest: Date | null }> {
+    const { rows } = await this.pool.query<{ depth: number; oldest: Date | null }>(
+      `SELECT count(*)::int AS depth, min("createdAt") AS oldest FROM mail_outbox WHERE status = 'pending'`,
+    );
+    return rows[0] ?? { depth: 0, oldest: null };
+  }
 }
