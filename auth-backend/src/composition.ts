@@ -169,7 +169,8 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
   const deletion = new AccountDeletion({ transaction, users, outbox: tables.outbox, audit: tables.audit, hasher: passwords });
   const admin = new AdminService({ transaction, users, sessions, audit: tables.audit, deletion, requireMfa: config.admin.requireMfa });
   const auditRetention = new AuditRetention(tables.audit, config.audit, clock, logger);
-  const metricsServer = metrics && config.metrics.port !== undefined ? new MetricsServer(metrics, { port: config.metrics.port, host: config.metrics.host }, logger) : undefined;
+  const metricsServer =
+    metrics && config.metrics.port !== undefined ? new MetricsServer(metrics, { port: config.metrics.port, host: config.metrics.host }, logger) : undefined;
   const lifecycle = new Lifecycle(logger);
   // Hashing threads: started first, so stopped last (after every worker that might hash).
   lifecycle.add(hasher);
@@ -179,7 +180,23 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
   lifecycle.add(auditRetention);
   if (metricsServer) lifecycle.add(metricsServer);
   return {
-    services: { tables, hasher, policy, tokens, throttle, auth, mailThrottle, recovery, mailDelivery, keyRing, deletion, admin, auditRetention, metrics, metricsServer },
+    services: {
+      tables,
+      hasher,
+      policy,
+      tokens,
+      throttle,
+      auth,
+      mailThrottle,
+      recovery,
+      mailDelivery,
+      keyRing,
+      deletion,
+      admin,
+      auditRetention,
+      metrics,
+      metricsServer,
+    },
     endpoints: [
       ...healthEndpoints(checkReadiness),
       ...authEndpoints(auth, throttle),

@@ -52,7 +52,13 @@ export class AccountDeletion {
       if (email === null) return false;
       await outbox.deleteTo(tx, email);
       await audit.forget(tx, userId, email);
-      await audit.record(tx, { type: 'user.deleted', userId, actorId: by.actorId ?? null, meta: by.meta && { ...by.meta, ip: null, userAgent: null }, data: { by: by.actorId ? 'admin' : 'self' } });
+      await audit.record(tx, {
+        type: 'user.deleted',
+        userId,
+        actorId: by.actorId ?? null,
+        meta: by.meta && { ...by.meta, ip: null, userAgent: null },
+        data: { by: by.actorId ? 'admin' : 'self' },
+      });
       return true;
     });
   }

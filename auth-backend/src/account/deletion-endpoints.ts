@@ -6,7 +6,12 @@ import type { AccountDeletion } from './account-deletion';
 export const DeleteAccountBody = z
   .strictObject({
     currentPassword: z.string().min(1, 'is required').max(1024, 'is too long').optional(),
-    code: z.string().min(1, 'is required').max(64, 'is too long').optional().openapi({ description: 'A second-factor code, for an account without a password' }),
+    code: z
+      .string()
+      .min(1, 'is required')
+      .max(64, 'is too long')
+      .optional()
+      .openapi({ description: 'A second-factor code, for an account without a password' }),
   })
   .openapi('DeleteAccountRequest');
 

@@ -17,7 +17,8 @@ export const encodeCursor = (position: Position): string => Buffer.from(`${posit
 
 export function decodeCursor(cursor: string | undefined): Position | undefined {
   if (cursor === undefined) return undefined;
-  const invalid = () => new AppError('validation_failed', 'The cursor is invalid.', { errors: [{ path: 'cursor', message: 'is not a cursor this service issued' }] });
+  const invalid = () =>
+    new AppError('validation_failed', 'The cursor is invalid.', { errors: [{ path: 'cursor', message: 'is not a cursor this service issued' }] });
   if (!/^[A-Za-z0-9_-]{1,200}$/.test(cursor)) throw invalid();
   const [at, id, ...rest] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   if (rest.length > 0 || !at || !id || !ISO.test(at) || !UUID.test(id)) throw invalid();

@@ -11,7 +11,6 @@ import { requestMeta, userAgentOf } from '../http/request-meta';
 
 type MeResponseBody = z.input<typeof MeResponse>;
 
-
 const tokenBody = (grant: TokenGrant) => TokenResponse.parse({ ...grant, user: toUserBody(grant.user) });
 
 /** The HTTP contract of ../shared/API.md for /auth. */

@@ -128,7 +128,12 @@ export class AuthService {
       await throttle.attemptFailed(input.email, attemptNumber);
       log.info({ ...attempt, outcome: 'failure', reason: user ? 'wrong-password' : 'unknown-email' }, 'login failed');
       // The address is never recorded: the account's id when there is one, else nothing.
-      await this.deps.audit.record(undefined, { type: 'user.login_failed', userId: user?.id ?? null, meta: input.meta, data: { reason: 'invalid-credentials' } });
+      await this.deps.audit.record(undefined, {
+        type: 'user.login_failed',
+        userId: user?.id ?? null,
+        meta: input.meta,
+        data: { reason: 'invalid-credentials' },
+      });
       this.deps.onLoginAttempt?.('failure');
       throw new AppError('invalid_credentials', INVALID_CREDENTIALS);
     }

@@ -24,7 +24,15 @@ export interface SessionPolicy {
   reuseInterval: number;
 }
 
-export type RevokeReason = 'logout' | 'logout-all' | 'password-change' | 'reuse-detected' | 'password-reset' | 'session-revoked' | 'admin-sign-out' | 'account-disabled';
+export type RevokeReason =
+  | 'logout'
+  | 'logout-all'
+  | 'password-change'
+  | 'reuse-detected'
+  | 'password-reset'
+  | 'session-revoked'
+  | 'admin-sign-out'
+  | 'account-disabled';
 
 export type RotateResult =
   | { kind: 'rotated'; userId: string; sessionId: string; refreshToken: string; user: User; amr: AuthMethod[] }
@@ -120,7 +128,12 @@ export class SessionsTable {
   ) {}
 
   /** Opens a session for `userId`, signed in by `amr`, with its first refresh token, in one statement. */
-  async open(userId: string, amr: AuthMethod[], userAgent: string | null = null, db: Queryable = this.pool): Promise<{ sessionId: string; refreshToken: string }> {
+  async open(
+    userId: string,
+    amr: AuthMethod[],
+    userAgent: string | null = null,
+    db: Queryable = this.pool,
+  ): Promise<{ sessionId: string; refreshToken: string }> {
     const now = this.clock();
     const sessionId = randomUUID();
     const sessionExpiresAt = addSeconds(now, this.policy.ttl);
