@@ -166,7 +166,7 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
     audit: tables.audit,
     onLoginAttempt: metrics && ((outcome) => metrics.loginAttempt(outcome)),
   });
-  const deletion = new AccountDeletion({ transaction, users, outbox: tables.outbox, audit: tables.audit, hasher: passwords });
+  const deletion = new AccountDeletion({ transaction, users, outbox: tables.outbox, emailTokens: tables.emailTokens, audit: tables.audit, hasher: passwords });
   const admin = new AdminService({ transaction, users, sessions, audit: tables.audit, deletion, requireMfa: config.admin.requireMfa });
   const auditRetention = new AuditRetention(tables.audit, config.audit, clock, logger);
   const metricsServer =

@@ -8,6 +8,7 @@ import type { Transactions } from '../db/transaction';
 import type { RequestMeta } from '../domain/audit';
 import type { UsersTable } from '../tables/users';
 import type { MailOutboxTable } from '../tables/mail-outbox';
+import type { EmailTokensTable } from '../tables/email-tokens';
 import type { AuditEventsTable } from '../tables/audit-events';
 import type { Authenticated } from '../domain/user';
 import type { PasswordHashing } from '../auth/password-normalization';
@@ -18,6 +19,7 @@ export interface AccountDeletionDeps {
   transaction: Transactions;
   users: UsersTable;
   outbox: MailOutboxTable;
+  emailTokens: EmailTokensTable;
   audit: AuditEventsTable;
   hasher: PasswordHashing;
 }
@@ -46,11 +48,13 @@ export class AccountDeletion {
 
   /** Erases `userId`; false when there is no such account. `actorId`: the administrator, if not the user. */
   async erase(userId: string, by: { actorId?: string; meta?: RequestMeta } = {}): Promise<boolean> {
-    const { transaction, users, outbox, audit } = this.deps;
+    const { transaction, users, outbox, emailTokens, audit } = this.deps;
     return transaction(async (tx) => {
+      // Read before the row goes (its tokens go with it): a pending email change's new address.
+      const sentTo = await emailTokens.addressesOfUser(tx, userId);
       const email = await users.erase(tx, userId);
       if (email === null) return false;
-      await outbox.deleteTo(tx, email);
+      await outbox.deleteTo(tx, [email, ...sentTo]);
       await audit.forget(tx, userId, email);
       await audit.record(tx, {
         type: 'user.deleted',

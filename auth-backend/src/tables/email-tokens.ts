@@ -102,4 +102,10 @@ export class EmailTokensTable {
       [userId, now, purposes ?? null],
     );
   }
+
+  /** Every address the user's tokens were sent to (the account's, and a pending change's new one): erasure deletes their mail. */
+  async addressesOfUser(tx: Queryable, userId: string): Promise<string[]> {
+    const { rows } = await tx.query<{ email: string }>(`SELECT DISTINCT email FROM email_token WHERE "userId" = $1`, [userId]);
+    return rows.map((row) => row.email);
+  }
 }

@@ -135,9 +135,9 @@ export class MailOutboxTable {
     return (rowCount ?? 0) > 0;
   }
 
-  /** Erasure: every message addressed to `recipient` (sent ones too: the row still holds the address). */
-  async deleteTo(tx: Queryable, recipient: string): Promise<number> {
-    const { rowCount } = await tx.query(`DELETE FROM mail_outbox WHERE recipient = $1`, [recipient]);
+  /** Erasure: every message addressed to one of `recipients` (sent ones too: the row still holds the address). */
+  async deleteTo(tx: Queryable, recipients: string[]): Promise<number> {
+    const { rowCount } = await tx.query(`DELETE FROM mail_outbox WHERE recipient = ANY($1::text[])`, [recipients]);
     return rowCount ?? 0;
   }
 
