@@ -13,7 +13,13 @@ const limit = z
 const cursor = z.string().max(200).optional().openapi({ description: 'The `nextCursor` of the previous page' });
 
 export const UserListQuery = z.strictObject({
-  search: z.string().trim().max(254).optional().openapi({ description: 'Case-insensitive substring of the email or the name' }),
+  search: z
+    .string()
+    .trim()
+    .max(254)
+    .regex(/^[^\x00-\x1f\x7f]*$/, 'must not contain control characters')
+    .optional()
+    .openapi({ description: 'Case-insensitive substring of the email or the name' }),
   limit,
   cursor,
 });

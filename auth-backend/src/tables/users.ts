@@ -23,6 +23,12 @@ export interface AdminChanges {
   name?: string | null;
 }
 
+/**
+ * Email and name as one text, the expression of the trigram index user_search_trgm_idx (the
+ * 20261203400000 migration): a search term holds no control character, so it never matches across the two.
+ */
+const SEARCHABLE = `(email || E'\\x01' || COALESCE(name, ''))`;
+
 /** `term` as a literal inside an ILIKE pattern. */
 const likeLiteral = (term: string) => term.replace(/[\\%_]/g, (c) => `\\${c}`);
 
@@ -128,13 +134,13 @@ export class UsersTable {
 
   /**
    * Newest first by the keyset (createdAt, id), so that pages stay stable while users register.
-   * The search is served by the trigram indexes on email and name (the 20261203400000 migration).
+   * The search is served by the trigram index over email and name (SEARCHABLE).
    */
   async list(query: UserListQuery): Promise<AdminUser[]> {
     const pattern = query.search ? `%${likeLiteral(query.search)}%` : null;
     const { rows } = await this.pool.query<AdminUser>(
       `SELECT ${ADMIN_COLUMNS} FROM "user"
-        WHERE ($1::text IS NULL OR email ILIKE $1 OR name ILIKE $1)
+        WHERE ($1::text IS NULL OR ${SEARCHABLE} ILIKE $1)
           AND ($2::timestamptz IS NULL OR ("createdAt", id) < ($2::timestamptz, $3::uuid))
         ORDER BY "createdAt" DESC, id DESC LIMIT $4`,
       [pattern, query.before?.createdAt ?? null, query.before?.id ?? null, query.limit],

@@ -1,18 +1,23 @@
 -- v3 administration (issue 20): roles, disabled accounts, last sign-in, a fast search over
 -- email and name, and the audit log. Additive only.
 --
--- pg_trgm ships with the PostgreSQL server package (also in postgres:16-bookworm). Its GIN indexes
--- serve `ILIKE '%term%'`, the admin search, at a million users. Plain CREATE INDEX (not
--- CONCURRENTLY: Prisma runs a migration in a transaction); they are non-unique, built once.
+-- pg_trgm ships with the PostgreSQL server package (also in postgres:16-bookworm). Its GIN index
+-- serves `ILIKE '%term%'`, the admin search, at a million users. Plain CREATE INDEX (not
+-- CONCURRENTLY: Prisma runs a migration in a transaction); the indexes are non-unique, built once.
 CREATE EXTENSION IF NOT EXISTS "pg_trgm";
 
-ALTER TABLE "user" ADD COLUMN "role" TEXT NOT NULL DEFAULT 'user';
-ALTER TABLE "user" ADD CONSTRAINT "user_role_check" CHECK ("role" IN ('user', 'admin'));
+-- The role is an enum rather than text with a CHECK: the same guarantee, and one Prisma's schema
+-- engine can compare with schema.prisma (a CHECK constraint crashes its JS engine's diff).
+CREATE TYPE "Role" AS ENUM ('user', 'admin');
+ALTER TABLE "user" ADD COLUMN "role" "Role" NOT NULL DEFAULT 'user';
 ALTER TABLE "user" ADD COLUMN "disabledAt" TIMESTAMPTZ(3);
 ALTER TABLE "user" ADD COLUMN "lastSignInAt" TIMESTAMPTZ(3);
 
-CREATE INDEX "user_email_trgm_idx" ON "user" USING GIN ("email" gin_trgm_ops);
-CREATE INDEX "user_name_trgm_idx" ON "user" USING GIN ("name" gin_trgm_ops);
+-- One trigram index over email and name (separated by a control character no search term may
+-- hold), for users.ts's `searchable ILIKE '%term%'`. On an expression, so that Prisma's schema
+-- diff ignores it (schema.prisma cannot declare it; an index it could declare would need the
+-- extension declared too, which its JS engine then reports as missing on every diff).
+CREATE INDEX "user_search_trgm_idx" ON "user" USING GIN (("email" || E'\x01' || COALESCE("name", '')) gin_trgm_ops);
 -- The admin list's keyset order (newest first).
 CREATE INDEX "user_createdAt_id_idx" ON "user"("createdAt" DESC, "id" DESC);
 
