@@ -187,6 +187,30 @@ describe('admin API', () => {
     });
   });
 
+  describe('GET /openapi.json', () => {
+    it('lists every admin operation under its own security scheme, adminBearer', async () => {
+      const document = (await request(t.app).get('/openapi.json').expect(200)).body;
+      expect(document.components.securitySchemes.adminBearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+      const admin = Object.entries(document.paths as Record<string, Record<string, { security: unknown }>>)
+        .filter(([path]) => path.startsWith('/admin/'))
+        .flatMap(([path, operations]) =>
+          Object.entries(operations).map(([method, operation]) => ({ operation: `${method} ${path}`, security: operation.security })),
+        );
+      expect(admin.map((entry) => entry.operation).sort()).toEqual(
+        [
+          'get /admin/audit',
+          'get /admin/users',
+          'get /admin/users/{id}',
+          'patch /admin/users/{id}',
+          'delete /admin/users/{id}',
+          'post /admin/users/{id}/sign-out',
+        ].sort(),
+      );
+      for (const entry of admin) expect(entry.security).toEqual([{ adminBearer: [] }]);
+      expect(document.paths['/auth/me'].delete.security).toEqual([{ bearerAuth: [] }]);
+    });
+  });
+
   describe('npm run users:set-role', () => {
     it('makes an account administrator by its address, and says so when there is none', () => {
       return (async () => {
