@@ -17,6 +17,7 @@ import { compose, type Composition } from './composition';
 import { buildOpenApiDocument } from './openapi/openapi-document';
 import { docsRoutes } from './openapi/docs-routes';
 import { migrationsDir } from './paths';
+import { requestDuration } from './metrics/request-duration';
 
 export interface AppDeps {
   config: Config;
@@ -38,14 +39,17 @@ export const HELMET_OPTIONS: Parameters<typeof helmet>[0] = {
 
 const ALLOWED_METHODS = new Set(['GET', 'HEAD', 'POST', 'OPTIONS']);
 
-/** TRACE, PUT, PATCH...: nothing here answers them; DELETE only where an endpoint routes it. */
+/** TRACE, PUT...: nothing here answers them; DELETE and PATCH only where an endpoint routes them. */
 const refuseUnsupportedMethods = (endpoints: readonly AnyEndpoint[]): RequestHandler => {
-  const deletable = endpoints.filter((e) => e.method === 'delete').map((e) => new RegExp(`^${e.path.replace(/\{\w+\}/g, '[^/]+')}$`));
+  const routes = (method: string) => endpoints.filter((e) => e.method === method).map((e) => new RegExp(`^${e.path.replace(/\{\w+\}/g, '[^/]+')}$`));
+  const deletable = routes('delete');
+  const patchable = routes('patch');
   return (req, res, next) => {
     if (ALLOWED_METHODS.has(req.method)) return next();
     const deleteAllowed = deletable.some((route) => route.test(req.path));
-    if (req.method === 'DELETE' && deleteAllowed) return next();
-    res.setHeader('Allow', [...ALLOWED_METHODS, ...(deleteAllowed ? ['DELETE'] : [])].join(', '));
+    const patchAllowed = patchable.some((route) => route.test(req.path));
+    if ((req.method === 'DELETE' && deleteAllowed) || (req.method === 'PATCH' && patchAllowed)) return next();
+    res.setHeader('Allow', [...ALLOWED_METHODS, ...(deleteAllowed ? ['DELETE'] : []), ...(patchAllowed ? ['PATCH'] : [])].join(', '));
     next(new AppError('method_not_allowed', `Method ${req.method} is not supported.`));
   };
 };
@@ -77,15 +81,17 @@ function buildExpressApp(config: Config, logger: Logger, { endpoints, services }
   app.set('etag', false);
 
   app.use(requestLogger(logger));
+  if (services.metrics) app.use(requestDuration(services.metrics));
   app.use(precomputedHeaders(helmet(HELMET_OPTIONS)));
   // Before the method check, so that a 405 on /auth/* is not cacheable either.
   app.use('/auth', noStore);
+  app.use('/admin', noStore);
   app.use(refuseUnsupportedMethods(endpoints));
   if (config.http.corsOrigins.length > 0) {
     app.use(
       cors({
         origin: [...config.http.corsOrigins],
-        methods: ['GET', 'POST', 'DELETE'],
+        methods: ['GET', 'POST', 'PATCH', 'DELETE'],
         allowedHeaders: ['Content-Type', 'Authorization', 'X-Request-Id'],
         maxAge: 600,
       }),

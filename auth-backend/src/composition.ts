@@ -49,6 +49,14 @@ import { AccountResolution } from './oidc/account-resolution';
 import { OidcSignIn } from './oidc/oidc-sign-in';
 import { IdentitiesService } from './oidc/identities-service';
 import { oidcEndpoints } from './oidc/oidc-endpoints';
+import { AuditEventsTable } from './tables/audit-events';
+import { AuditRetention } from './audit/audit-retention';
+import { AccountDeletion } from './account/account-deletion';
+import { deletionEndpoints } from './account/deletion-endpoints';
+import { AdminService } from './admin/admin-service';
+import { adminEndpoints } from './admin/admin-endpoints';
+import { Metrics } from './metrics/metrics';
+import { MetricsServer } from './metrics/metrics-server';
 
 const silentLogger = pino({ level: 'silent' });
 
@@ -74,6 +82,7 @@ export interface Tables {
   mfaFactors: MfaFactorsTable;
   recoveryCodes: RecoveryCodesTable;
   mfaChallenges: MfaChallengesTable;
+  audit: AuditEventsTable;
 }
 
 /** Every service of the process, built once. */
@@ -94,6 +103,12 @@ export interface Services {
   keyRing: KeyRing | undefined;
   /** Sign in with an OpenID Connect provider. */
   oidc: { registry: ProviderRegistry; signIn: OidcSignIn; identities: IdentitiesService };
+  deletion: AccountDeletion;
+  admin: AdminService;
+  auditRetention: AuditRetention;
+  /** undefined when metrics are off (METRICS_PORT=). */
+  metrics: Metrics | undefined;
+  metricsServer: MetricsServer | undefined;
 }
 
 export interface Composition {
@@ -119,6 +134,7 @@ function buildTables(config: Config, db: Database, clock: Clock): Tables {
     mfaFactors: new MfaFactorsTable(db.pool),
     recoveryCodes: new RecoveryCodesTable(db.pool),
     mfaChallenges: new MfaChallengesTable(db.pool, clock),
+    audit: new AuditEventsTable(db.pool, clock),
   };
 }
 
@@ -157,6 +173,17 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
     ttl: { passwordReset: mail.passwordResetTtl, emailVerification: mail.emailVerificationTtl },
   });
   const onRegistered = (user: { id: string }, log: Logger) => recovery.sendVerification(user, log);
+  const { pool } = db;
+  const metrics =
+    config.metrics.port === undefined
+      ? undefined
+      : new Metrics({
+          clock,
+          outbox: () => tables.outbox.pendingDepth(),
+          hashingQueueDepth: () => hasher.queueDepth,
+          pool: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+          signingKeyActivatedAt: keyRing && (() => keyRing.signingKeyActivatedAt()),
+        });
   const auth = new AuthService({
     users,
     sessions,
@@ -168,6 +195,8 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
     policy,
     onRegistered,
     requireVerifiedEmail: mail.requireVerifiedEmail,
+    audit: tables.audit,
+    onLoginAttempt: metrics && ((outcome) => metrics.loginAttempt(outcome)),
   });
   const oidc = composeOidc(config, tables, transaction, clock, auth, logger);
   const mfa = new MfaService({
@@ -181,6 +210,11 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
     clock,
     issuer: mail.productName,
   });
+  const deletion = new AccountDeletion({ transaction, users, outbox: tables.outbox, emailTokens: tables.emailTokens, audit: tables.audit, hasher: passwords });
+  const admin = new AdminService({ transaction, users, sessions, audit: tables.audit, deletion, requireMfa: config.admin.requireMfa });
+  const auditRetention = new AuditRetention(tables.audit, config.audit, clock, logger);
+  const metricsServer =
+    metrics && config.metrics.port !== undefined ? new MetricsServer(metrics, { port: config.metrics.port, host: config.metrics.host }, logger) : undefined;
   const lifecycle = new Lifecycle(logger);
   // Hashing threads: started first, so stopped last (after every worker that might hash).
   lifecycle.add(hasher);
@@ -189,14 +223,37 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
   if (keyRing) lifecycle.add(keyRing);
   lifecycle.add(mailDelivery);
   lifecycle.add(oidc.registry);
+  lifecycle.add(auditRetention);
+  if (metricsServer) lifecycle.add(metricsServer);
   return {
-    services: { tables, windows, hasher, policy, tokens, throttle, auth, mailThrottle, recovery, mfa, mailDelivery, keyRing, oidc },
+    services: {
+      tables,
+      windows,
+      hasher,
+      policy,
+      tokens,
+      throttle,
+      auth,
+      mailThrottle,
+      recovery,
+      mfa,
+      mailDelivery,
+      keyRing,
+      oidc,
+      deletion,
+      admin,
+      auditRetention,
+      metrics,
+      metricsServer,
+    },
     endpoints: [
       ...healthEndpoints(checkReadiness),
       ...authEndpoints(auth, throttle),
       ...recoveryEndpoints(recovery, mailThrottle),
-      ...sessionEndpoints(sessions),
+      ...sessionEndpoints(sessions, auth),
       ...mfaEndpoints(mfa, throttle),
+      ...deletionEndpoints(deletion),
+      ...adminEndpoints(admin),
       ...jwksEndpoints(keyRing, config.keys.jwksMaxAge),
       ...oidcEndpoints(oidc.registry, oidc.signIn, oidc.identities, config.oidc.publicUrl),
     ],

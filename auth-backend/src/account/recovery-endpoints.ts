@@ -1,3 +1,4 @@
+import { requestMeta } from '../http/request-meta';
 import { endpoint, type AnyEndpoint } from '../http/endpoint';
 import { ipLimitHook } from '../throttle/ip-throttle-hook';
 import { RATE_LIMIT_HEADER_NAMES } from '../throttle/window-limit';
@@ -46,7 +47,7 @@ export function recoveryEndpoints(recovery: RecoveryService, throttle: MailThrot
       body: ResetPasswordBody,
       success: { status: 204, description: 'Password changed; every session revoked' },
       failures: [400],
-      handle: async ({ body, log }) => recovery.resetPassword(body, log),
+      handle: async ({ body, req, log }) => recovery.resetPassword(body, log, requestMeta(req)),
     }),
     endpoint({
       method: 'post',
@@ -58,7 +59,7 @@ export function recoveryEndpoints(recovery: RecoveryService, throttle: MailThrot
       body: VerifyEmailBody,
       success: { status: 200, description: 'The user, with emailVerified: true', schema: MeResponse },
       failures: [400, 409],
-      handle: async ({ body, log }) => MeResponse.parse({ user: toUserBody(await recovery.verifyEmail(body.token, log)) }),
+      handle: async ({ body, req, log }) => MeResponse.parse({ user: toUserBody(await recovery.verifyEmail(body.token, log, requestMeta(req))) }),
     }),
     endpoint({
       method: 'post',

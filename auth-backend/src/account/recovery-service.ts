@@ -12,6 +12,8 @@ import { isUniqueViolation } from '../db/database-errors';
 import type { Authenticated, User } from '../domain/user';
 import { addressDigest } from '../crypto/address-digest';
 import type { UsersTable } from '../tables/users';
+import type { AuditEventsTable } from '../tables/audit-events';
+import type { RequestMeta } from '../domain/audit';
 import type { SessionsTable } from '../tables/sessions';
 import { isUsable, type EmailTokensTable, type TokenPurpose, type TokenRow } from '../tables/email-tokens';
 import type { MailContent, MailOutboxTable } from '../tables/mail-outbox';
@@ -27,6 +29,7 @@ export interface RecoveryServiceDeps {
   sessions: SessionsTable;
   emailTokens: EmailTokensTable;
   outbox: MailOutboxTable;
+  audit: AuditEventsTable;
   /** Over normalised passwords: a reset password logs in as typed on any keyboard. */
   hasher: PasswordHashing;
   policy: PasswordPolicy;
@@ -58,8 +61,8 @@ export class RecoveryService {
     log.info({ event: 'auth.password-forgot', outcome: issued ? 'queued' : 'no-account', emailRef: emailRef(email) }, 'password reset asked for');
   }
 
-  async resetPassword(input: { token: string; newPassword: string }, log: Logger): Promise<void> {
-    const { transaction, users, emailTokens, outbox, hasher, policy, sessions, templates, clock } = this.deps;
+  async resetPassword(input: { token: string; newPassword: string }, log: Logger, meta?: RequestMeta): Promise<void> {
+    const { transaction, users, emailTokens, outbox, hasher, policy, sessions, templates, clock, audit } = this.deps;
     const problem = policy.problem(input.newPassword);
     if (problem) throw new AppError('weak_password', `The password ${problem}.`, { errors: [{ path: 'newPassword', message: problem }] });
     // A cheap look first, so that a bad token costs no bcrypt; the transaction checks again under lock.
@@ -75,6 +78,7 @@ export class RecoveryService {
       await emailTokens.revokeOfUser(tx, row.userId, now, ['reset-password']);
       const revoked = await sessions.revokeAllOfUser(row.userId, 'password-reset', undefined, tx);
       await outbox.enqueue(tx, row.userEmail, templates.passwordChanged(), now);
+      await audit.record(tx, { type: 'password.reset', userId: row.userId, meta, data: { revokedSessions: revoked } });
       return { row, revoked };
     });
     if (!result) throw this.refused(log, 'auth.password-reset', seen.userId);
@@ -84,8 +88,8 @@ export class RecoveryService {
   }
 
   /** Verifies an address (a registration's, or the new one of an email change). Verifying twice answers the same. */
-  async verifyEmail(token: string, log: Logger): Promise<User> {
-    const { transaction, users, emailTokens, clock } = this.deps;
+  async verifyEmail(token: string, log: Logger, meta?: RequestMeta): Promise<User> {
+    const { transaction, users, emailTokens, clock, audit } = this.deps;
     let user: User | null | undefined;
     try {
       user = await transaction(async (tx) => {
@@ -100,8 +104,10 @@ export class RecoveryService {
           // Tokens sent to the old address must not act on the account any more.
           await emailTokens.revokeOfUser(tx, row.userId, now);
           await users.changeEmail(tx, row.userId, row.email, now);
+          await audit.record(tx, { type: 'email.changed', userId: row.userId, meta });
         } else {
           await users.markEmailVerified(tx, row.userId, now);
+          await audit.record(tx, { type: 'email.verified', userId: row.userId, meta });
         }
         return users.findById(row.userId, tx);
       });

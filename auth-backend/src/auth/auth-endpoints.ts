@@ -17,15 +17,9 @@ import {
 } from './auth-schemas';
 import type { SignInResult, TokenGrant } from './auth-service';
 import type { z } from '../http/zod';
+import { requestMeta, userAgentOf } from '../http/request-meta';
 
 type MeResponseBody = z.input<typeof MeResponse>;
-
-/** The User-Agent a session is listed with (GET /auth/sessions): printable, bounded. */
-export const userAgentOf = (req: { get(name: string): string | undefined }) =>
-  req
-    .get('user-agent')
-    ?.replace(/[^\x20-\x7e]/g, '')
-    .slice(0, 512) || null;
 
 export const tokenBody = (grant: TokenGrant) => TokenResponse.parse({ ...grant, user: toUserBody(grant.user) });
 /** A token response, or the mfaRequired body when the account has a second factor. */
@@ -49,7 +43,13 @@ export function authEndpoints(auth: AuthService, throttle: LoginThrottle): AnyEn
       successHeaders: RATE_LIMIT_HEADER_NAMES,
       failures: [400, 409, 429],
       handle: async ({ body, req, log, signal }) =>
-        tokenBody(await auth.register({ email: body.email, password: body.password, name: body.name ?? null, userAgent: userAgentOf(req) }, log, signal)),
+        tokenBody(
+          await auth.register(
+            { email: body.email, password: body.password, name: body.name ?? null, userAgent: userAgentOf(req), meta: requestMeta(req) },
+            log,
+            signal,
+          ),
+        ),
     }),
     endpoint({
       method: 'post',
@@ -65,8 +65,9 @@ export function authEndpoints(auth: AuthService, throttle: LoginThrottle): AnyEn
       success: { status: 200, description: 'A token pair for a new session, or (second factor) the mfaRequired body', schema: LoginResponse },
       successHeaders: RATE_LIMIT_HEADER_NAMES,
       // 403 email_not_verified only with REQUIRE_VERIFIED_EMAIL, and only after the right password.
+      // 403 account_disabled after the right password of a disabled account.
       failures: [400, 401, 403, 429],
-      handle: async ({ body, req, log, signal }) => signInBody(await auth.login({ ...body, userAgent: userAgentOf(req) }, log, signal)),
+      handle: async ({ body, req, log, signal }) => signInBody(await auth.login({ ...body, userAgent: userAgentOf(req), meta: requestMeta(req) }, log, signal)),
     }),
     endpoint({
       method: 'post',
@@ -78,7 +79,7 @@ export function authEndpoints(auth: AuthService, throttle: LoginThrottle): AnyEn
       body: RefreshBody,
       success: { status: 200, description: 'A new token pair; the presented refresh token is spent', schema: TokenResponse },
       failures: [400, 401],
-      handle: async ({ body, log }) => tokenBody(await auth.refresh(body.refreshToken, log)),
+      handle: async ({ body, req, log }) => tokenBody(await auth.refresh(body.refreshToken, log, requestMeta(req))),
     }),
     endpoint({
       method: 'post',
@@ -90,7 +91,7 @@ export function authEndpoints(auth: AuthService, throttle: LoginThrottle): AnyEn
       body: LogoutBody,
       success: { status: 204, description: 'The session is revoked' },
       failures: [400],
-      handle: async ({ body, log }) => auth.logout(body.refreshToken, log),
+      handle: async ({ body, req, log }) => auth.logout(body.refreshToken, log, requestMeta(req)),
     }),
     endpoint({
       method: 'post',
@@ -101,7 +102,7 @@ export function authEndpoints(auth: AuthService, throttle: LoginThrottle): AnyEn
       bearer: true,
       success: { status: 204, description: 'Every refresh token of the user is revoked' },
       failures: [401],
-      handle: async ({ auth: caller, log }) => auth.logoutAll(caller, log),
+      handle: async ({ auth: caller, req, log }) => auth.logoutAll(caller, log, requestMeta(req)),
     }),
     endpoint({
       method: 'get',
@@ -126,7 +127,7 @@ export function authEndpoints(auth: AuthService, throttle: LoginThrottle): AnyEn
       body: ChangePasswordBody,
       success: { status: 204, description: 'Password changed' },
       failures: [400, 401],
-      handle: async ({ auth: caller, body, log }) => auth.changePassword(caller, body, log),
+      handle: async ({ auth: caller, body, req, log }) => auth.changePassword(caller, body, log, requestMeta(req)),
     }),
   ];
 }

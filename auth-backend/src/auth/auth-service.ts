@@ -9,6 +9,8 @@ import type { Transactions } from '../db/transaction';
 import type { UsersTable } from '../tables/users';
 import type { SessionsTable } from '../tables/sessions';
 import type { MfaChallengesTable } from '../tables/mfa-challenges';
+import type { AuditEventsTable } from '../tables/audit-events';
+import type { RequestMeta } from '../domain/audit';
 import type { LoginThrottle } from '../throttle/login-throttle';
 import { addressDigest } from '../crypto/address-digest';
 import type { PasswordPolicy } from './password-policy';
@@ -44,6 +46,8 @@ export interface AuthServiceDeps {
   /** Sign-ins waiting for their second factor (the mfaToken). */
   mfaChallenges: MfaChallengesTable;
   transaction: Transactions;
+  /** The audit log: each event written in the transaction of the change it records. */
+  audit: AuditEventsTable;
   /** Over normalised passwords (normalizingHasher), like every other use of passwords. */
   hasher: PasswordHashing;
   tokens: AccessTokens;
@@ -53,6 +57,8 @@ export interface AuthServiceDeps {
   onRegistered?: (user: User, log: Logger) => Promise<void>;
   /** REQUIRE_VERIFIED_EMAIL: a right password on an unverified account answers 403. */
   requireVerifiedEmail?: boolean;
+  /** Counts login outcomes (metrics: auth_login_attempts_total). */
+  onLoginAttempt?: (outcome: 'success' | 'failure' | 'disabled' | 'throttled' | 'unverified') => void;
 }
 
 const INVALID_CREDENTIALS = 'The email or password is incorrect.';
@@ -75,12 +81,18 @@ export class AuthService {
    * active second factor whose sign-in has not passed it yet gets an mfaToken instead, which
    * remembers `amr` for POST /auth/mfa/verify (mfa/mfa-service.ts), whose success ends here again.
    */
-  async completeSignIn(user: User, amr: AuthMethod[], userAgent?: string | null): Promise<SignInResult> {
+  async completeSignIn(user: User, amr: AuthMethod[], userAgent?: string | null, meta?: RequestMeta): Promise<SignInResult> {
     if (user.mfaEnabled && !hasSecondFactor(amr)) {
       const mfaToken = await this.deps.mfaChallenges.open(user.id, amr);
       return { mfaRequired: true, mfaToken, methods: ['totp', 'recovery_code'] };
     }
-    const { sessionId, refreshToken } = await this.deps.sessions.open(user.id, amr, userAgent ?? null);
+    const { sessions, users, audit, transaction } = this.deps;
+    const { sessionId, refreshToken } = await transaction(async (tx) => {
+      const opened = await sessions.open(user.id, amr, userAgent ?? null, tx);
+      await users.recordSignIn(tx, user.id);
+      await audit.record(tx, { type: 'user.login', userId: user.id, meta, data: { sessionId: opened.sessionId, amr } });
+      return opened;
+    });
     return this.tokenGrant(user, sessionId, refreshToken, amr);
   }
 
@@ -90,17 +102,22 @@ export class AuthService {
   }
 
   async register(
-    input: { email: string; password: string; name: string | null; userAgent?: string | null },
+    input: { email: string; password: string; name: string | null; userAgent?: string | null; meta?: RequestMeta },
     log: Logger,
     signal?: AbortSignal,
   ): Promise<TokenGrant> {
     this.assertAcceptablePassword(input.password, 'password');
     const passwordHash = await this.deps.hasher.hash(input.password, signal);
+    const { users, audit, transaction } = this.deps;
     try {
-      const user = await this.deps.users.create({ email: input.email, passwordHash, name: input.name });
+      const user = await transaction(async (tx) => {
+        const created = await users.create({ email: input.email, passwordHash, name: input.name }, tx);
+        await audit.record(tx, { type: 'user.registered', userId: created.id, meta: input.meta });
+        return created;
+      });
       log.info({ event: 'auth.register', outcome: 'success', userId: user.id }, 'account registered');
       await this.deps.onRegistered?.(user, log);
-      const signedIn = await this.completeSignIn(user, ['pwd'], input.userAgent);
+      const signedIn = await this.completeSignIn(user, ['pwd'], input.userAgent, input.meta);
       // A new account has no second factor yet.
       if ('mfaRequired' in signedIn) throw new Error('a new account asked for a second factor');
       return signedIn;
@@ -112,7 +129,11 @@ export class AuthService {
   }
 
   /** `signal` aborts when the client disconnects: queued password work is then skipped. */
-  async login(input: { email: string; password: string; userAgent?: string | null }, log: Logger, signal?: AbortSignal): Promise<SignInResult> {
+  async login(
+    input: { email: string; password: string; userAgent?: string | null; meta?: RequestMeta },
+    log: Logger,
+    signal?: AbortSignal,
+  ): Promise<SignInResult> {
     const { users, hasher, throttle } = this.deps;
     const attempt = { event: 'auth.login', emailRef: emailRef(input.email) };
     let attemptNumber: number;
@@ -121,6 +142,7 @@ export class AuthService {
       attemptNumber = await throttle.beginAttempt(input.email);
     } catch (error) {
       log.warn({ ...attempt, outcome: 'throttled' }, 'login throttled');
+      this.deps.onLoginAttempt?.('throttled');
       throw error;
     }
     const { user, hash, check } = await this.checkPassword(input, signal).catch(async (error: unknown) => {
@@ -131,13 +153,28 @@ export class AuthService {
       await throttle.attemptFailed(input.email, attemptNumber);
       const reason = !user ? 'unknown-email' : hash === null ? 'no-password' : 'wrong-password';
       log.info({ ...attempt, outcome: 'failure', reason }, 'login failed');
+      // The address is never recorded: the account's id when there is one, else nothing.
+      await this.deps.audit.record(undefined, {
+        type: 'user.login_failed',
+        userId: user?.id ?? null,
+        meta: input.meta,
+        data: { reason: 'invalid-credentials' },
+      });
+      this.deps.onLoginAttempt?.('failure');
       throw new AppError('invalid_credentials', INVALID_CREDENTIALS);
     }
     // With a second factor, the account's failure count stands until that is passed too.
     if (user.mfaEnabled) await throttle.passwordAccepted(input.email, attemptNumber);
     else await throttle.recordSuccess(input.email);
+    if (user.disabledAt) {
+      log.info({ ...attempt, outcome: 'failure', reason: 'account-disabled', userId: user.id }, 'login refused: account disabled');
+      await this.deps.audit.record(undefined, { type: 'user.login_failed', userId: user.id, meta: input.meta, data: { reason: 'account-disabled' } });
+      this.deps.onLoginAttempt?.('disabled');
+      throw new AppError('account_disabled', 'This account is disabled; contact the administrator.');
+    }
     if (this.deps.requireVerifiedEmail && user.emailVerifiedAt === null) {
       log.info({ ...attempt, outcome: 'failure', reason: 'email-not-verified', userId: user.id }, 'login refused: email not verified');
+      this.deps.onLoginAttempt?.('unverified');
       throw new AppError('email_not_verified', 'Verify your email address before signing in: see the link in the verification mail.');
     }
     if (check.needsRehash) await users.rehashPassword(user.id, hash, await hasher.hash(input.password));
@@ -145,8 +182,11 @@ export class AuthService {
       { ...attempt, outcome: user.mfaEnabled ? 'second-factor-required' : 'success', userId: user.id, rehashed: check.needsRehash },
       user.mfaEnabled ? 'password accepted: second factor required' : 'login succeeded',
     );
-    const { passwordHash, ...account } = user;
-    return this.completeSignIn(account, ['pwd'], input.userAgent);
+    const { passwordHash, disabledAt, ...account } = user;
+    const result = await this.completeSignIn(account, ['pwd'], input.userAgent, input.meta);
+    // A sign-in waiting for its second factor is counted when that is passed (or not).
+    if (!('mfaRequired' in result)) this.deps.onLoginAttempt?.('success');
+    return result;
   }
 
   /**
@@ -162,8 +202,8 @@ export class AuthService {
     return { user, hash, check: { ok: false, needsRehash: false } };
   }
 
-  async refresh(refreshToken: string, log: Logger): Promise<TokenGrant> {
-    const result = await this.deps.sessions.rotate(refreshToken);
+  async refresh(refreshToken: string, log: Logger, meta?: RequestMeta): Promise<TokenGrant> {
+    const result = await this.deps.sessions.rotate(refreshToken, meta);
     if (result.kind === 'rejected') {
       const level = result.reason === 'reused' ? 'warn' : 'info';
       log[level]({ event: 'auth.refresh', outcome: 'failure', reason: result.reason, userId: result.userId, sessionId: result.sessionId }, 'refresh refused');
@@ -173,13 +213,23 @@ export class AuthService {
     return this.tokenGrant(result.user, result.sessionId, result.refreshToken, result.amr);
   }
 
-  async logout(refreshToken: string, log: Logger): Promise<void> {
-    const revoked = await this.deps.sessions.revokeByToken(refreshToken, 'logout');
+  async logout(refreshToken: string, log: Logger, meta?: RequestMeta): Promise<void> {
+    const { sessions, audit, transaction } = this.deps;
+    const revoked = await transaction(async (tx) => {
+      const session = await sessions.revokeByToken(refreshToken, 'logout', tx);
+      if (session) await audit.record(tx, { type: 'user.logout', userId: session.userId, meta, data: { sessionId: session.sessionId } });
+      return session;
+    });
     log.info({ event: 'auth.logout', outcome: revoked ? 'success' : 'no-session' }, 'logout');
   }
 
-  async logoutAll(auth: Authenticated, log: Logger): Promise<void> {
-    const count = await this.deps.sessions.revokeAllOfUser(auth.user.id, 'logout-all');
+  async logoutAll(auth: Authenticated, log: Logger, meta?: RequestMeta): Promise<void> {
+    const { sessions, audit, transaction } = this.deps;
+    const count = await transaction(async (tx) => {
+      const revoked = await sessions.revokeAllOfUser(auth.user.id, 'logout-all', undefined, tx);
+      await audit.record(tx, { type: 'user.logout', userId: auth.user.id, meta, data: { all: true, sessions: revoked } });
+      return revoked;
+    });
     log.info({ event: 'auth.logout-all', outcome: 'success', userId: auth.user.id, sessions: count }, 'all sessions revoked');
   }
 
@@ -189,8 +239,8 @@ export class AuthService {
    * session still live. Of concurrent changes the one that lands first wins and its session
    * lives; the others were made with a password or a session it has just replaced, and get 401.
    */
-  async changePassword(auth: Authenticated, input: { currentPassword: string; newPassword: string }, log: Logger): Promise<void> {
-    const { users, sessions, hasher, transaction } = this.deps;
+  async changePassword(auth: Authenticated, input: { currentPassword: string; newPassword: string }, log: Logger, meta?: RequestMeta): Promise<void> {
+    const { users, sessions, hasher, transaction, audit } = this.deps;
     const refused = (reason: string, detail: string) => {
       log.info({ event: 'auth.password-change', outcome: 'failure', userId: auth.user.id, reason }, 'password change refused');
       return new AppError('invalid_credentials', detail);
@@ -210,10 +260,22 @@ export class AuthService {
     const revokedSessions = await transaction(async (tx) => {
       if (!(await sessions.isLive(tx, user.id, auth.sessionId))) return undefined;
       if (!(await users.replacePasswordHash(tx, { userId: user.id, expectedHash: currentHash, newHash }))) return undefined;
-      return sessions.revokeAllOfUser(user.id, 'password-change', auth.sessionId, tx);
+      const revoked = await sessions.revokeAllOfUser(user.id, 'password-change', auth.sessionId, tx);
+      await audit.record(tx, { type: 'password.changed', userId: user.id, meta, data: { revokedSessions: revoked } });
+      return revoked;
     });
     if (revokedSessions === undefined) throw refused('concurrent-change', 'The password or this session was changed meanwhile; sign in again.');
     log.info({ event: 'auth.password-change', outcome: 'success', userId: user.id, revokedSessions }, 'password changed');
+  }
+
+  /** Revokes one of the caller's sessions (DELETE /auth/sessions/{id}); false when it is not a live one of theirs. */
+  async revokeSession(auth: Authenticated, sessionId: string, meta?: RequestMeta): Promise<boolean> {
+    const { sessions, audit, transaction } = this.deps;
+    return transaction(async (tx) => {
+      if (!(await sessions.revokeOne(auth.user.id, sessionId, 'session-revoked', tx))) return false;
+      await audit.record(tx, { type: 'session.revoked', userId: auth.user.id, meta, data: { sessionId, own: sessionId === auth.sessionId } });
+      return true;
+    });
   }
 
   /** The user and session behind a bearer access token; 401 AppError otherwise. */

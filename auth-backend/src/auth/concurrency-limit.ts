@@ -10,6 +10,11 @@ export class ConcurrencyLimit {
 
   constructor(private readonly limit: number) {}
 
+  /** Tasks waiting for a slot (metrics: the hashing queue depth). */
+  get queued(): number {
+    return this.waiting.length;
+  }
+
   async run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     if (this.running >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
     this.running++;

@@ -60,6 +60,11 @@ export class HashingPool {
     this.limit = new ConcurrencyLimit(size);
   }
 
+  /** Jobs waiting for a free thread. */
+  get queued(): number {
+    return this.limit.queued;
+  }
+
   /** Starts every thread now (the first logins then pay no start-up). */
   start(): void {
     while (this.threads.size < this.size) this.idle.push(this.spawn());

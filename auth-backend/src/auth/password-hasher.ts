@@ -34,6 +34,11 @@ export class PasswordHasher implements Worker {
     this.pool = new HashingPool(concurrency);
   }
 
+  /** Hashes and verifications waiting for a thread (metrics). */
+  get queueDepth(): number {
+    return this.pool.queued;
+  }
+
   /** Starts every hashing thread (otherwise each starts when first needed) and makes the dummy hash. */
   start(): void {
     this.pool.start();

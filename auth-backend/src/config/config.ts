@@ -117,6 +117,20 @@ const mailbox = optionalText.refine((value) => value === undefined || /^[^\s@<>]
   message: 'must be an address like no-reply@example.com or "Name <no-reply@example.com>"',
 });
 
+/** Unset: 9464; empty (`METRICS_PORT=`): metrics off; else a port. */
+const metricsPort = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    if (value === undefined) return 9464;
+    if (value.trim() === '') return undefined;
+    if (!/^\d+$/.test(value.trim()) || Number(value) > 65535) {
+      ctx.addIssue({ code: 'custom', message: 'must be a port from 0 to 65535, or empty to turn metrics off' });
+      return z.NEVER;
+    }
+    return Number(value);
+  });
+
 const nodeEnv = z.enum(['production', 'development', 'test']).default('development');
 const jwtAlgorithm = z.enum(['HS256', 'ES256', 'RS256'], { error: 'must be HS256, ES256 or RS256' }).default('HS256');
 
@@ -183,6 +197,12 @@ const buildSchema = (production: boolean) =>
     OIDC_PROVIDERS: optionalText,
     PUBLIC_URL: httpUrl,
     REDIRECT_ALLOWLIST: origins,
+    // Administration, audit log and metrics (v3)
+    ADMIN_REQUIRE_MFA: flag(true),
+    AUDIT_RETENTION: duration('90d', 3600),
+    AUDIT_PRUNE_INTERVAL: duration('1h', 1),
+    METRICS_PORT: metricsPort,
+    METRICS_HOST: z.string().trim().min(1).default('0.0.0.0'),
   });
 
 type Env = z.infer<ReturnType<typeof buildSchema>>;
@@ -259,6 +279,14 @@ export interface Config {
     /** Origins a browser may be sent back to after a sign-in (REDIRECT_ALLOWLIST, default APP_URL's origin). */
     readonly redirectOrigins: readonly string[];
   };
+  readonly admin: {
+    /** Admin calls need a token of a sign-in with a second factor (amr otp or mfa). */
+    readonly requireMfa: boolean;
+  };
+  /** Seconds an audit event is kept, and between two prunings. */
+  readonly audit: { readonly retention: number; readonly pruneInterval: number };
+  /** The Prometheus endpoint's own server; port undefined: off. */
+  readonly metrics: { readonly port: number | undefined; readonly host: string };
 }
 
 export class ConfigError extends Error {
@@ -362,6 +390,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, randomSecret
       publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
       redirectOrigins: env.REDIRECT_ALLOWLIST.length > 0 ? env.REDIRECT_ALLOWLIST.map((origin) => new URL(origin).origin) : [new URL(appUrl).origin],
     },
+    admin: { requireMfa: source.ADMIN_REQUIRE_MFA === undefined ? env.NODE_ENV === 'production' : env.ADMIN_REQUIRE_MFA },
+    audit: { retention: env.AUDIT_RETENTION, pruneInterval: env.AUDIT_PRUNE_INTERVAL },
+    metrics: { port: env.METRICS_PORT, host: env.METRICS_HOST },
   });
 }
 

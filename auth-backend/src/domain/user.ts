@@ -17,6 +17,17 @@ export interface User {
 export interface UserWithHash extends User {
   /** null: the account has no password (made by an OpenID Connect provider; the reset flow can set one). */
   passwordHash: string | null;
+  /** Set while an administrator has disabled the account. */
+  disabledAt?: Date | null;
+}
+
+export type Role = 'user' | 'admin';
+
+/** What the admin API sees of a user (the API's AdminUser). */
+export interface AdminUser extends User {
+  role: Role;
+  disabledAt: Date | null;
+  lastSignInAt: Date | null;
 }
 
 /** RFC 8176 authentication method references: password, one-time password, recovery code, external provider. */

@@ -33,7 +33,7 @@ export interface Redirect {
 }
 
 interface EndpointBase<Body, Query = unknown> {
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'patch' | 'delete';
   path: string;
   operationId: string;
   summary: string;
@@ -62,6 +62,8 @@ export interface PublicEndpoint<Body = unknown, Query = unknown> extends Endpoin
 /** Requires `Authorization: Bearer <access token>`; mountEndpoints enforces it before anything else runs. */
 export interface BearerEndpoint<Body = unknown> extends EndpointBase<Body> {
   bearer: true;
+  /** The OpenAPI security scheme: the administrators' own (its `before` checks the role), else the users' bearer. */
+  securityScheme?: 'adminBearer';
   handle: (ctx: AuthenticatedContext<Body>) => Promise<unknown>;
 }
 
@@ -97,6 +99,8 @@ function disconnectSignal(res: Response): AbortSignal {
 export function mountEndpoints(router: Router, endpoints: readonly AnyEndpoint[], authenticate: Authenticate): void {
   for (const definition of endpoints) {
     router[definition.method](toExpressPath(definition.path), async (req, res) => {
+      // The route template, for the request-duration metric (a bounded label, never the raw path).
+      res.locals.route = definition.path;
       const ctx: EndpointContext<unknown> & { auth?: Authenticated } = {
         body: undefined,
         query: undefined,

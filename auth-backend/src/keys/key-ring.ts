@@ -28,6 +28,7 @@ export class KeyRing implements TokenKeys, Worker {
   private readonly privateKeys = new Map<string, KeyObject>();
   private verifying = new Map<string, TokenKey>();
   private signing: TokenKey | undefined;
+  private signingActivatedAt: Date | undefined;
   private jwkSet: { keys: Jwk[] } = { keys: [] };
   private nextChangeAt = Infinity;
   private timer: NodeJS.Timeout | undefined;
@@ -73,6 +74,12 @@ export class KeyRing implements TokenKeys, Worker {
     if (this.signing?.kid !== before) this.logger.info({ kid: this.signing?.kid, previous: before }, 'signing keys: signing with a new key');
   }
 
+  /** When the key that signs now became the signing key (metrics: its age); undefined before the first load. */
+  signingKeyActivatedAt(): Date | undefined {
+    this.follow();
+    return this.signingActivatedAt;
+  }
+
   signingKey(): TokenKey {
     this.follow();
     if (!this.signing) throw new Error('no signing key is loaded (the lifecycle loads them at start)');
@@ -106,6 +113,7 @@ export class KeyRing implements TokenKeys, Worker {
       keys.push({ kty, ...(crv ? { crv, x, y } : { n, e }), kid: row.kid, alg: algorithm, use: 'sig' });
     }
     const signing = schedule.signing;
+    this.signingActivatedAt = signing?.activatesAt;
     this.signing = signing ? { kid: signing.kid, algorithm: signing.algorithm as AsymmetricAlgorithm, key: this.privateKey(signing) } : undefined;
     this.rows = rows;
     this.verifying = verifying;

@@ -3,7 +3,8 @@ import { ipLimitHook } from '../throttle/ip-throttle-hook';
 import { RATE_LIMIT_HEADER_NAMES } from '../throttle/window-limit';
 import type { LoginThrottle } from '../throttle/login-throttle';
 import { TokenResponse } from '../auth/auth-schemas';
-import { tokenBody, userAgentOf } from '../auth/auth-endpoints';
+import { tokenBody } from '../auth/auth-endpoints';
+import { userAgentOf } from '../http/request-meta';
 import { requireSecondFactor, type MfaService } from './mfa-service';
 import { MfaVerifyBody, RecoveryCodesResponse, TotpCodeBody, TotpSetupResponse } from './mfa-schemas';
 

@@ -43,6 +43,15 @@ const problemResponse = (status: number): ResponseConfig => ({
 export function buildOpenApiDocument(endpoints: readonly AnyEndpoint[], info: { version: string }) {
   const registry = new OpenAPIRegistry();
   const bearer = registry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  if (endpoints.some((definition) => definition.bearer && definition.securityScheme === 'adminBearer')) {
+    registry.registerComponent('securitySchemes', 'adminBearer', {
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+      description:
+        'An access token of a user whose role is `admin` (read from the database on every call); while ADMIN_REQUIRE_MFA is true, of a sign-in with a second factor (amr holds otp or mfa).',
+    });
+  }
 
   for (const definition of endpoints) {
     const statuses = [...definition.failures, ...(definition.body ? [413, 415] : [])];
@@ -67,7 +76,7 @@ export function buildOpenApiDocument(endpoints: readonly AnyEndpoint[], info: { 
       summary: definition.summary,
       ...(definition.description ? { description: definition.description } : {}),
       tags: [definition.tag],
-      security: definition.bearer ? [{ [bearer.name]: [] }] : [],
+      security: definition.bearer ? [{ [definition.securityScheme ?? bearer.name]: [] }] : [],
       ...(definition.params || definition.body || definition.query
         ? {
             request: {

@@ -2,6 +2,8 @@ import { endpoint, type AnyEndpoint } from '../http/endpoint';
 import { z } from '../http/zod';
 import { AppError } from '../errors';
 import type { SessionsTable } from '../tables/sessions';
+import type { AuthService } from '../auth/auth-service';
+import { requestMeta } from '../http/request-meta';
 
 const SessionSchema = z
   .object({
@@ -17,7 +19,7 @@ export const SessionsResponse = z.object({ sessions: z.array(SessionSchema) }).o
 
 const SessionIdParams = z.object({ id: z.string().openapi({ format: 'uuid', description: 'A session id from GET /auth/sessions' }) });
 
-export function sessionEndpoints(sessions: SessionsTable): AnyEndpoint[] {
+export function sessionEndpoints(sessions: SessionsTable, authService: AuthService): AnyEndpoint[] {
   const tag = 'auth';
   return [
     endpoint({
@@ -57,7 +59,7 @@ export function sessionEndpoints(sessions: SessionsTable): AnyEndpoint[] {
       failures: [401, 404],
       handle: async ({ auth, req, log }) => {
         const id = String(req.params.id);
-        if (!(await sessions.revokeOne(auth.user.id, id, 'session-revoked'))) throw new AppError('not_found', 'No such session.');
+        if (!(await authService.revokeSession(auth, id, requestMeta(req)))) throw new AppError('not_found', 'No such session.');
         log.info({ event: 'auth.session-revoke', outcome: 'success', userId: auth.user.id, sessionId: id, own: id === auth.sessionId }, 'session revoked');
       },
     }),

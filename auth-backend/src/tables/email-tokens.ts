@@ -54,7 +54,8 @@ export class EmailTokensTable {
     const byId = 'id' in request.user;
     const { rows } = await tx.query<{ email: string }>({
       name: byId ? 'email-token-issue-by-id' : 'email-token-issue-by-email',
-      text: `WITH target AS (SELECT id, email FROM "user" WHERE ${byId ? 'id = $1::uuid' : 'email = $1'}),
+      // A disabled account gets no mail (the same statement, and the same answer, either way).
+      text: `WITH target AS (SELECT id, email FROM "user" WHERE ${byId ? 'id = $1::uuid' : 'email = $1'} AND "disabledAt" IS NULL),
          superseded AS (
            UPDATE email_token SET "revokedAt" = $2
             WHERE "userId" IN (SELECT id FROM target) AND purpose = $3 AND "usedAt" IS NULL AND "revokedAt" IS NULL)
@@ -100,5 +101,11 @@ export class EmailTokensTable {
         WHERE "userId" = $1 AND "usedAt" IS NULL AND "revokedAt" IS NULL AND ($3::text[] IS NULL OR purpose = ANY($3::text[]))`,
       [userId, now, purposes ?? null],
     );
+  }
+
+  /** Every address the user's tokens were sent to (the account's, and a pending change's new one): erasure deletes their mail. */
+  async addressesOfUser(tx: Queryable, userId: string): Promise<string[]> {
+    const { rows } = await tx.query<{ email: string }>(`SELECT DISTINCT email FROM email_token WHERE "userId" = $1`, [userId]);
+    return rows.map((row) => row.email);
   }
 }

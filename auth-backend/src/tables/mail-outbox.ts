@@ -141,4 +141,18 @@ export class MailOutboxTable {
     const { rowCount } = await this.pool.query(text, values);
     return (rowCount ?? 0) > 0;
   }
+
+  /** Erasure: every message addressed to one of `recipients` (sent ones too: the row still holds the address). */
+  async deleteTo(tx: Queryable, recipients: string[]): Promise<number> {
+    const { rowCount } = await tx.query(`DELETE FROM mail_outbox WHERE recipient = ANY($1::text[])`, [recipients]);
+    return rowCount ?? 0;
+  }
+
+  /** Metrics: how many messages wait, and since when the oldest (null when none). */
+  async pendingDepth(): Promise<{ depth: number; oldest: Date | null }> {
+    const { rows } = await this.pool.query<{ depth: number; oldest: Date | null }>(
+      `SELECT count(*)::int AS depth, min("createdAt") AS oldest FROM mail_outbox WHERE status = 'pending'`,
+    );
+    return rows[0] ?? { depth: 0, oldest: null };
+  }
 }

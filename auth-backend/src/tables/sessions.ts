@@ -11,7 +11,9 @@ import type pg from 'pg';
 import type { Clock } from '../clock';
 import type { Queryable } from '../db/transaction';
 import type { Authenticated, AuthMethod, User } from '../domain/user';
+import type { RequestMeta } from '../domain/audit';
 import { hashOpaqueToken, newOpaqueToken } from '../crypto/opaque-token';
+import { reuseEventInsert } from './audit-events';
 
 export interface SessionPolicy {
   /** Absolute lifetime of a session, seconds. */
@@ -31,7 +33,9 @@ export type RevokeReason =
   | 'session-revoked'
   | 'second-factor-enabled'
   /** An unproved account's sessions, ended when a provider that proved the address took it over. */
-  | 'identity-takeover';
+  | 'identity-takeover'
+  | 'admin-sign-out'
+  | 'account-disabled';
 
 export type RotateResult =
   | { kind: 'rotated'; userId: string; sessionId: string; refreshToken: string; user: User; amr: AuthMethod[] }
@@ -50,8 +54,15 @@ export interface SessionSummary {
  * session's own expiry, so this is exactly "its refresh token can still be used").
  * `s` is the session's alias, `now` and `idleSeconds` the placeholders of those values.
  */
-export const liveSession = (s: string, now: string, idleSeconds: string) =>
-  `${s}."revokedAt" IS NULL AND ${s}."expiresAt" > ${now} AND ${s}."lastUsedAt" > ${now}::timestamptz - make_interval(secs => ${idleSeconds}::float8)`;
+export const liveSession = (s: string, now: string, idleSeconds: string, u?: string) =>
+  `${s}."revokedAt" IS NULL AND ${s}."expiresAt" > ${now} AND ${s}."lastUsedAt" > ${now}::timestamptz - make_interval(secs => ${idleSeconds}::float8) AND ${activeUser(s, u)}`;
+
+/**
+ * ... and its user is not disabled by an administrator (disabling also revokes every session, but
+ * the rule holds on its own). `u`: the alias of the session's user when the statement joins it.
+ */
+const activeUser = (s: string, u?: string) =>
+  u ? `${u}."disabledAt" IS NULL` : `NOT EXISTS (SELECT 1 FROM "user" du WHERE du.id = ${s}."userId" AND du."disabledAt" IS NOT NULL)`;
 
 const addSeconds = (date: Date, seconds: number) => new Date(date.getTime() + seconds * 1000);
 const earliest = (a: Date, b: Date) => (a < b ? a : b);
@@ -79,13 +90,15 @@ interface TokenRow {
  * touched and a successor inserted (expiring after the idle timeout, never after the session);
  * a token rotated longer than the grace interval ago revokes its session. The conditions of
  * `live` and `reuse` exclude each other, so no row is updated twice.
- * $1 token hash, $2 now, $3 successor id, $4 successor hash, $5 idle timeout (s), $6 grace (s).
+ * A detected reuse writes its audit event in the same statement.
+ * $1 token hash, $2 now, $3 successor id, $4 successor hash, $5 idle timeout (s), $6 grace (s),
+ * $7-$9 the request's id, ip and user agent (for the audit event).
  */
 const ROTATE = `
   WITH found AS (
     SELECT t.id AS token_id, s.id AS session_id, s."userId" AS user_id, t."rotatedAt" AS rotated_at,
            s."expiresAt" AS session_expires_at, s."revokedAt" AS revoked_at, s.amr,
-           (${liveSession('s', '$2', '$5')}) AS live,
+           (${liveSession('s', '$2', '$5', 'u')}) AS live,
            u.email, u.name, u."createdAt" AS user_created_at, u."emailVerifiedAt" AS email_verified_at,
            u."mfaEnabled" AS mfa_enabled
       FROM refresh_token t JOIN session s ON s.id = t."sessionId" JOIN "user" u ON u.id = s."userId"
@@ -107,6 +120,8 @@ const ROTATE = `
      WHERE s.id = found.session_id AND found.revoked_at IS NULL
        AND found.rotated_at <= $2::timestamptz - make_interval(secs => $6::float8)
     RETURNING s.id
+  ), reuse_event AS (
+    ${reuseEventInsert({ now: '$2', requestId: '$7', ip: '$8', userAgent: '$9' })}
   )
   SELECT found.*, EXISTS (SELECT 1 FROM successor) AS rotated, EXISTS (SELECT 1 FROM reuse) AS reuse_detected FROM found`;
 
@@ -118,12 +133,17 @@ export class SessionsTable {
   ) {}
 
   /** Opens a session for `userId`, signed in by `amr`, with its first refresh token, in one statement. */
-  async open(userId: string, amr: AuthMethod[], userAgent: string | null = null): Promise<{ sessionId: string; refreshToken: string }> {
+  async open(
+    userId: string,
+    amr: AuthMethod[],
+    userAgent: string | null = null,
+    db: Queryable = this.pool,
+  ): Promise<{ sessionId: string; refreshToken: string }> {
     const now = this.clock();
     const sessionId = randomUUID();
     const sessionExpiresAt = addSeconds(now, this.policy.ttl);
     const { token, hash } = newOpaqueToken();
-    await this.pool.query({
+    await db.query({
       name: 'session-open',
       text: `WITH opened AS (
          INSERT INTO session (id, "userId", "createdAt", "expiresAt", "lastUsedAt", "userAgent", amr) VALUES ($1, $2, $3, $4, $3, $8, $9) RETURNING id
@@ -142,13 +162,23 @@ export class SessionsTable {
    * token revokes the whole family (reuse detection), unless it was rotated less than
    * `reuseInterval` seconds ago.
    */
-  async rotate(refreshToken: string): Promise<RotateResult> {
+  async rotate(refreshToken: string, meta?: RequestMeta): Promise<RotateResult> {
     const now = this.clock();
     const { token, hash } = newOpaqueToken();
     const { rows } = await this.pool.query<TokenRow>({
       name: 'refresh-token-rotate',
       text: ROTATE,
-      values: [hashOpaqueToken(refreshToken), now, randomUUID(), hash, this.policy.idleTtl, this.policy.reuseInterval],
+      values: [
+        hashOpaqueToken(refreshToken),
+        now,
+        randomUUID(),
+        hash,
+        this.policy.idleTtl,
+        this.policy.reuseInterval,
+        meta?.requestId ?? null,
+        meta?.ip ?? null,
+        meta?.userAgent ?? null,
+      ],
     });
     const row = rows[0];
     if (!row) return { kind: 'rejected', reason: 'unknown' };
@@ -181,7 +211,7 @@ export class SessionsTable {
       name: 'user-by-live-session',
       text: `SELECT u.id, u.email, u.name, u."createdAt", u."emailVerifiedAt", u."mfaEnabled"
                FROM session s JOIN "user" u ON u.id = s."userId"
-              WHERE s.id = $2 AND s."userId" = $1 AND ${liveSession('s', '$3', '$4')}`,
+              WHERE s.id = $2 AND s."userId" = $1 AND ${liveSession('s', '$3', '$4', 'u')}`,
       values: [userId, sessionId, this.clock(), this.policy.idleTtl],
     });
     return rows[0] ? { user: rows[0], sessionId, amr } : null;
@@ -211,9 +241,9 @@ export class SessionsTable {
   }
 
   /** Revokes one live session of `userId`; false when it is not one (unknown, another user's, malformed or over). */
-  async revokeOne(userId: string, sessionId: string, reason: RevokeReason): Promise<boolean> {
+  async revokeOne(userId: string, sessionId: string, reason: RevokeReason, db: Queryable = this.pool): Promise<boolean> {
     if (!UUID.test(sessionId)) return false;
-    const { rowCount } = await this.pool.query(
+    const { rowCount } = await db.query(
       `UPDATE session s SET "revokedAt" = $3, "revokedReason" = $5 WHERE s.id = $2 AND s."userId" = $1 AND ${liveSession('s', '$3', '$4')}`,
       [userId, sessionId, this.clock(), this.policy.idleTtl, reason],
     );
@@ -223,14 +253,15 @@ export class SessionsTable {
   // Revoking in bulk marks every session not yet revoked, live or not: a session that is over
   // by time stays over even if the timeouts are later raised.
 
-  /** Revokes the session that `refreshToken` belongs to; false when there is none not yet revoked. */
-  async revokeByToken(refreshToken: string, reason: RevokeReason): Promise<boolean> {
-    const { rowCount } = await this.pool.query(
+  /** Revokes the session that `refreshToken` belongs to; its user, or null when there is none not yet revoked. */
+  async revokeByToken(refreshToken: string, reason: RevokeReason, db: Queryable = this.pool): Promise<{ userId: string; sessionId: string } | null> {
+    const { rows } = await db.query<{ userId: string; sessionId: string }>(
       `UPDATE session SET "revokedAt" = $2, "revokedReason" = $3
-        WHERE id = (SELECT "sessionId" FROM refresh_token WHERE "tokenHash" = $1) AND "revokedAt" IS NULL`,
+        WHERE id = (SELECT "sessionId" FROM refresh_token WHERE "tokenHash" = $1) AND "revokedAt" IS NULL
+        RETURNING "userId", id AS "sessionId"`,
       [hashOpaqueToken(refreshToken), this.clock(), reason],
     );
-    return (rowCount ?? 0) > 0;
+    return rows[0] ?? null;
   }
 
   /** Revokes every session of the user not yet revoked, except `keepSessionId`; returns how many. `db`: a transaction's client. */

@@ -7,19 +7,44 @@ import type pg from 'pg';
 import { AppError } from '../errors';
 import { isUniqueViolation } from '../db/database-errors';
 import type { Queryable } from '../db/transaction';
-import type { User, UserWithHash } from '../domain/user';
+import type { AdminUser, Role, User, UserWithHash } from '../domain/user';
+
+/** A page of the admin list: newest first, optionally filtered by a case-insensitive substring. */
+export interface UserListQuery {
+  search?: string;
+  limit: number;
+  before?: { createdAt: Date; id: string };
+}
+
+export interface AdminChanges {
+  role?: Role;
+  disabled?: boolean;
+  emailVerified?: boolean;
+  name?: string | null;
+}
+
+/**
+ * Email and name as one text, the expression of the trigram index user_search_trgm_idx (the
+ * 20261203400000 migration): a search term holds no control character, so it never matches across the two.
+ */
+const SEARCHABLE = `(email || E'\\x01' || COALESCE(name, ''))`;
+
+/** `term` as a literal inside an ILIKE pattern. */
+const likeLiteral = (term: string) => term.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** The columns of `User`, for every statement that returns one. */
 export const USER_COLUMNS = 'id, email, name, "createdAt", "emailVerifiedAt", "mfaEnabled"';
-const WITH_HASH = `${USER_COLUMNS}, "passwordHash"`;
+const WITH_HASH = `${USER_COLUMNS}, "passwordHash", "disabledAt"`;
+/** The columns of `AdminUser` (the admin API's view). */
+const ADMIN_COLUMNS = `${USER_COLUMNS}, role, "disabledAt", "lastSignInAt"`;
 
 export class UsersTable {
   constructor(private readonly pool: pg.Pool) {}
 
   /** Creates a user; AppError email_taken when the (normalised) email exists. */
-  async create(data: { email: string; passwordHash: string; name: string | null }): Promise<User> {
+  async create(data: { email: string; passwordHash: string; name: string | null }, db: Queryable = this.pool): Promise<User> {
     try {
-      const { rows } = await this.pool.query<User>({
+      const { rows } = await db.query<User>({
         name: 'user-create',
         text: `INSERT INTO "user" (id, email, "passwordHash", name, "createdAt", "updatedAt") VALUES ($1, $2, $3, $4, now(), now())
                RETURNING ${USER_COLUMNS}`,
@@ -113,5 +138,67 @@ export class UsersTable {
   /** The address of a verified email change; a unique violation (the address was taken meanwhile) propagates. */
   async changeEmail(tx: Queryable, userId: string, email: string, now: Date): Promise<void> {
     await tx.query(`UPDATE "user" SET email = $2, "emailVerifiedAt" = $3, "updatedAt" = $3 WHERE id = $1`, [userId, email, now]);
+  }
+
+  /** A sign-in completed (the admin list's lastSignInAt). */
+  async recordSignIn(tx: Queryable, userId: string): Promise<void> {
+    await tx.query({ name: 'user-record-sign-in', text: `UPDATE "user" SET "lastSignInAt" = now() WHERE id = $1`, values: [userId] });
+  }
+
+  /** What an admin endpoint checks on every call: the caller's role, read now (a demotion acts at once). */
+  async roleOf(id: string): Promise<Role | null> {
+    const { rows } = await this.pool.query<{ role: Role }>({ name: 'user-role', text: `SELECT role FROM "user" WHERE id = $1`, values: [id] });
+    return rows[0]?.role ?? null;
+  }
+
+  /** The operators' way in (users:set-role); false when no account has that (normalised) address. */
+  async setRoleByEmail(tx: Queryable, email: string, role: Role): Promise<string | null> {
+    const { rows } = await tx.query<{ id: string }>(`UPDATE "user" SET role = $2, "updatedAt" = now() WHERE email = $1 RETURNING id`, [email, role]);
+    return rows[0]?.id ?? null;
+  }
+
+  async findAdminView(id: string, db: Queryable = this.pool): Promise<AdminUser | null> {
+    const { rows } = await db.query<AdminUser>(`SELECT ${ADMIN_COLUMNS} FROM "user" WHERE id = $1`, [id]);
+    return rows[0] ?? null;
+  }
+
+  /**
+   * Newest first by the keyset (createdAt, id), so that pages stay stable while users register.
+   * The search is served by the trigram index over email and name (SEARCHABLE).
+   */
+  async list(query: UserListQuery): Promise<AdminUser[]> {
+    const pattern = query.search ? `%${likeLiteral(query.search)}%` : null;
+    const { rows } = await this.pool.query<AdminUser>(
+      `SELECT ${ADMIN_COLUMNS} FROM "user"
+        WHERE ($1::text IS NULL OR ${SEARCHABLE} ILIKE $1)
+          AND ($2::timestamptz IS NULL OR ("createdAt", id) < ($2::timestamptz, $3::uuid))
+        ORDER BY "createdAt" DESC, id DESC LIMIT $4`,
+      [pattern, query.before?.createdAt ?? null, query.before?.id ?? null, query.limit],
+    );
+    return rows;
+  }
+
+  /** An administrator's changes, on the caller's transaction; null when there is no such user. */
+  async applyAdminChanges(tx: Queryable, id: string, changes: AdminChanges, now: Date): Promise<AdminUser | null> {
+    const { rows } = await tx.query<AdminUser>(
+      `UPDATE "user" SET
+          role = COALESCE($2, role),
+          "disabledAt" = CASE WHEN $3::boolean IS NULL THEN "disabledAt" WHEN $3 THEN COALESCE("disabledAt", $6) ELSE NULL END,
+          "emailVerifiedAt" = CASE WHEN $4::boolean IS NULL THEN "emailVerifiedAt" WHEN $4 THEN COALESCE("emailVerifiedAt", $6) ELSE NULL END,
+          name = CASE WHEN $5::boolean THEN $7 ELSE name END,
+          "updatedAt" = $6
+        WHERE id = $1 RETURNING ${ADMIN_COLUMNS}`,
+      [id, changes.role ?? null, changes.disabled ?? null, changes.emailVerified ?? null, changes.name !== undefined, now, changes.name ?? null],
+    );
+    return rows[0] ?? null;
+  }
+
+  /**
+   * Erases the account: the row goes, and the foreign keys take its sessions, refresh tokens and
+   * email tokens (and v3's identities and factors) with it. Returns the address it had, or null.
+   */
+  async erase(tx: Queryable, id: string): Promise<string | null> {
+    const { rows } = await tx.query<{ email: string }>(`DELETE FROM "user" WHERE id = $1 RETURNING email`, [id]);
+    return rows[0]?.email ?? null;
   }
 }

@@ -48,7 +48,8 @@ describe('HTTP hardening', () => {
   });
 
   it.each(['TRACE', 'PUT', 'DELETE', 'PATCH'])('refuses %s with 405 and an Allow header', async (method) => {
-    const response = await request(t.app)[method.toLowerCase() as 'put'](method === 'TRACE' ? '/health' : '/auth/me');
+    // /auth/password routes POST only (v3 routes DELETE /auth/me: account deletion).
+    const response = await request(t.app)[method.toLowerCase() as 'put'](method === 'TRACE' ? '/health' : '/auth/password');
     if (method !== 'TRACE') expectProblem(response, 405);
     expect(response.status).toBe(405);
     expect(response.headers.allow).toBe('GET, HEAD, POST, OPTIONS');

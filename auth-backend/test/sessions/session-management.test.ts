@@ -125,14 +125,15 @@ describe('session management', () => {
       await request(t.app).get('/auth/me').set(bearer(accessToken)).expect(200);
     });
 
-    it('is the only DELETE: other paths still answer 405 without DELETE in Allow', async () => {
+    it('is a DELETE only where one is routed: other paths still answer 405 without DELETE in Allow', async () => {
       const response = await request(t.app)
         .delete('/auth/sessions')
         .set(bearer((await registerUser(t.app)).accessToken));
       expect(response.status).toBe(405);
       expect(response.headers.allow).toBe('GET, HEAD, POST, OPTIONS');
       expect((await request(t.app).put('/auth/sessions/00000000-0000-4000-8000-000000000000')).headers.allow).toBe('GET, HEAD, POST, OPTIONS, DELETE');
-      await request(t.app).delete('/auth/me').expect(405);
+      // v3 routes DELETE /auth/me (account deletion); /auth/password has no DELETE.
+      await request(t.app).delete('/auth/password').expect(405);
     });
   });
 });

@@ -21,7 +21,17 @@ export function spawnService(env: Record<string, string | undefined>, options: {
   const child = spawn(process.execPath, [entrypoint], {
     // detached: its own process group, so a test can kill it with its children (like a container).
     detached: options.detached ?? false,
-    env: { PATH: process.env.PATH, NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', BCRYPT_COST: '10', SHUTDOWN_DELAY: '0', ...env },
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: 'test',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      BCRYPT_COST: '10',
+      SHUTDOWN_DELAY: '0',
+      METRICS_PORT: '',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

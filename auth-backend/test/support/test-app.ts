@@ -37,6 +37,8 @@ export async function createTestApp(env: Record<string, string> = {}, options: {
     BCRYPT_COST: '10',
     THROTTLE_IP_MAX: '10000',
     LOG_LEVEL: 'debug',
+    // Off unless a test asks for it: parallel test apps would compete for the default port.
+    METRICS_PORT: '',
     ...env,
   });
   let text = '';

@@ -1,0 +1,69 @@
+/**
+ * Erasure of an account (DELETE /auth/me and DELETE /admin/users/{id}), in one transaction: the
+ * user row (its sessions, refresh tokens, email tokens, identities and factors go with it by
+ * foreign key), every message of the outbox addressed to it, and whatever the audit log holds
+ * that names the person; the events keep the user id. A `user.deleted` event records the erasure.
+ */
+import type { Transactions } from '../db/transaction';
+import type { RequestMeta } from '../domain/audit';
+import type { UsersTable } from '../tables/users';
+import type { MailOutboxTable } from '../tables/mail-outbox';
+import type { EmailTokensTable } from '../tables/email-tokens';
+import type { AuditEventsTable } from '../tables/audit-events';
+import type { Authenticated } from '../domain/user';
+import type { PasswordHashing } from '../auth/password-normalization';
+import type { Logger } from '../logger';
+import { AppError } from '../errors';
+
+export interface AccountDeletionDeps {
+  transaction: Transactions;
+  users: UsersTable;
+  outbox: MailOutboxTable;
+  emailTokens: EmailTokensTable;
+  audit: AuditEventsTable;
+  hasher: PasswordHashing;
+}
+
+export class AccountDeletion {
+  constructor(private readonly deps: AccountDeletionDeps) {}
+
+  /**
+   * DELETE /auth/me: the caller proves it is them again with the current password. An account
+   * without a password (v3: signed in through a provider) would prove it with a second-factor
+   * code; without one there is nothing to prove it with (403 reauthentication_required).
+   */
+  async eraseSelf(auth: Authenticated, proof: { currentPassword?: string; code?: string }, log: Logger, meta?: RequestMeta): Promise<void> {
+    const account = await this.deps.users.findByIdWithHash(auth.user.id);
+    if (!account) throw new AppError('unauthenticated', 'The access token is no longer valid.');
+    if (!account.passwordHash) throw new AppError('reauthentication_required', 'This account has no password or second factor to confirm the deletion with.');
+    if (proof.currentPassword === undefined)
+      throw new AppError('validation_failed', 'The request body is invalid.', { errors: [{ path: 'currentPassword', message: 'is required' }] });
+    if (!(await this.deps.hasher.verify(proof.currentPassword, account.passwordHash)).ok) {
+      log.info({ event: 'account.delete', outcome: 'failure', reason: 'wrong-password', userId: account.id }, 'account deletion refused');
+      throw new AppError('invalid_credentials', 'The current password is incorrect.');
+    }
+    await this.erase(account.id, { meta });
+    log.info({ event: 'account.delete', outcome: 'success', userId: account.id }, 'account erased');
+  }
+
+  /** Erases `userId`; false when there is no such account. `actorId`: the administrator, if not the user. */
+  async erase(userId: string, by: { actorId?: string; meta?: RequestMeta } = {}): Promise<boolean> {
+    const { transaction, users, outbox, emailTokens, audit } = this.deps;
+    return transaction(async (tx) => {
+      // Read before the row goes (its tokens go with it): a pending email change's new address.
+      const sentTo = await emailTokens.addressesOfUser(tx, userId);
+      const email = await users.erase(tx, userId);
+      if (email === null) return false;
+      await outbox.deleteTo(tx, [email, ...sentTo]);
+      await audit.forget(tx, userId, email);
+      await audit.record(tx, {
+        type: 'user.deleted',
+        userId,
+        actorId: by.actorId ?? null,
+        meta: by.meta && { ...by.meta, ip: null, userAgent: null },
+        data: { by: by.actorId ? 'admin' : 'self' },
+      });
+      return true;
+    });
+  }
+}

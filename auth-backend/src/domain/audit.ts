@@ -1,0 +1,60 @@
+/**
+ * The audit log's vocabulary (../shared/API.md, "Administration, audit log and metrics"): the
+ * event types, and what a request tells about who made it. Written only by tables/audit-events.ts.
+ */
+
+/** Every event type of the contract; mfa.* and oidc.linked are emitted by the TOTP and OIDC features. */
+export const AUDIT_EVENT_TYPES = [
+  'user.registered',
+  'user.login',
+  'user.login_failed',
+  'user.logout',
+  'token.reuse_detected',
+  'password.changed',
+  'password.reset',
+  'email.verified',
+  'email.changed',
+  'mfa.enabled',
+  'mfa.disabled',
+  'mfa.failed',
+  'session.revoked',
+  'oidc.linked',
+  'user.deleted',
+  'admin.user_updated',
+  'admin.user_signed_out',
+  'admin.mfa_reset',
+] as const;
+
+export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
+
+/** Who made a request, as the endpoint saw it; services pass it on and stay free of HTTP. */
+export interface RequestMeta {
+  requestId: string;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/** Plain facts only: never a secret, token, code, password or address. */
+export type AuditData = Record<string, string | number | boolean | null | string[]>;
+
+export interface AuditEventInput {
+  type: AuditEventType;
+  /** The account the event is about (null: a failed login naming no account). */
+  userId: string | null;
+  /** Who acted, when not the user themself (an administrator). */
+  actorId?: string | null;
+  meta?: RequestMeta;
+  data?: AuditData;
+}
+
+export interface AuditEvent {
+  id: string;
+  type: AuditEventType;
+  at: Date;
+  userId: string | null;
+  actorId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  requestId: string | null;
+  data: AuditData;
+}

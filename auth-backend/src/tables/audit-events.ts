@@ -1,0 +1,89 @@
+/**
+ * Table audit_event: the one writer and reader of the audit log. A use case calls record() on
+ * its transaction, so the event commits (or rolls back) with the change it records. Token reuse
+ * is detected inside the refresh statement: its event is written there, by the statement this
+ * module builds (reuseEventInsert).
+ */
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import type { Clock } from '../clock';
+import type { Queryable } from '../db/transaction';
+import type { AuditEvent, AuditEventInput, AuditEventType } from '../domain/audit';
+
+const COLUMNS = `id, type, at, "userId", "actorId", ip, "userAgent", "requestId", data`;
+
+export interface AuditQuery {
+  userId?: string;
+  type?: AuditEventType;
+  limit: number;
+  /** Keyset: events strictly older than this (at, id). */
+  before?: { at: Date; id: string };
+}
+
+/**
+ * The INSERT of a token.reuse_detected event for a CTE `reuse` (revoked session ids) joined to
+ * `found` (user_id, session_id), with the request's meta at `$requestId`, `$ip`, `$userAgent`.
+ */
+export const reuseEventInsert = (params: { now: string; requestId: string; ip: string; userAgent: string }) =>
+  `INSERT INTO audit_event (${COLUMNS})
+   SELECT gen_random_uuid(), 'token.reuse_detected', ${params.now}, found.user_id, NULL, ${params.ip}, ${params.userAgent}, ${params.requestId},
+          jsonb_build_object('sessionId', found.session_id)
+     FROM reuse JOIN found ON found.session_id = reuse.id`;
+
+export class AuditEventsTable {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Writes one event on `db` (the transaction of the change it records; the pool for a failed login). */
+  async record(db: Queryable | undefined, event: AuditEventInput): Promise<void> {
+    const { meta } = event;
+    await (db ?? this.pool).query({
+      name: 'audit-event-record',
+      text: `INSERT INTO audit_event (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      values: [
+        randomUUID(),
+        event.type,
+        this.clock(),
+        event.userId,
+        event.actorId ?? null,
+        meta?.ip ?? null,
+        meta?.userAgent ?? null,
+        meta?.requestId ?? null,
+        JSON.stringify(event.data ?? {}),
+      ],
+    });
+  }
+
+  /** Newest first, `limit` of them, after the keyset position `before`. */
+  async list(query: AuditQuery): Promise<AuditEvent[]> {
+    const { rows } = await this.pool.query<AuditEvent>(
+      `SELECT ${COLUMNS} FROM audit_event
+        WHERE ($1::uuid IS NULL OR "userId" = $1::uuid) AND ($2::text IS NULL OR type = $2::text)
+          AND ($3::timestamptz IS NULL OR (at, id) < ($3::timestamptz, $4::uuid))
+        ORDER BY at DESC, id DESC LIMIT $5`,
+      [query.userId ?? null, query.type ?? null, query.before?.at ?? null, query.before?.id ?? null, query.limit],
+    );
+    return rows;
+  }
+
+  /**
+   * Erasure: the events of an erased account keep its id and lose what names the person (the
+   * request's ip and user agent, and any data that holds the address). `email` is normalised.
+   */
+  async forget(tx: Queryable, userId: string, email: string): Promise<void> {
+    await tx.query(
+      `UPDATE audit_event SET ip = NULL, "userAgent" = NULL,
+              data = CASE WHEN strpos(lower(data::text), $2) > 0 THEN '{}'::jsonb ELSE data END
+        WHERE "userId" = $1 OR strpos(lower(data::text), $2) > 0`,
+      [userId, email.toLowerCase()],
+    );
+  }
+
+  /** Retention: deletes events older than `before`, at most `batch` at a time; returns how many. */
+  async pruneOlderThan(before: Date, batch = 10_000): Promise<number> {
+    const { rowCount } = await this.pool.query(`DELETE FROM audit_event WHERE id IN (SELECT id FROM audit_event WHERE at < $1 LIMIT $2)`, [before, batch]);
+    return rowCount ?? 0;
+  }
+}
