@@ -210,8 +210,24 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
     clock,
     issuer: mail.productName,
   });
-  const deletion = new AccountDeletion({ transaction, users, outbox: tables.outbox, emailTokens: tables.emailTokens, audit: tables.audit, hasher: passwords });
-  const admin = new AdminService({ transaction, users, sessions, audit: tables.audit, deletion, requireMfa: config.admin.requireMfa });
+  const deletion = new AccountDeletion({
+    transaction,
+    users,
+    outbox: tables.outbox,
+    emailTokens: tables.emailTokens,
+    audit: tables.audit,
+    hasher: passwords,
+    confirmsSecondFactor: (userId, code) => mfa.confirmsIdentity(userId, code),
+  });
+  const admin = new AdminService({
+    transaction,
+    users,
+    sessions,
+    audit: tables.audit,
+    deletion,
+    resetSecondFactor: (userId, actorId, meta) => mfa.resetByAdmin(userId, actorId, meta),
+    requireMfa: config.admin.requireMfa,
+  });
   const auditRetention = new AuditRetention(tables.audit, config.audit, clock, logger);
   const metricsServer =
     metrics && config.metrics.port !== undefined ? new MetricsServer(metrics, { port: config.metrics.port, host: config.metrics.host }, logger) : undefined;
@@ -264,7 +280,7 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
 function composeOidc(config: Config, tables: Tables, transaction: Database['transaction'], clock: Clock, auth: AuthService, logger: Logger): Services['oidc'] {
   const { users, sessions, emailTokens, identities } = tables;
   const registry = new ProviderRegistry(config.oidc.providers, logger);
-  const accounts = new AccountResolution({ transaction, users, sessions, emailTokens, identities, clock });
+  const accounts = new AccountResolution({ transaction, users, sessions, emailTokens, identities, audit: tables.audit, clock });
   const signIn = new OidcSignIn({
     registry,
     states: tables.oidcStates,
@@ -273,7 +289,7 @@ function composeOidc(config: Config, tables: Tables, transaction: Database['tran
     transaction,
     accounts,
     // The one end of every sign-in: a second factor, when the user has one, applies here too.
-    completeSignIn: (user, amr, userAgent) => auth.completeSignIn(user, amr, userAgent),
+    completeSignIn: (user, amr, userAgent, meta) => auth.completeSignIn(user, amr, userAgent, meta),
     publicUrl: config.oidc.publicUrl,
     redirectOrigins: config.oidc.redirectOrigins,
   });

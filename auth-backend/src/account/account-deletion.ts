@@ -22,6 +22,8 @@ export interface AccountDeletionDeps {
   emailTokens: EmailTokensTable;
   audit: AuditEventsTable;
   hasher: PasswordHashing;
+  /** Whether `code` is a current second-factor code of the user (mfa/mfa-service.ts, confirmsIdentity). */
+  confirmsSecondFactor: (userId: string, code: string) => Promise<boolean>;
 }
 
 export class AccountDeletion {
@@ -35,12 +37,23 @@ export class AccountDeletion {
   async eraseSelf(auth: Authenticated, proof: { currentPassword?: string; code?: string }, log: Logger, meta?: RequestMeta): Promise<void> {
     const account = await this.deps.users.findByIdWithHash(auth.user.id);
     if (!account) throw new AppError('unauthenticated', 'The access token is no longer valid.');
-    if (!account.passwordHash) throw new AppError('reauthentication_required', 'This account has no password or second factor to confirm the deletion with.');
-    if (proof.currentPassword === undefined)
-      throw new AppError('validation_failed', 'The request body is invalid.', { errors: [{ path: 'currentPassword', message: 'is required' }] });
-    if (!(await this.deps.hasher.verify(proof.currentPassword, account.passwordHash)).ok) {
-      log.info({ event: 'account.delete', outcome: 'failure', reason: 'wrong-password', userId: account.id }, 'account deletion refused');
-      throw new AppError('invalid_credentials', 'The current password is incorrect.');
+    const refused = (reason: string) => log.info({ event: 'account.delete', outcome: 'failure', reason, userId: account.id }, 'account deletion refused');
+    if (account.passwordHash) {
+      if (proof.currentPassword === undefined)
+        throw new AppError('validation_failed', 'The request body is invalid.', { errors: [{ path: 'currentPassword', message: 'is required' }] });
+      if (!(await this.deps.hasher.verify(proof.currentPassword, account.passwordHash)).ok) {
+        refused('wrong-password');
+        throw new AppError('invalid_credentials', 'The current password is incorrect.');
+      }
+    } else if (account.mfaEnabled) {
+      if (proof.code === undefined)
+        throw new AppError('validation_failed', 'The request body is invalid.', { errors: [{ path: 'code', message: 'is required' }] });
+      if (!(await this.deps.confirmsSecondFactor(account.id, proof.code))) {
+        refused('invalid-code');
+        throw new AppError('invalid_code', 'The code is not valid (wrong, expired, or already used).', { status: 401 });
+      }
+    } else {
+      throw new AppError('reauthentication_required', 'This account has no password or second factor to confirm the deletion with.');
     }
     await this.erase(account.id, { meta });
     log.info({ event: 'account.delete', outcome: 'success', userId: account.id }, 'account erased');

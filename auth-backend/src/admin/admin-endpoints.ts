@@ -89,6 +89,19 @@ export function adminEndpoints(admin: AdminService): AnyEndpoint[] {
     }),
     endpoint({
       ...common,
+      method: 'delete',
+      path: '/admin/users/{id}/mfa',
+      operationId: 'adminResetMfa',
+      summary: "Remove a user's second factor",
+      description:
+        'For a user who lost both the authenticator and the recovery codes: the factor and its recovery codes are removed and a notice mail is sent.',
+      params: UserIdParams,
+      success: { status: 204, description: 'The user has no second factor now' },
+      failures: [401, 403, 404],
+      handle: async ({ req, auth }) => admin.resetSecondFactor(auth, userId(req.params), requestMeta(req)),
+    }),
+    endpoint({
+      ...common,
       method: 'get',
       path: '/admin/audit',
       operationId: 'adminListAudit',

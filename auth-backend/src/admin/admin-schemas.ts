@@ -68,13 +68,12 @@ const AuditEventSchema = z
 
 export const AuditEventList = z.object({ events: z.array(AuditEventSchema), nextCursor: z.string().nullable() }).openapi('AuditEventList');
 
-// Identities arrive with the OIDC feature (issue 19); until then an account has none.
 export const toAdminUserBody = (user: AdminUser): z.input<typeof AdminUserSchema> => ({
   ...toUserBody(user),
   role: user.role,
   disabled: user.disabledAt !== null,
   lastSignInAt: user.lastSignInAt?.toISOString() ?? null,
-  identities: [],
+  identities: user.identities,
 });
 
 export const toAuditEventBody = (event: AuditEvent): z.input<typeof AuditEventSchema> => ({ ...event, at: event.at.toISOString() });

@@ -19,6 +19,8 @@ export interface AdminServiceDeps {
   sessions: SessionsTable;
   audit: AuditEventsTable;
   deletion: AccountDeletion;
+  /** Removes the user's second factor as support (mfa/mfa-service.ts, resetByAdmin); false when there is none. */
+  resetSecondFactor: (userId: string, actorId: string, meta?: RequestMeta) => Promise<boolean>;
   /** ADMIN_REQUIRE_MFA: admin calls need a token of a sign-in with a second factor. */
   requireMfa: boolean;
 }
@@ -94,6 +96,12 @@ export class AdminService {
       return true;
     });
     if (!found) throw noSuchUser();
+  }
+
+  /** DELETE /admin/users/{id}/mfa: the factor and its recovery codes removed, whether it was active or pending; 404 for an unknown user. */
+  async resetSecondFactor(actor: Authenticated, id: string, meta: RequestMeta): Promise<void> {
+    if (!UUID.test(id) || !(await this.deps.users.findById(id))) throw noSuchUser();
+    await this.deps.resetSecondFactor(id, actor.user.id, meta);
   }
 
   async deleteUser(actor: Authenticated, id: string, meta: RequestMeta): Promise<void> {

@@ -28,6 +28,8 @@ export interface AdminUser extends User {
   role: Role;
   disabledAt: Date | null;
   lastSignInAt: Date | null;
+  /** Provider ids of the account's external identities (user_identity), oldest first. */
+  identities: string[];
 }
 
 /** RFC 8176 authentication method references: password, one-time password, recovery code, external provider. */

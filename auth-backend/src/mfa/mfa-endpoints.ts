@@ -4,7 +4,7 @@ import { RATE_LIMIT_HEADER_NAMES } from '../throttle/window-limit';
 import type { LoginThrottle } from '../throttle/login-throttle';
 import { TokenResponse } from '../auth/auth-schemas';
 import { tokenBody } from '../auth/auth-endpoints';
-import { userAgentOf } from '../http/request-meta';
+import { requestMeta, userAgentOf } from '../http/request-meta';
 import { requireSecondFactor, type MfaService } from './mfa-service';
 import { MfaVerifyBody, RecoveryCodesResponse, TotpCodeBody, TotpSetupResponse } from './mfa-schemas';
 
@@ -35,7 +35,7 @@ export function mfaEndpoints(mfa: MfaService, throttle: LoginThrottle): AnyEndpo
       body: TotpCodeBody,
       success: { status: 200, description: 'The factor is active; the recovery codes, shown only here', schema: RecoveryCodesResponse },
       failures: [400, 401, 409],
-      handle: async ({ auth, body, log }) => RecoveryCodesResponse.parse(await mfa.confirmTotp(auth, body.code, log)),
+      handle: async ({ auth, body, req, log }) => RecoveryCodesResponse.parse(await mfa.confirmTotp(auth, body.code, log, requestMeta(req))),
     }),
     endpoint({
       method: 'post',
@@ -51,7 +51,7 @@ export function mfaEndpoints(mfa: MfaService, throttle: LoginThrottle): AnyEndpo
       success: { status: 200, description: 'A token pair for a new session (amr: first factor + otp or mfa)', schema: TokenResponse },
       successHeaders: RATE_LIMIT_HEADER_NAMES,
       failures: [400, 401, 429],
-      handle: async ({ body, req, log }) => tokenBody(await mfa.verify({ ...body, userAgent: userAgentOf(req) }, log)),
+      handle: async ({ body, req, log }) => tokenBody(await mfa.verify({ ...body, userAgent: userAgentOf(req), meta: requestMeta(req) }, log)),
     }),
     endpoint({
       method: 'post',
@@ -78,7 +78,7 @@ export function mfaEndpoints(mfa: MfaService, throttle: LoginThrottle): AnyEndpo
       body: TotpCodeBody,
       success: { status: 204, description: 'The factor and its recovery codes are gone' },
       failures: [400, 401, 403, 409],
-      handle: async ({ auth, body, log }) => mfa.disableTotp(auth, body.code, log),
+      handle: async ({ auth, body, req, log }) => mfa.disableTotp(auth, body.code, log, requestMeta(req)),
     }),
   ];
 }

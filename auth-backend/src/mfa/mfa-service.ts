@@ -14,6 +14,8 @@ import type { Envelope } from '../crypto/key-encryption';
 import type { UsersTable } from '../tables/users';
 import type { SessionsTable } from '../tables/sessions';
 import type { MailOutboxTable } from '../tables/mail-outbox';
+import type { AuditEventsTable } from '../tables/audit-events';
+import type { RequestMeta } from '../domain/audit';
 import type { FactorRow, MfaFactorsTable } from '../tables/mfa-factors';
 import type { RecoveryCodesTable } from '../tables/recovery-codes';
 import { MAX_WRONG_CODES, type MfaChallengesTable } from '../tables/mfa-challenges';
@@ -29,6 +31,8 @@ export interface MfaServiceDeps {
   users: UsersTable;
   sessions: SessionsTable;
   outbox: MailOutboxTable;
+  /** The audit log: each event in the transaction of the change it records. */
+  audit: AuditEventsTable;
   mfaFactors: MfaFactorsTable;
   recoveryCodes: RecoveryCodesTable;
   mfaChallenges: MfaChallengesTable;
@@ -77,8 +81,8 @@ export class MfaService {
    * A code from the pending factor activates it: recovery codes are issued, every other session
    * is revoked and a notice mail queued, in one transaction.
    */
-  async confirmTotp(auth: Authenticated, code: string, log: Logger): Promise<{ recoveryCodes: string[] }> {
-    const { transaction, mfaFactors, users, recoveryCodes, sessions, outbox, templates, clock } = this.deps;
+  async confirmTotp(auth: Authenticated, code: string, log: Logger, meta?: RequestMeta): Promise<{ recoveryCodes: string[] }> {
+    const { transaction, mfaFactors, users, recoveryCodes, sessions, outbox, audit, templates, clock } = this.deps;
     const line = { event: 'mfa.confirm', userId: auth.user.id };
     const factor = await mfaFactors.findOfUser(auth.user.id);
     if (!factor) throw new AppError('mfa_not_pending', 'There is no second factor waiting for confirmation: set one up first.');
@@ -99,13 +103,13 @@ export class MfaService {
       );
       const count = await sessions.revokeAllOfUser(auth.user.id, 'second-factor-enabled', auth.sessionId, tx);
       await outbox.enqueue(tx, auth.user.email, templates.secondFactorEnabled(), now);
+      await audit.record(tx, { type: 'mfa.enabled', userId: auth.user.id, meta, data: { method: 'totp', revokedSessions: count } });
       return count;
     });
     if (revoked === undefined) {
       log.info({ ...line, outcome: 'failure', reason: 'invalid-code' }, 'second factor confirmation refused');
       throw invalidCode();
     }
-    // audit: mfa.enabled
     log.info({ ...line, outcome: 'success', revokedSessions: revoked }, 'second factor enabled');
     return { recoveryCodes: codes };
   }
@@ -132,8 +136,8 @@ export class MfaService {
   }
 
   /** Removes the factor and its recovery codes (given a current code), and queues a notice mail. */
-  async disableTotp(auth: Authenticated, code: string, log: Logger): Promise<void> {
-    const { transaction, mfaFactors, users, recoveryCodes, outbox, templates, clock } = this.deps;
+  async disableTotp(auth: Authenticated, code: string, log: Logger, meta?: RequestMeta): Promise<void> {
+    const { transaction, mfaFactors, users, recoveryCodes, outbox, audit, templates, clock } = this.deps;
     const line = { event: 'mfa.disable', userId: auth.user.id };
     const factor = await mfaFactors.findOfUser(auth.user.id);
     if (!factor?.confirmedAt) throw new AppError('mfa_not_enabled', 'There is no second factor enabled.');
@@ -145,14 +149,39 @@ export class MfaService {
       await recoveryCodes.removeOfUser(tx, auth.user.id);
       await users.setMfaEnabled(tx, auth.user.id, false);
       await outbox.enqueue(tx, auth.user.email, templates.secondFactorDisabled(), now);
+      await audit.record(tx, { type: 'mfa.disabled', userId: auth.user.id, meta, data: { method: 'totp' } });
       return true;
     });
     if (!removed) {
       log.info({ ...line, outcome: 'failure', reason: 'invalid-code' }, 'second factor removal refused');
       throw invalidCode();
     }
-    // audit: mfa.disabled
     log.info({ ...line, outcome: 'success' }, 'second factor removed');
+  }
+
+  /**
+   * Support's removal of a user's second factor (DELETE /admin/users/{id}/mfa): the factor and its
+   * recovery codes go, a notice mail is queued, and the event names the administrator, in one
+   * transaction. False when the user has no factor (pending or active).
+   */
+  async resetByAdmin(userId: string, actorId: string, meta?: RequestMeta): Promise<boolean> {
+    const { transaction, mfaFactors, users, recoveryCodes, outbox, audit, templates, clock } = this.deps;
+    return transaction(async (tx) => {
+      const factor = await mfaFactors.findOfUser(userId, tx);
+      const user = await users.findById(userId, tx);
+      if (!factor || !user) return false;
+      await mfaFactors.remove(tx, factor.id);
+      await recoveryCodes.removeOfUser(tx, userId);
+      await users.setMfaEnabled(tx, userId, false);
+      if (factor.confirmedAt) await outbox.enqueue(tx, user.email, templates.secondFactorDisabled(), clock());
+      await audit.record(tx, { type: 'admin.mfa_reset', userId, actorId, meta, data: { wasActive: factor.confirmedAt !== null } });
+      return true;
+    });
+  }
+
+  /** Whether `code` is a current code of the user's active factor (spending its time step): a reauthentication. */
+  async confirmsIdentity(userId: string, code: string): Promise<boolean> {
+    return this.deps.transaction((tx) => this.acceptTotp(tx, userId, code));
   }
 
   /**
@@ -162,8 +191,11 @@ export class MfaService {
    * MAX_WRONG_CODES-th wrong code, and is spent in the transaction that accepts the code (so a
    * code is not used up by an mfaToken that someone else spent meanwhile).
    */
-  async verify(input: { mfaToken: string; code?: string; recoveryCode?: string; userAgent?: string | null }, log: Logger): Promise<TokenGrant> {
-    const { mfaChallenges, throttle, transaction, recoveryCodes, users } = this.deps;
+  async verify(
+    input: { mfaToken: string; code?: string; recoveryCode?: string; userAgent?: string | null; meta?: RequestMeta },
+    log: Logger,
+  ): Promise<TokenGrant> {
+    const { mfaChallenges, throttle, transaction, recoveryCodes, users, audit } = this.deps;
     const challenge = await mfaChallenges.findUsable(input.mfaToken);
     if (!challenge) {
       log.info({ event: 'mfa.verify', outcome: 'failure', reason: 'invalid-mfa-token' }, 'second factor refused');
@@ -203,6 +235,8 @@ export class MfaService {
       await throttle.attemptFailed(userEmail, attempt);
       const { wrongCodes } = outcome;
       log.info({ ...line, outcome: 'failure', reason: 'invalid-code', wrongCodes, mfaTokenDead: wrongCodes >= MAX_WRONG_CODES }, 'second factor refused');
+      // Nothing changed but the counters: the event stands alone, like a failed login's.
+      await audit.record(undefined, { type: 'mfa.failed', userId, meta: input.meta, data: { method: line.method, wrongCodes } });
       throw new AppError('invalid_code', 'The code is not valid (wrong, expired, or already used).', { status: 401 });
     }
     await throttle.recordSuccess(userEmail);
@@ -213,7 +247,7 @@ export class MfaService {
       { ...line, outcome: 'success', remainingRecoveryCodes: method === 'mfa' ? await recoveryCodes.countUnused(userId) : undefined },
       'second factor passed',
     );
-    const signedIn = await this.deps.auth.completeSignIn(user, [...challenge.amr, method], input.userAgent);
+    const signedIn = await this.deps.auth.completeSignIn(user, [...challenge.amr, method], input.userAgent, input.meta);
     if ('mfaRequired' in signedIn) throw new Error('a sign-in that passed the second factor asked for it again');
     return signedIn;
   }

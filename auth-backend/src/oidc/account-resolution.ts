@@ -14,6 +14,8 @@ import { isUniqueViolation } from '../db/database-errors';
 import type { UsersTable } from '../tables/users';
 import type { SessionsTable } from '../tables/sessions';
 import type { EmailTokensTable } from '../tables/email-tokens';
+import type { AuditEventsTable } from '../tables/audit-events';
+import type { RequestMeta } from '../domain/audit';
 import type { IdentitiesTable } from '../tables/identities';
 
 /** What the provider asserted about the person who signed in. */
@@ -36,25 +38,26 @@ export interface AccountResolutionDeps {
   sessions: SessionsTable;
   emailTokens: EmailTokensTable;
   identities: IdentitiesTable;
+  audit: AuditEventsTable;
   clock: Clock;
 }
 
 export class AccountResolution {
   constructor(private readonly deps: AccountResolutionDeps) {}
 
-  async resolve(asserted: AssertedIdentity, log: Logger): Promise<Resolution> {
+  async resolve(asserted: AssertedIdentity, log: Logger, meta?: RequestMeta): Promise<Resolution> {
     // A concurrent sign-in may link the identity or take the address between our read and write:
     // the unique constraints refuse the second writer, which then finds what the first one made.
     try {
-      return await this.attempt(asserted, log);
+      return await this.attempt(asserted, log, meta);
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
-      return this.attempt(asserted, log);
+      return this.attempt(asserted, log, meta);
     }
   }
 
-  private async attempt(asserted: AssertedIdentity, log: Logger): Promise<Resolution> {
-    const { transaction, users, sessions, emailTokens, identities, clock } = this.deps;
+  private async attempt(asserted: AssertedIdentity, log: Logger, meta?: RequestMeta): Promise<Resolution> {
+    const { transaction, users, sessions, emailTokens, identities, audit, clock } = this.deps;
     const known = await identities.find(asserted.provider, asserted.subject);
     if (known) return { kind: 'signed-in', userId: known.userId, how: 'known' };
     const { email } = asserted;
@@ -66,6 +69,8 @@ export class AccountResolution {
       if (!holder) {
         const user = await users.createWithoutPassword(tx, { email, name: asserted.name, emailVerifiedAt: asserted.emailVerified ? now : null });
         await identities.link(tx, { ...identity, userId: user.id });
+        await audit.record(tx, { type: 'user.registered', userId: user.id, meta, data: { provider: asserted.provider } });
+        await audit.record(tx, { type: 'oidc.linked', userId: user.id, meta, data: { provider: asserted.provider, how: 'created' } });
         return { kind: 'signed-in', userId: user.id, how: 'created' };
       }
       if (!asserted.emailVerified) return { kind: 'refused', error: 'email_not_verified' };
@@ -83,7 +88,7 @@ export class AccountResolution {
         how = 'taken-over';
       }
       await identities.link(tx, { ...identity, userId: account.id });
-      // audit: oidc.linked
+      await audit.record(tx, { type: 'oidc.linked', userId: account.id, meta, data: { provider: asserted.provider, how } });
       return { kind: 'signed-in', userId: account.id, how };
     });
   }

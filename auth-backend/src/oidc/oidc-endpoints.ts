@@ -8,7 +8,7 @@ import { endpoint, type AnyEndpoint, type Redirect } from '../http/endpoint';
 import { readCookie } from '../http/cookies';
 import { LoginResponse } from '../auth/auth-schemas';
 import { signInBody } from '../auth/auth-endpoints';
-import { userAgentOf } from '../http/request-meta';
+import { requestMeta, userAgentOf } from '../http/request-meta';
 import type { BrowserStep, OidcSignIn } from './oidc-sign-in';
 import type { IdentitiesService } from './identities-service';
 import type { ProviderRegistry } from './provider-registry';
@@ -84,6 +84,7 @@ export function oidcEndpoints(registry: ProviderRegistry, signIn: OidcSignIn, id
             state: query.state,
             binding: readCookie(req, BINDING_COOKIE),
             userAgent: userAgentOf(req),
+            meta: requestMeta(req),
           },
           log,
         );
@@ -102,8 +103,8 @@ export function oidcEndpoints(registry: ProviderRegistry, signIn: OidcSignIn, id
         description: 'A token pair for a new session (amr ext), or (an account with a second factor) the mfaRequired body',
         schema: LoginResponse,
       },
-      failures: [400, 401],
-      handle: async ({ body, req, log }) => signInBody(await signIn.exchange(body.code, userAgentOf(req), log)),
+      failures: [400, 401, 403],
+      handle: async ({ body, req, log }) => signInBody(await signIn.exchange(body.code, userAgentOf(req), log, requestMeta(req))),
     }),
     endpoint({
       method: 'get',

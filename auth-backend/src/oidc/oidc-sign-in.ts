@@ -5,6 +5,7 @@
  * After a valid state, every failure is a redirect back with a fixed `error` code.
  */
 import type { SignInResult } from '../auth/auth-service';
+import type { RequestMeta } from '../domain/audit';
 import type { Logger } from '../logger';
 import { AppError } from '../errors';
 import type { User } from '../domain/user';
@@ -37,7 +38,7 @@ export interface OidcSignInDeps {
   transaction: Transactions;
   accounts: AccountResolution;
   /** AuthService.completeSignIn: the one end of every sign-in. */
-  completeSignIn: (user: User, amr: ['ext'], userAgent: string | null) => Promise<SignInResult>;
+  completeSignIn: (user: User, amr: ['ext'], userAgent: string | null, meta?: RequestMeta) => Promise<SignInResult>;
   publicUrl: string;
   redirectOrigins: readonly string[];
 }
@@ -97,7 +98,7 @@ export class OidcSignIn {
    * from it); `state` its parsed state; `binding` the browser's binding cookie.
    */
   async callback(
-    input: { providerId: string; query: string; state: string | undefined; binding: string | undefined; userAgent: string | null },
+    input: { providerId: string; query: string; state: string | undefined; binding: string | undefined; userAgent: string | null; meta?: RequestMeta },
     log: Logger,
   ): Promise<BrowserStep> {
     const provider = this.provider(input.providerId);
@@ -137,6 +138,7 @@ export class OidcSignIn {
           name: typeof asserted.name === 'string' && asserted.name.trim() ? asserted.name.trim().slice(0, 100) : null,
         },
         log,
+        input.meta,
       );
       if (resolution.kind === 'refused') return fail(resolution.error);
       const code = await this.deps.transaction((tx) =>
@@ -155,14 +157,20 @@ export class OidcSignIn {
   }
 
   /** The sign-in behind a one-time code (completeSignIn's answer: tokens, or a second-factor challenge). */
-  async exchange(code: string, userAgent: string | null, log: Logger): Promise<SignInResult> {
+  async exchange(code: string, userAgent: string | null, log: Logger, meta?: RequestMeta): Promise<SignInResult> {
     const grant = await this.deps.exchangeCodes.consume(code);
-    const user = grant ? await this.deps.users.findById(grant.userId) : null;
-    if (!grant || !user) {
+    const account = grant ? await this.deps.users.findByIdWithHash(grant.userId) : null;
+    if (!grant || !account) {
       log.info({ event: 'oidc.exchange', outcome: 'failure', reason: 'invalid-code' }, 'exchange refused');
       throw new AppError('invalid_exchange_code', 'The code is unknown, expired or already used: sign in again.');
     }
+    // A provider vouches for the person, not for the account: an administrator's disabling holds.
+    if (account.disabledAt) {
+      log.info({ event: 'oidc.exchange', outcome: 'failure', reason: 'account-disabled', userId: account.id }, 'exchange refused: account disabled');
+      throw new AppError('account_disabled', 'This account is disabled; contact the administrator.');
+    }
+    const { passwordHash, disabledAt, ...user } = account;
     log.info({ event: 'oidc.exchange', outcome: 'success', userId: user.id }, 'exchange code redeemed');
-    return this.deps.completeSignIn(user, ['ext'], userAgent);
+    return this.deps.completeSignIn(user, ['ext'], userAgent, meta);
   }
 }

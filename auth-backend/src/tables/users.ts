@@ -36,7 +36,8 @@ const likeLiteral = (term: string) => term.replace(/[\\%_]/g, (c) => `\\${c}`);
 export const USER_COLUMNS = 'id, email, name, "createdAt", "emailVerifiedAt", "mfaEnabled"';
 const WITH_HASH = `${USER_COLUMNS}, "passwordHash", "disabledAt"`;
 /** The columns of `AdminUser` (the admin API's view). */
-const ADMIN_COLUMNS = `${USER_COLUMNS}, role, "disabledAt", "lastSignInAt"`;
+const ADMIN_COLUMNS = `${USER_COLUMNS}, role, "disabledAt", "lastSignInAt",
+  ARRAY(SELECT i.provider FROM user_identity i WHERE i."userId" = "user".id ORDER BY i."createdAt", i.id) AS identities`;
 
 export class UsersTable {
   constructor(private readonly pool: pg.Pool) {}

@@ -118,11 +118,19 @@ describe('admin API', () => {
         name: 'Grace',
         createdAt: expect.any(String),
         emailVerified: false,
+        mfaEnabled: false,
         role: 'user',
         disabled: false,
         lastSignInAt: expect.any(String),
         identities: [],
       });
+      // Identities linked by provider sign-ins (src/tables/identities.ts) are listed by provider id.
+      await t.database.query(
+        `INSERT INTO user_identity (id, "userId", provider, subject, email, "createdAt") VALUES (gen_random_uuid(), $1, 'acme', 'sub-1', NULL, now())`,
+        [user.user.id],
+      );
+      const linked = await request(t.app).get(`/admin/users/${user.user.id}`).set(bearer(admin.accessToken)).expect(200);
+      expect(linked.body.user.identities).toEqual(['acme']);
       await request(t.app).get('/admin/users/00000000-0000-4000-8000-000000000000').set(bearer(admin.accessToken)).expect(404);
       await request(t.app).get('/admin/users/nope').set(bearer(admin.accessToken)).expect(404);
     });

@@ -503,3 +503,25 @@ describe('a provider-created account with a second factor', () => {
     expect(verified.body.user).toMatchObject({ id: first.user.id, mfaEnabled: true });
   });
 });
+
+describe('provider sign-ins in the audit log and against a disabled account', () => {
+  it('records user.registered, oidc.linked and user.login for a new account, in one sign-in', async () => {
+    const first = await signInForTokens(account());
+    const rows = await t.database.query<{ type: string; data: { provider?: string } }>(
+      `SELECT type, data FROM audit_event WHERE "userId" = $1 ORDER BY at, id`,
+      [first.user.id],
+    );
+    expect(rows.map((row) => row.type)).toEqual(['user.registered', 'oidc.linked', 'user.login']);
+    expect(rows[1]!.data.provider).toBe('acme');
+  });
+
+  it('answers 403 account_disabled at the exchange for an account an administrator disabled, opening no session', async () => {
+    const who = account();
+    const first = await signInForTokens(who);
+    await t.database.query(`UPDATE "user" SET "disabledAt" = now() WHERE id = $1`, [first.user.id]);
+    const back = await signIn(who);
+    const refused = await exchange(back.searchParams.get('code')!).expect(403);
+    expect(refused.body.code).toBe('account_disabled');
+    expect(await count(`SELECT count(*) AS n FROM session WHERE "userId" = $1`, [first.user.id])).toBe(1);
+  });
+});

@@ -52,6 +52,7 @@ describe('the tables', () => {
       recovery_code: ['tables/recovery-codes.ts'],
       mfa_challenge: ['tables/mfa-challenges.ts'],
       user_identity: ['tables/identities.ts'],
+      audit_event: ['tables/audit-events.ts'],
       oidc_state: ['tables/oidc-states.ts'],
       oidc_exchange_code: ['tables/oidc-exchange-codes.ts'],
       _prisma_migrations: ['db/migration-state.ts'],
