@@ -102,7 +102,7 @@ function buildExpressApp(config: Config, logger: Logger, { endpoints, services }
   const router = Router();
   mountEndpoints(router, endpoints, (token, log) => services.auth.authenticate(token, log));
   app.use(router);
-  app.use(docsRoutes(buildOpenApiDocument(endpoints, { version: '2.0.0' })));
+  app.use(docsRoutes(buildOpenApiDocument(endpoints, { version: '3.0.0' })));
 
   app.use(notFound);
   app.use(errorHandler);
