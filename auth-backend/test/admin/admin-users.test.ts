@@ -211,6 +211,7 @@ describe('admin API', () => {
           'get /admin/users/{id}',
           'patch /admin/users/{id}',
           'delete /admin/users/{id}',
+          'delete /admin/users/{id}/mfa',
           'post /admin/users/{id}/sign-out',
         ].sort(),
       );
