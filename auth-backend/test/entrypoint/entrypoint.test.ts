@@ -172,7 +172,19 @@ describe('entrypoint without migrations (db push)', () => {
     await first.waitForPort();
     expect(first.output()).toMatch(/holds no migration: running prisma db push/);
     expect(await first.stop()).toEqual({ code: 0, signal: null });
-    expect(await columnsOf(db, 'user')).toEqual(['createdAt', 'email', 'emailVerifiedAt', 'id', 'mfaEnabled', 'name', 'passwordHash', 'updatedAt']);
+    expect(await columnsOf(db, 'user')).toEqual([
+      'createdAt',
+      'disabledAt',
+      'email',
+      'emailVerifiedAt',
+      'id',
+      'lastSignInAt',
+      'mfaEnabled',
+      'name',
+      'passwordHash',
+      'role',
+      'updatedAt',
+    ]);
 
     root.writeSchema(projectSchema().replace(userModel, (model) => model.replace('  name ', '  nickname     String?\n  name ')));
     const second = start(db, root);
