@@ -10,7 +10,7 @@ import { AppError } from '../errors';
 import type { Transaction, Transactions } from '../db/transaction';
 import { isUniqueViolation } from '../db/database-errors';
 import type { Authenticated, User } from '../domain/user';
-import { addressDigest } from '../crypto/address-digest';
+import { emailRef } from '../crypto/address-digest';
 import type { UsersTable } from '../tables/users';
 import type { AuditEventsTable } from '../tables/audit-events';
 import type { RequestMeta } from '../domain/audit';
@@ -42,8 +42,6 @@ export interface RecoveryServiceDeps {
 
 const INVALID_TOKEN = 'The link is invalid, expired or already used; ask for a new one.';
 const invalidToken = () => new AppError('invalid_token', INVALID_TOKEN);
-/** Correlates log lines of one address without writing the address itself (as auth-service does). */
-const emailRef = (email: string) => addressDigest(email, 'log');
 
 export class RecoveryService {
   constructor(private readonly deps: RecoveryServiceDeps) {}

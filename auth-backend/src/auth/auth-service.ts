@@ -12,7 +12,7 @@ import type { MfaChallengesTable } from '../tables/mfa-challenges';
 import type { AuditEventsTable } from '../tables/audit-events';
 import type { RequestMeta } from '../domain/audit';
 import type { LoginThrottle } from '../throttle/login-throttle';
-import { addressDigest } from '../crypto/address-digest';
+import { emailRef } from '../crypto/address-digest';
 import type { PasswordPolicy } from './password-policy';
 import { InvalidAccessToken, type AccessTokens } from './access-tokens';
 import type { PasswordHashing } from './password-normalization';
@@ -63,9 +63,6 @@ export interface AuthServiceDeps {
 
 const INVALID_CREDENTIALS = 'The email or password is incorrect.';
 const INVALID_REFRESH = 'The refresh token is invalid, expired or revoked.';
-
-/** Correlates log lines of one account without writing the address itself. */
-const emailRef = (email: string) => addressDigest(email, 'log');
 
 export class AuthService {
   constructor(private readonly deps: AuthServiceDeps) {}

@@ -11,3 +11,6 @@ export function addressDigest(email: string, scope: AddressScope): string {
   const digest = createHash('sha256').update(`${scope}:${email}`).digest('base64url');
   return scope === 'log' ? digest.slice(0, 16) : digest;
 }
+
+/** The reference that log lines carry instead of an address (correlates one address's lines). */
+export const emailRef = (email: string) => addressDigest(email, 'log');

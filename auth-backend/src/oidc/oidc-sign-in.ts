@@ -14,7 +14,7 @@ import type { OidcStatesTable } from '../tables/oidc-states';
 import type { OidcExchangeCodesTable } from '../tables/oidc-exchange-codes';
 import type { OidcProviderConfig } from '../config/oidc-providers';
 import type { Transactions } from '../db/transaction';
-import { addressDigest } from '../crypto/address-digest';
+import { emailRef } from '../crypto/address-digest';
 import { openIdClient } from './openid-client';
 import { ProviderUnavailable, type ProviderRegistry } from './provider-registry';
 import type { AccountResolution } from './account-resolution';
@@ -145,7 +145,7 @@ export class OidcSignIn {
         this.deps.exchangeCodes.issue(tx, { userId: resolution.userId, amr: ['ext'], ttlSeconds: EXCHANGE_CODE_TTL_SECONDS }),
       );
       log.info(
-        { ...line, outcome: 'success', how: resolution.how, userId: resolution.userId, ...(email ? { emailRef: addressDigest(email, 'log') } : {}) },
+        { ...line, outcome: 'success', how: resolution.how, userId: resolution.userId, ...(email ? { emailRef: emailRef(email) } : {}) },
         'provider sign-in succeeded: exchange code issued',
       );
       return { location: withParameter(started.redirectTo, 'code', code), binding: 'clear' };
