@@ -12,6 +12,8 @@ export function connectionConfig(databaseUrl: string): pg.ClientConfig {
 /** Runs `work` on a dedicated connection (outside any pool) and always closes it. */
 export async function withClient<T>(databaseUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client(connectionConfig(databaseUrl));
+  // A server that drops the connection between two statements: the next one fails, the process lives.
+  client.on('error', () => undefined);
   await client.connect();
   try {
     return await work(client);

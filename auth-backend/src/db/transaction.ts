@@ -16,6 +16,11 @@ export type Transactions = <T>(work: (tx: Transaction) => Promise<T>) => Promise
 export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let failure: Error | undefined;
+  // While checked out a client has no listener of the pool's: a server that goes away between two
+  // statements (a restart, pg_terminate_backend) would emit 'error' to no one and kill the process.
+  // Noted here instead; the next statement fails (a 503) and the client is discarded.
+  const lost = (error: Error) => void (failure ??= error);
+  client.on('error', lost);
   try {
     await client.query('BEGIN');
     const result = await work(client);
@@ -26,6 +31,7 @@ export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolCl
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   } finally {
+    client.removeListener('error', lost);
     client.release(failure);
   }
 }

@@ -164,14 +164,21 @@ describeWithEngine('docker/stack.yml on Docker Swarm (docs/operations.md, "Runni
     report('db-restart', summary, { recoveredInSeconds: recoveredIn });
 
     const other5xx = traffic.log.filter((entry) => (entry.status ?? 0) >= 500 && entry.status !== 503);
+    const after = stack
+      .tasks()
+      .map((task) => task.container)
+      .sort();
+    if (other5xx.length || summary.connectionErrors || after.join() !== replicas.join()) {
+      // What tells a crashed replica from a balancer's mistake.
+      const logs = stack.serviceLogs('backend', 5000).split('\n');
+      process.stderr.write(
+        `swarm db-restart, the backend's tasks:\n${stack.taskHistory()}\n` +
+          `its error lines:\n${logs.filter((line) => /"level":(50|60)|uncaught|unhandled/i.test(line)).slice(-20).join('\n')}\n`,
+      );
+    }
+    // The same containers: none was restarted or replaced (a process that died would be).
+    expect(after).toEqual(replicas);
     expect({ other5xx: other5xx.length, connectionErrors: summary.connectionErrors }).toEqual({ other5xx: 0, connectionErrors: 0 });
-    // The same containers: none was restarted or replaced.
-    expect(
-      stack
-        .tasks()
-        .map((task) => task.container)
-        .sort(),
-    ).toEqual(replicas);
     expect(await stack.ready()).toBe(true);
   }, 300_000);
 });

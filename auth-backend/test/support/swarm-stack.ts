@@ -167,6 +167,11 @@ export class SwarmStack {
     return ok(['service', 'inspect', this.backendService, '--format', '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}']);
   }
 
+  /** Every task the backend service has had, with swarm's reason for ending it: what a failure report needs. */
+  taskHistory(): string {
+    return docker(['service', 'ps', '--no-trunc', '--format', '{{.Name}} {{.DesiredState}} {{.CurrentState}} {{.Error}}', this.backendService]).output;
+  }
+
   serviceLogs(service: string, tail = 2000): string {
     return docker(['service', 'logs', '--raw', '--tail', String(tail), `${this.name}_${service}`], { timeoutSeconds: 60 }).output;
   }
