@@ -88,7 +88,10 @@ describeWithEngine('docker/stack.yml on Docker Swarm (docs/operations.md, "Runni
       stack.sql(`SELECT count(*) FROM _prisma_migrations WHERE migration_name = '${MIGRATION.name}' AND finished_at IS NOT NULL AND rolled_back_at IS NULL`),
     ).toBe('1');
     expect(stack.sql(`SELECT count(*) FROM information_schema.columns WHERE table_name = 'user' AND column_name = 'nickname'`)).toBe('1');
-    expect(stack.serviceLogs('backend').match(/schema: applied 1 migration\(s\)/g)).toHaveLength(1);
+    // Swarm gathers the tasks' logs with a lag under load; the whole of them, not a tail per task.
+    const applied = () => stack.serviceLogs('backend', 1_000_000).match(/schema: applied 1 migration\(s\)/g) ?? [];
+    await stack.waitFor('the log line of the migration', () => applied().length > 0, 60).catch(() => undefined);
+    expect(applied()).toHaveLength(1);
     expect(stack.tasks().map((task) => task.image)).toEqual([stack.images.v2, stack.images.v2, stack.images.v2]);
   }, 600_000);
 
@@ -114,8 +117,10 @@ describeWithEngine('docker/stack.yml on Docker Swarm (docs/operations.md, "Runni
 
     expect({ status5xx: summary.status5xx, connectionErrors: summary.connectionErrors }).toEqual({ status5xx: 0, connectionErrors: 0 });
     expect(summary.requests).toBeGreaterThan(50);
-    const logs = stack.serviceLogs('backend');
-    expect(logs).toContain(`migration safety (MIGRATION_SAFETY=strict): ${DROP.name} would break the version still running`);
+    const refusal = `migration safety (MIGRATION_SAFETY=strict): ${DROP.name} would break the version still running`;
+    await stack.waitFor('the log line of the refusal', () => stack.serviceLogs('backend', 1_000_000).includes(refusal), 60).catch(() => undefined);
+    const logs = stack.serviceLogs('backend', 1_000_000);
+    expect(logs).toContain(refusal);
     expect(logs).toContain(`prisma/migrations/${DROP.name}/migration.sql:2: drops column user.nickname`);
     expect(stack.sql(`SELECT count(*) FROM _prisma_migrations WHERE migration_name = '${DROP.name}'`)).toBe('0');
     expect(stack.sql(`SELECT count(*) FROM information_schema.columns WHERE table_name = 'user' AND column_name = 'nickname'`)).toBe('1');
@@ -173,7 +178,10 @@ describeWithEngine('docker/stack.yml on Docker Swarm (docs/operations.md, "Runni
       const logs = stack.serviceLogs('backend', 5000).split('\n');
       process.stderr.write(
         `swarm db-restart, the backend's tasks:\n${stack.taskHistory()}\n` +
-          `its error lines:\n${logs.filter((line) => /"level":(50|60)|uncaught|unhandled/i.test(line)).slice(-20).join('\n')}\n`,
+          `its error lines:\n${logs
+            .filter((line) => /"level":(50|60)|uncaught|unhandled/i.test(line))
+            .slice(-20)
+            .join('\n')}\n`,
       );
     }
     // The same containers: none was restarted or replaced (a process that died would be).
