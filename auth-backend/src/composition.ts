@@ -19,7 +19,7 @@ import { LoginFailuresTable } from './tables/login-failures';
 import { MfaFactorsTable } from './tables/mfa-factors';
 import { RecoveryCodesTable } from './tables/recovery-codes';
 import { MfaChallengesTable } from './tables/mfa-challenges';
-import { Envelope } from './crypto/key-encryption';
+import { totpSecretEnvelope } from './crypto/key-encryption';
 import { MfaService } from './mfa/mfa-service';
 import { mfaEndpoints } from './mfa/mfa-endpoints';
 import { WindowLimits } from './throttle/window-limit';
@@ -203,7 +203,7 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
     ...tables,
     transaction,
     // Its own key, derived from KEY_ENCRYPTION_KEY for this purpose only (crypto/key-encryption.ts).
-    secrets: new Envelope(config.keys.encryptionKey, 'totp-secret-encryption/v1'),
+    secrets: totpSecretEnvelope(config.keys),
     throttle,
     templates: new MailTemplates(mail),
     auth,

@@ -191,6 +191,10 @@ const buildSchema = (production: boolean) =>
     JWT_ALGORITHM: jwtAlgorithm,
     // v3: required in production whatever JWT_ALGORITHM: it also seals TOTP secrets (mfa/).
     KEY_ENCRYPTION_KEY: secret(production, EXAMPLE_KEY_ENCRYPTION_KEY),
+    // The value KEY_ENCRYPTION_KEY had, while it changes: opens what it sealed (npm run secrets:reseal).
+    KEY_ENCRYPTION_KEY_PREVIOUS: optionalText.refine((value) => value === undefined || !production || Buffer.byteLength(value) >= 32, {
+      message: 'must be at least 32 bytes',
+    }),
     KEY_REFRESH_INTERVAL: duration('60'),
     JWKS_MAX_AGE: duration('5m', 0),
     // Sign in with an OpenID Connect provider (each provider's OIDC_<ID>_* variables: oidc-providers.ts).
@@ -268,6 +272,8 @@ export interface Config {
   readonly keys: {
     readonly algorithm: Env['JWT_ALGORITHM'];
     readonly encryptionKey: string;
+    /** KEY_ENCRYPTION_KEY_PREVIOUS: opens, never seals (crypto/key-encryption.ts). */
+    readonly previousEncryptionKey: string | undefined;
     readonly refreshInterval: number;
     readonly jwksMaxAge: number;
   };
@@ -309,6 +315,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, randomSecret
   const env = parsed.data;
   if (env.HTTP_HEADERS_TIMEOUT > env.HTTP_REQUEST_TIMEOUT) {
     throw new ConfigError([`HTTP_HEADERS_TIMEOUT: must not exceed HTTP_REQUEST_TIMEOUT (${env.HTTP_REQUEST_TIMEOUT}s), got ${env.HTTP_HEADERS_TIMEOUT}s`]);
+  }
+  if (env.KEY_ENCRYPTION_KEY_PREVIOUS !== undefined && (env.KEY_ENCRYPTION_KEY === undefined || env.KEY_ENCRYPTION_KEY === env.KEY_ENCRYPTION_KEY_PREVIOUS)) {
+    throw new ConfigError([
+      `KEY_ENCRYPTION_KEY_PREVIOUS: ${env.KEY_ENCRYPTION_KEY === undefined ? 'is set but KEY_ENCRYPTION_KEY is not' : 'is the same as KEY_ENCRYPTION_KEY'}: it holds the old value while KEY_ENCRYPTION_KEY holds the new one`,
+    ]);
   }
   const mailProblems = production && env.SMTP_URL ? ['MAIL_FROM', 'APP_URL'].filter((name) => env[name as 'MAIL_FROM' | 'APP_URL'] === undefined) : [];
   if (mailProblems.length > 0) throw new ConfigError(mailProblems.map((name) => `${name}: is required in production when SMTP_URL is set`));
@@ -382,6 +393,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, randomSecret
     keys: {
       algorithm: env.JWT_ALGORITHM,
       encryptionKey: env.KEY_ENCRYPTION_KEY ?? DEVELOPMENT_KEY_ENCRYPTION_KEY,
+      previousEncryptionKey: env.KEY_ENCRYPTION_KEY_PREVIOUS,
       refreshInterval: env.KEY_REFRESH_INTERVAL,
       jwksMaxAge: env.JWKS_MAX_AGE,
     },

@@ -10,7 +10,15 @@
  */
 import fs from 'node:fs';
 
-export const FILE_SECRETS = ['JWT_SECRET', 'PASSWORD_PEPPER', 'KEY_ENCRYPTION_KEY', 'SMTP_URL', 'DATABASE_URL', 'DATABASE_PASSWORD'] as const;
+export const FILE_SECRETS = [
+  'JWT_SECRET',
+  'PASSWORD_PEPPER',
+  'KEY_ENCRYPTION_KEY',
+  'KEY_ENCRYPTION_KEY_PREVIOUS',
+  'SMTP_URL',
+  'DATABASE_URL',
+  'DATABASE_PASSWORD',
+] as const;
 
 /** The environment with every `<NAME>_FILE` read into `<NAME>`; `problems` gets one line per fault. */
 export function resolveFileSecrets(source: NodeJS.ProcessEnv, problems: string[]): NodeJS.ProcessEnv {

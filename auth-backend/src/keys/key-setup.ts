@@ -18,11 +18,11 @@ export function keyPolicy(config: Config): KeyPolicy {
   };
 }
 
-export const keyStore = (config: Config, pool: pg.Pool) => new KeyStore(pool, new KeyEncryption(config.keys.encryptionKey));
+export const keyStore = (config: Config, pool: pg.Pool) => new KeyStore(pool, new KeyEncryption(config.keys));
 
 /** The shared secret with HS256; with ES256/RS256 the key ring (also a Worker: the refresher). */
 export function tokenKeys(config: Config, pool: pg.Pool, clock: Clock, logger: Logger): { keys: TokenKeys; ring: KeyRing | undefined } {
   if (config.keys.algorithm === 'HS256') return { keys: new SharedSecretKey(config.jwt.secret), ring: undefined };
-  const ring = new KeyRing(keyStore(config, pool), new KeyEncryption(config.keys.encryptionKey), keyPolicy(config), clock, logger);
+  const ring = new KeyRing(keyStore(config, pool), new KeyEncryption(config.keys), keyPolicy(config), clock, logger);
   return { keys: ring, ring };
 }

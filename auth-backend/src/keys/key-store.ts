@@ -77,6 +77,12 @@ export class KeyStore {
     return toStored(rows[0]!);
   }
 
+  /** The private half sealed anew (another KEY_ENCRYPTION_KEY), only while it is still `from`. */
+  async replaceSealedPrivateKey(client: pg.PoolClient, kid: string, from: string, to: string): Promise<boolean> {
+    const { rowCount } = await client.query(`UPDATE signing_key SET "privateKey" = $3 WHERE kid = $1 AND "privateKey" = $2`, [kid, from, to]);
+    return (rowCount ?? 0) > 0;
+  }
+
   async revoke(client: pg.PoolClient, kid: string, now: Date): Promise<boolean> {
     const { rowCount } = await client.query(`UPDATE signing_key SET "revokedAt" = $2 WHERE kid = $1 AND "revokedAt" IS NULL`, [kid, now]);
     return (rowCount ?? 0) > 0;

@@ -10,7 +10,7 @@ import type { Logger } from '../logger';
 import { AppError } from '../errors';
 import type { Queryable, Transactions } from '../db/transaction';
 import type { Authenticated, AuthMethod } from '../domain/user';
-import type { Envelope } from '../crypto/key-encryption';
+import { totpSecretContext, type Envelope } from '../crypto/key-encryption';
 import type { UsersTable } from '../tables/users';
 import type { SessionsTable } from '../tables/sessions';
 import type { MailOutboxTable } from '../tables/mail-outbox';
@@ -48,8 +48,6 @@ export interface MfaServiceDeps {
 }
 
 /** The additional data that binds a sealed secret to its row. */
-const secretContext = (factor: { id: string; userId: string }) => ['mfa_factor', factor.id, factor.userId];
-
 const invalidCode = (detail = 'The code is not valid (wrong, expired, or already used).') => new AppError('invalid_code', detail);
 
 /** "Bearer, second factor" endpoints: a token whose sign-in did not pass the second factor gets 403 mfa_required. */
@@ -67,7 +65,7 @@ export class MfaService {
     const { mfaFactors, secrets, clock, issuer } = this.deps;
     const secret = newTotpSecret();
     const factor = { id: randomUUID(), userId: auth.user.id };
-    const stored = await mfaFactors.putPending({ ...factor, sealedSecret: secrets.seal(secret, secretContext(factor)), now: clock() });
+    const stored = await mfaFactors.putPending({ ...factor, sealedSecret: secrets.seal(secret, totpSecretContext(factor)), now: clock() });
     if (!stored) {
       log.info({ event: 'mfa.setup', outcome: 'failure', reason: 'already-enabled', userId: auth.user.id }, 'second factor setup refused');
       throw new AppError('mfa_already_enabled', 'A second factor is already enabled; remove it first to set up another.');
@@ -265,6 +263,6 @@ export class MfaService {
   }
 
   private secretOf(factor: FactorRow): Buffer {
-    return this.deps.secrets.open(factor.sealedSecret, secretContext(factor));
+    return this.deps.secrets.open(factor.sealedSecret, totpSecretContext(factor));
   }
 }

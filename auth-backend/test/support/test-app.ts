@@ -26,9 +26,15 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** The real app on its own migrated database, logging into memory. */
-export async function createTestApp(env: Record<string, string> = {}, options: { clock?: Clock; start?: boolean } = {}): Promise<TestApp> {
-  const database = await createTestDatabase({ migrated: true });
+/**
+ * The real app on its own migrated database (or on `database`, which close() then leaves alone:
+ * several configurations of one deployment, one after the other), logging into memory.
+ */
+export async function createTestApp(
+  env: Record<string, string> = {},
+  options: { clock?: Clock; start?: boolean; database?: TestDatabase } = {},
+): Promise<TestApp> {
+  const database = options.database ?? (await createTestDatabase({ migrated: true }));
   const config = loadConfig({
     NODE_ENV: 'test',
     DATABASE_URL: database.url,
@@ -67,7 +73,7 @@ export async function createTestApp(env: Record<string, string> = {}, options: {
     async close() {
       await service.lifecycle.stop();
       await db.close();
-      await database.drop();
+      if (!options.database) await database.drop();
     },
   };
 }

@@ -1,0 +1,59 @@
+/**
+ * Re-seals what the database holds sealed (TOTP secrets, signing keys' private halves) under the
+ * current KEY_ENCRYPTION_KEY, opening each with it or with KEY_ENCRYPTION_KEY_PREVIOUS
+ * (docs/operations.md, "Changing KEY_ENCRYPTION_KEY"). Each row is replaced by one conditional
+ * UPDATE, so running replicas may go on serving, a setup or rotation meanwhile wins, and a second
+ * run changes nothing. A value neither key opens is left as it is and reported.
+ */
+import type { Resealed } from '../crypto/key-encryption';
+import { totpSecretContext, type Envelope, type KeyEncryption } from '../crypto/key-encryption';
+import type { MfaFactorsTable } from '../tables/mfa-factors';
+import type { KeyStore } from '../keys/key-store';
+
+export interface ResealCount {
+  resealed: number;
+  /** Sealed under the current key already. */
+  current: number;
+  /** Opened by neither key: the users (TOTP) or kids (signing keys) concerned. */
+  unreadable: string[];
+}
+
+export interface ResealReport {
+  totpSecrets: ResealCount;
+  signingKeys: ResealCount;
+}
+
+const empty = (): ResealCount => ({ resealed: 0, current: 0, unreadable: [] });
+
+/** Counts one outcome; true when `replace` should store the new value. */
+function tally(count: ResealCount, outcome: Resealed, who: string): outcome is Extract<Resealed, { state: 'resealed' }> {
+  if (outcome.state === 'current') count.current++;
+  if (outcome.state === 'unreadable') count.unreadable.push(who);
+  return outcome.state === 'resealed';
+}
+
+export async function resealSecrets(deps: {
+  mfaFactors: MfaFactorsTable;
+  keyStore: KeyStore;
+  totpSecrets: Envelope;
+  keyEncryption: KeyEncryption;
+}): Promise<ResealReport> {
+  const report: ResealReport = { totpSecrets: empty(), signingKeys: empty() };
+  for (const factor of await deps.mfaFactors.listSealed()) {
+    const outcome = deps.totpSecrets.reseal(factor.sealedSecret, totpSecretContext(factor));
+    if (!tally(report.totpSecrets, outcome, `user ${factor.userId}`)) continue;
+    // A factor replaced or removed meanwhile was sealed under the current key, or is gone.
+    if (await deps.mfaFactors.replaceSealedSecret(factor.id, factor.sealedSecret, outcome.sealed)) report.totpSecrets.resealed++;
+    else report.totpSecrets.current++;
+  }
+  // Under the signing-key lock: a rotation or revocation waits for this, and this for it.
+  await deps.keyStore.change(async (client, keys) => {
+    for (const key of keys) {
+      const outcome = deps.keyEncryption.reseal(key.sealedPrivateKey, key);
+      if (!tally(report.signingKeys, outcome, `kid ${key.kid}`)) continue;
+      await deps.keyStore.replaceSealedPrivateKey(client, key.kid, key.sealedPrivateKey, outcome.sealed);
+      report.signingKeys.resealed++;
+    }
+  });
+  return report;
+}
