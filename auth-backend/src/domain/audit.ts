@@ -17,6 +17,8 @@ export const AUDIT_EVENT_TYPES = [
   'mfa.enabled',
   'mfa.disabled',
   'mfa.failed',
+  // Beyond the contract's list: new recovery codes replace the old ones (who did it, and when, matters to support).
+  'mfa.recovery_codes_regenerated',
   'session.revoked',
   'oidc.linked',
   'user.deleted',

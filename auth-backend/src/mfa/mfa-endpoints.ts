@@ -64,7 +64,7 @@ export function mfaEndpoints(mfa: MfaService, throttle: LoginThrottle): AnyEndpo
       before: requireSecondFactor,
       success: { status: 200, description: 'The new recovery codes; the old ones stop working', schema: RecoveryCodesResponse },
       failures: [401, 403, 409],
-      handle: async ({ auth, log }) => RecoveryCodesResponse.parse(await mfa.regenerateRecoveryCodes(auth, log)),
+      handle: async ({ auth, req, log }) => RecoveryCodesResponse.parse(await mfa.regenerateRecoveryCodes(auth, log, requestMeta(req))),
     }),
     endpoint({
       method: 'delete',

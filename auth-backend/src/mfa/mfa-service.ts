@@ -113,8 +113,8 @@ export class MfaService {
   }
 
   /** New recovery codes; the old ones stop working. */
-  async regenerateRecoveryCodes(auth: Authenticated, log: Logger): Promise<{ recoveryCodes: string[] }> {
-    const { transaction, mfaFactors, recoveryCodes, clock } = this.deps;
+  async regenerateRecoveryCodes(auth: Authenticated, log: Logger, meta?: RequestMeta): Promise<{ recoveryCodes: string[] }> {
+    const { transaction, mfaFactors, recoveryCodes, audit, clock } = this.deps;
     const codes = newRecoveryCodes();
     const done = await transaction(async (tx) => {
       const factor = await mfaFactors.findOfUser(auth.user.id, tx);
@@ -125,10 +125,10 @@ export class MfaService {
         codes.map((c) => hashRecoveryCode(auth.user.id, c)),
         clock(),
       );
+      await audit.record(tx, { type: 'mfa.recovery_codes_regenerated', userId: auth.user.id, meta, data: { count: codes.length } });
       return true;
     });
     if (!done) throw new AppError('mfa_not_enabled', 'There is no second factor enabled.');
-    // audit: mfa.recovery_codes_regenerated
     log.info({ event: 'mfa.recovery-codes', outcome: 'success', userId: auth.user.id }, 'recovery codes regenerated');
     return { recoveryCodes: codes };
   }

@@ -28,7 +28,7 @@ describe('the second factor in administration, deletion and the audit log', () =
     return { ...user, secret, step, recoveryCodes: confirmed.body.recoveryCodes as string[] };
   }
 
-  it('records mfa.enabled, mfa.failed and mfa.disabled, in that order, with no secret or code in them', async () => {
+  it('records mfa.enabled, mfa.failed, mfa.recovery_codes_regenerated and mfa.disabled, in that order, with no secret or code in them', async () => {
     const user = await withFactor();
     expect(await eventTypesOf(t, user.user.id)).toContain('mfa.enabled');
     const login = await request(t.app).post('/auth/login').send({ email: user.email, password: STRONG_PASSWORD }).expect(200);
@@ -36,6 +36,12 @@ describe('the second factor in administration, deletion and the audit log', () =
     expect(await eventTypesOf(t, user.user.id)).toContain('mfa.failed');
     // A recovery code passes it, keeping the next step's code for the removal.
     const verified = await request(t.app).post('/auth/mfa/verify').send({ mfaToken: login.body.mfaToken, recoveryCode: user.recoveryCodes[0] }).expect(200);
+    const regenerated = await request(t.app).post('/auth/mfa/recovery-codes').set(bearer(verified.body.accessToken)).expect(200);
+    const [replaced] = await t.database.query<{ data: Record<string, unknown>; requestId: string | null }>(
+      `SELECT data, "requestId" FROM audit_event WHERE "userId" = $1 AND type = 'mfa.recovery_codes_regenerated'`,
+      [user.user.id],
+    );
+    expect(replaced).toEqual({ data: { count: 10 }, requestId: expect.any(String) });
     await request(t.app)
       .delete('/auth/mfa/totp')
       .set(bearer(verified.body.accessToken))
@@ -43,10 +49,12 @@ describe('the second factor in administration, deletion and the audit log', () =
       .expect(204);
     const types = await eventTypesOf(t, user.user.id);
     expect(types.indexOf('mfa.enabled')).toBeLessThan(types.indexOf('mfa.failed'));
-    expect(types.indexOf('mfa.failed')).toBeLessThan(types.indexOf('mfa.disabled'));
+    expect(types.indexOf('mfa.failed')).toBeLessThan(types.indexOf('mfa.recovery_codes_regenerated'));
+    expect(types.indexOf('mfa.recovery_codes_regenerated')).toBeLessThan(types.indexOf('mfa.disabled'));
     const events = await t.database.query<{ data: Record<string, unknown> }>(`SELECT data FROM audit_event WHERE "userId" = $1`, [user.user.id]);
     expect(JSON.stringify(events)).not.toContain(user.secret);
     expect(JSON.stringify(events)).not.toContain(user.recoveryCodes[0]);
+    for (const code of regenerated.body.recoveryCodes as string[]) expect(JSON.stringify(events)).not.toContain(code);
   });
 
   describe('DELETE /admin/users/{id}/mfa', () => {
