@@ -59,7 +59,12 @@ export class AccountResolution {
   private async attempt(asserted: AssertedIdentity, log: Logger, meta?: RequestMeta): Promise<Resolution> {
     const { transaction, users, sessions, emailTokens, identities, audit, clock } = this.deps;
     const known = await identities.find(asserted.provider, asserted.subject);
-    if (known) return { kind: 'signed-in', userId: known.userId, how: 'known' };
+    if (known) {
+      // The identity keeps the provider's current address; the account's address never follows it
+      // (a provider's claim does not change where our mail goes: that takes the user's own change).
+      if (asserted.email !== undefined && asserted.email !== known.email) await identities.recordProviderEmail(known.id, asserted.email);
+      return { kind: 'signed-in', userId: known.userId, how: 'known' };
+    }
     const { email } = asserted;
     if (email === undefined) return { kind: 'refused', error: 'email_missing' };
     const identity = { provider: asserted.provider, subject: asserted.subject, email };

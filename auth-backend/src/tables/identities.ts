@@ -32,6 +32,11 @@ export class IdentitiesTable {
     return rows[0] ?? null;
   }
 
+  /** The address the provider asserts now (shown in the identities list; the account's own address is another matter). */
+  async recordProviderEmail(identityId: string, email: string, db: Queryable = this.pool): Promise<void> {
+    await db.query(`UPDATE user_identity SET email = $2 WHERE id = $1 AND email IS DISTINCT FROM $2`, [identityId, email]);
+  }
+
   /** Links (provider, subject) to the user; a unique violation (linked meanwhile) propagates. */
   async link(tx: Queryable, identity: { userId: string; provider: string; subject: string; email: string | null }): Promise<Identity> {
     const { rows } = await tx.query<Identity>(

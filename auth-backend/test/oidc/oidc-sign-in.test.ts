@@ -394,6 +394,16 @@ describe('GET /auth/identities and DELETE /auth/identities/{id}', () => {
     await request(t.app).get('/auth/identities').expect(401);
   });
 
+  it("shows the provider's current address after it changes there; the account's own address stays", async () => {
+    const who = account();
+    await signInForTokens(who);
+    const moved = { ...who, email: `moved.${who.email}` };
+    const tokens = await signInForTokens(moved);
+    const response = await request(t.app).get('/auth/identities').set(bearer(tokens.accessToken)).expect(200);
+    expect(response.body.identities).toEqual([expect.objectContaining({ provider: 'acme', email: moved.email })]);
+    expect((await request(t.app).get('/auth/me').set(bearer(tokens.accessToken)).expect(200)).body.user.email).toBe(who.email);
+  });
+
   it('refuses to unlink the last sign-in method (no password, no other identity) with 409 last_sign_in_method', async () => {
     const tokens = await signInForTokens(account());
     const [identity] = (await request(t.app).get('/auth/identities').set(bearer(tokens.accessToken))).body.identities;
