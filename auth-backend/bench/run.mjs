@@ -25,6 +25,7 @@ import {
   startService as startBuiltService,
   stop,
   untilReady,
+  productionNodeOptions,
 } from './service.mjs';
 
 const docs = path.resolve(root, '..', 'docs');
@@ -257,6 +258,7 @@ async function main() {
         return `${((100 * (now.steal - ticksAtStart.steal)) / (now.total - ticksAtStart.total)).toFixed(1)}% (CPU time the hypervisor gave to other guests)`;
       })(),
       node: process.version,
+      nodeOptions: `${productionNodeOptions()} (the image's, auth-backend/Dockerfile)`,
       postgres: db.version,
       bcryptCost: BCRYPT_COST,
       passwordHashConcurrency: HASH_CONCURRENCY ?? `${CPUS} (the default: one hashing thread per CPU, at nice 19)`,

@@ -45,6 +45,9 @@ export async function database() {
  * The built entrypoint in production mode. Its stdout (the JSON log lines, at info) is appended
  * to `logFile`, as a container's would be: never /dev/null, which would flatter the figures.
  */
+/** The image's NODE_OPTIONS (auth-backend/Dockerfile, runtime stage): the bench runs the service as production does. */
+export const productionNodeOptions = () => fs.readFileSync(path.join(root, 'Dockerfile'), 'utf8').match(/^\s*NODE_OPTIONS=(\S+)/m)?.[1] ?? '';
+
 export function startService({ databaseUrl, port, logFile, env = {}, nodeArgs = [], dist }) {
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   const out = fs.openSync(logFile, 'a');
@@ -68,6 +71,7 @@ export function startService({ databaseUrl, port, logFile, env = {}, nodeArgs = 
       ...(process.env.PASSWORD_HASH_CONCURRENCY ? { PASSWORD_HASH_CONCURRENCY: process.env.PASSWORD_HASH_CONCURRENCY } : {}),
       BACKUP_BEFORE_MIGRATE: 'false',
       LOG_LEVEL: 'info',
+      NODE_OPTIONS: productionNodeOptions(),
       ...env,
     },
   });

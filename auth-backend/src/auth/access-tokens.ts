@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import type { TokenKeys } from '../keys/token-keys';
+import type { TokenKey, TokenKeys } from '../keys/token-keys';
 import type { AuthMethod } from '../domain/user';
 
 export interface AccessClaims {
@@ -52,7 +52,28 @@ function readHeader(token: string): Record<string, unknown> {
   throw new InvalidAccessToken('malformed token header');
 }
 
+/** How many verified tokens each process remembers (a few MB at most). */
+export const VERIFIED_TOKENS_REMEMBERED = 10_000;
+
+interface VerifiedToken {
+  claims: AccessClaims;
+  /** Seconds since the epoch: the token is remembered only while it is valid. */
+  exp: number;
+  /** The key that verified it: a hit counts only while that very key still verifies (not revoked, not retired). */
+  kid: string | undefined;
+  key: TokenKey['key'];
+}
+
 export class AccessTokens {
+  /**
+   * Tokens this process has verified, by their exact text: a client sends the same access token
+   * on every call for its lifetime, and checking its signature and claims each time was an eighth
+   * of /auth/me's CPU (docs/performance.md). Nothing but a byte-identical token can hit; a hit
+   * still requires the key to verify now and the token not to have expired. Bounded, oldest out.
+   * The session is still read on every call (the live-session rule): revocation is never cached.
+   */
+  private readonly verified = new Map<string, VerifiedToken>();
+
   constructor(
     private readonly options: AccessTokenOptions,
     private readonly keys: TokenKeys,
@@ -77,6 +98,15 @@ export class AccessTokens {
 
   /** The claims of a valid token; throws InvalidAccessToken for anything else. */
   async verify(token: string): Promise<AccessClaims> {
+    const known = this.verified.get(token);
+    if (known) {
+      if (known.exp > Date.now() / 1000 && this.keys.verificationKey(known.kid)?.key === known.key) return known.claims;
+      this.verified.delete(token);
+    }
+    return this.verifyAndRemember(token);
+  }
+
+  private verifyAndRemember(token: string): AccessClaims {
     const header = readHeader(token);
     if (FOREIGN_KEY_HEADERS.some((name) => name in header)) throw new InvalidAccessToken('token header names a key of its own');
     const chosen = this.keys.verificationKey(typeof header.kid === 'string' ? header.kid : undefined);
@@ -102,6 +132,9 @@ export class AccessTokens {
     // Tokens signed before `amr` existed (v2, at most ACCESS_TOKEN_TTL old) came from a password sign-in.
     const amr: unknown = payload.amr ?? ['pwd'];
     if (!isAmr(amr)) throw new InvalidAccessToken('token amr is malformed');
-    return { sub: payload.sub, sid: payload.sid, amr };
+    const claims: AccessClaims = Object.freeze({ sub: payload.sub, sid: payload.sid, amr: Object.freeze([...amr]) as AuthMethod[] });
+    if (this.verified.size >= VERIFIED_TOKENS_REMEMBERED) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, { claims, exp: payload.exp, kid: typeof header.kid === 'string' ? header.kid : undefined, key: chosen.key });
+    return claims;
   }
 }

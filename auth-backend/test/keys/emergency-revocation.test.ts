@@ -17,6 +17,8 @@ describe('emergency revocation of a leaked signing key', () => {
   it('keys:rotate -- --revoke-current refuses the current key within a refresh interval and signs with a new one at once', async () => {
     const { accessToken, refreshToken } = await registerUser(t.app);
     const leaked = headerOf(accessToken).kid!;
+    // Verified (and remembered by this process) before the revocation: it must not outlive it.
+    await me(accessToken).expect(200);
     const result = runKeysCommand('rotate', ['--revoke-current'], { DATABASE_URL: t.database.url, ...env });
     expect(result).toMatchObject({ status: 0, stderr: '' });
     expect(result.stdout).toContain(`revoked ${leaked}`);
@@ -32,6 +34,7 @@ describe('emergency revocation of a leaked signing key', () => {
   it('keys:revoke -- <kid> of the signing key revokes it and signs with a replacement; an unknown kid exits 1', async () => {
     const { accessToken } = await registerUser(t.app);
     const current = headerOf(accessToken).kid!;
+    await me(accessToken).expect(200);
     const result = runKeysCommand('revoke', [current], { DATABASE_URL: t.database.url, ...env });
     expect(result).toMatchObject({ status: 0, stderr: '' });
     expect(result.stdout).toMatch(/it was signing: new signing key/);
