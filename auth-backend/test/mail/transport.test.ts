@@ -29,7 +29,9 @@ describe('mail transport', () => {
     const token = /verify-email\?token=([A-Za-z0-9_-]+)/.exec(message.text ?? '')?.[1];
     expect(token).toHaveLength(43);
     expect(message.subject).toBe('Verify your email address - Test Product');
-    expect(t.logs()).toEqual(expect.arrayContaining([expect.objectContaining({ event: 'mail.delivery', outcome: 'sent', file: path.join(dir, file!) })]));
+    // The worker writes the file, then records the outcome and logs it: the line follows the file.
+    const sent = await eventually(() => t.logs().find((line) => line.event === 'mail.delivery' && line.outcome === 'sent'), 10_000).catch(() => undefined);
+    expect(sent).toEqual(expect.objectContaining({ event: 'mail.delivery', outcome: 'sent', file: path.join(dir, file!) }));
     expect(t.logText()).not.toContain(token);
     fs.rmSync(dir, { recursive: true, force: true });
   });
