@@ -10,27 +10,22 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import autocannon from 'autocannon';
-import { database, freePort, here, option, register, resultsDir, startService, stop, untilReady } from './service.mjs';
+import { database, freePort, here, option, processCpuMicros, register, resultsDir, startService, stop, untilReady } from './service.mjs';
 
 const before = option('before');
 if (!before) throw new Error('usage: node bench/ab.mjs --before <dist folder of the other build> [--path /auth/me] [--rounds 10]');
 const route = option('path') ?? '/auth/me';
 const rounds = Number(option('rounds') ?? 10);
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const TICK_US = 1e6 / 100; // USER_HZ
-const cpuTicks = (pid) => {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return Number(fields[11]) + Number(fields[12]); // utime + stime
-};
 const rate = async (url, headers) => {
   const run = await autocannon({ url, connections: 10, duration: 2, headers });
   return run['2xx'] / run.duration;
 };
 /** Requests per second, and the service's CPU microseconds per request. */
 const measure = async (service, headers) => {
-  const ticks = cpuTicks(service.child.pid);
+  const cpuBefore = processCpuMicros(service.child.pid);
   const run = await autocannon({ url: `${service.url}${route}`, connections: 10, duration: 2, headers });
-  return { rps: run['2xx'] / run.duration, cpuUs: ((cpuTicks(service.child.pid) - ticks) * TICK_US) / run['2xx'] };
+  return { rps: run['2xx'] / run.duration, cpuUs: (processCpuMicros(service.child.pid) - cpuBefore) / run['2xx'] };
 };
 
 async function main() {

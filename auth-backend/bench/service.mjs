@@ -185,6 +185,12 @@ export async function withBuiltService({ logFile, env, nodeArgs }, work) {
   }
 }
 
+/** CPU time (user + system) a process has used so far, in µs, from /proc (USER_HZ ticks of 10 ms). */
+export const processCpuMicros = (pid) => {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * (1e6 / 100);
+};
+
 /** The value after `--name` on the command line, else `fallback`. */
 export function option(name, fallback) {
   const index = process.argv.indexOf(`--${name}`);
