@@ -134,7 +134,7 @@ export class AccessTokens {
     if (!isAmr(amr)) throw new InvalidAccessToken('token amr is malformed');
     const claims: AccessClaims = Object.freeze({ sub: payload.sub, sid: payload.sid, amr: Object.freeze([...amr]) as AuthMethod[] });
     if (this.verified.size >= VERIFIED_TOKENS_REMEMBERED) this.verified.delete(this.verified.keys().next().value!);
-    this.verified.set(token, { claims, exp: payload.exp, kid: typeof header.kid === 'string' ? header.kid : undefined, key: chosen.key });
+    this.verified.set(token, { claims, exp: payload.exp, kid: chosen.kid, key: chosen.key });
     return claims;
   }
 }

@@ -5,8 +5,7 @@
  * UPDATE, so running replicas may go on serving, a setup or rotation meanwhile wins, and a second
  * run changes nothing. A value neither key opens is left as it is and reported.
  */
-import type { Resealed } from '../crypto/key-encryption';
-import { totpSecretContext, type Envelope, type KeyEncryption } from '../crypto/key-encryption';
+import { totpSecretContext, type Envelope, type KeyEncryption, type Resealed } from '../crypto/key-encryption';
 import type { MfaFactorsTable } from '../tables/mfa-factors';
 import type { KeyStore } from '../keys/key-store';
 

@@ -60,14 +60,14 @@ export class MfaFactorsTable {
   }
 
   /** Every factor's sealed secret, oldest first: what `npm run secrets:reseal` goes through. */
-  async listSealed(db: Queryable = this.pool): Promise<Array<Pick<FactorRow, 'id' | 'userId' | 'sealedSecret'>>> {
-    const { rows } = await db.query<FactorRow>(`SELECT id, "userId", "sealedSecret" FROM mfa_factor ORDER BY "createdAt", id`);
+  async listSealed(): Promise<Array<Pick<FactorRow, 'id' | 'userId' | 'sealedSecret'>>> {
+    const { rows } = await this.pool.query<FactorRow>(`SELECT id, "userId", "sealedSecret" FROM mfa_factor ORDER BY "createdAt", id`);
     return rows;
   }
 
   /** The secret sealed anew (another KEY_ENCRYPTION_KEY), only while it is still `from`: a setup in between wins. */
-  async replaceSealedSecret(factorId: string, from: string, to: string, db: Queryable = this.pool): Promise<boolean> {
-    const { rowCount } = await db.query(`UPDATE mfa_factor SET "sealedSecret" = $3 WHERE id = $1 AND "sealedSecret" = $2`, [factorId, from, to]);
+  async replaceSealedSecret(factorId: string, from: string, to: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query(`UPDATE mfa_factor SET "sealedSecret" = $3 WHERE id = $1 AND "sealedSecret" = $2`, [factorId, from, to]);
     return (rowCount ?? 0) > 0;
   }
 

@@ -4,30 +4,20 @@
  * the real `npm run secrets:reseal`, then the service with the new value alone. Users keep their
  * second factor and the signing key keeps signing; nothing opens with the old value afterwards.
  */
-import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import request from 'supertest';
 import { KeyDecryptionError, KeyEncryption, SealedValueError, totpSecretContext, totpSecretEnvelope } from '../../src/crypto/key-encryption';
 import { createTestApp, registerUser, STRONG_PASSWORD, type TestApp } from '../support/test-app';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
-import { keyEnv, storedKeys } from '../support/signing-keys';
+import { keyEnv, runOperatorCommand, storedKeys } from '../support/signing-keys';
 import { stepOf, totpAtStep } from '../mfa/totp-reference';
 
 const OLD = 'the-old-key-encryption-key-of-at-least-32-bytes';
 const NEW = 'the-new-key-encryption-key-of-at-least-32-bytes';
 const OTHER = 'a-key-encryption-key-nobody-has-any-more-32-bytes';
-const root = path.resolve(__dirname, '../..');
 
 /** `npm run secrets:reseal`, for real, with the service's environment. */
-function reseal(databaseUrl: string, env: Record<string, string>) {
-  const result = spawnSync('npm', ['run', '-s', 'secrets:reseal'], {
-    cwd: root,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'test', DATABASE_URL: databaseUrl, ...env },
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const reseal = (databaseUrl: string, env: Record<string, string>, args: string[] = []) =>
+  runOperatorCommand('secrets:reseal', args, { DATABASE_URL: databaseUrl, ...env });
 
 /** A clock the tests move by whole TOTP steps: a code is accepted once, so each sign-in uses a later step. */
 class StepClock {
@@ -154,6 +144,16 @@ describe('changing KEY_ENCRYPTION_KEY with KEY_ENCRYPTION_KEY_PREVIOUS and npm r
     expect(result.stderr).toMatch(/1 value\(s\) open with neither .* recovery code/);
     const [row] = (await factors(database)).filter((factor) => factor.id === unreadable!.id);
     expect(row!.sealedSecret).toBe(unreadable!.sealedSecret);
+  });
+
+  it('refuses arguments with its usage (exit 1), changing nothing', async () => {
+    const before = await factors(database);
+    expect(reseal(database.url, { KEY_ENCRYPTION_KEY: NEW, KEY_ENCRYPTION_KEY_PREVIOUS: OLD }, ['--force'])).toEqual({
+      status: 1,
+      stdout: '',
+      stderr: 'usage: npm run secrets:reseal   (KEY_ENCRYPTION_KEY: the new value, KEY_ENCRYPTION_KEY_PREVIOUS: the old one)\n',
+    });
+    expect(await factors(database)).toEqual(before);
   });
 
   it('refuses a KEY_ENCRYPTION_KEY_PREVIOUS that is the current value, or without a current value, before touching anything', () => {

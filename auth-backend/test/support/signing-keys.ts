@@ -25,8 +25,12 @@ export const keyEnv = (overrides: Record<string, string> = {}) => ({
 });
 
 /** `npm run keys:<command> -- args`, for real, against `databaseUrl`. */
-export function runKeysCommand(command: 'rotate' | 'revoke' | 'list', args: string[], env: Record<string, string>) {
-  const result = spawnSync('npm', ['run', '-s', `keys:${command}`, ...(args.length > 0 ? ['--', ...args] : [])], {
+export const runKeysCommand = (command: 'rotate' | 'revoke' | 'list', args: string[], env: Record<string, string>) =>
+  runOperatorCommand(`keys:${command}`, args, env);
+
+/** `npm run <script> -- args` as an operator runs it: the service's environment (NODE_ENV test unless `env` says otherwise). */
+export function runOperatorCommand(script: string, args: string[], env: Record<string, string>) {
+  const result = spawnSync('npm', ['run', '-s', script, ...(args.length > 0 ? ['--', ...args] : [])], {
     cwd: root,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'test', ...env },
     encoding: 'utf8',
