@@ -6,7 +6,6 @@
 // bare Express, so the host's swings hit all three alike; each service's CPU time per request
 // (from /proc, user + system) is printed too, which a busy host disturbs far less than req/s.
 // Logs go to bench/results/, as in run.mjs.
-import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import autocannon from 'autocannon';
