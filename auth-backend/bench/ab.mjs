@@ -9,13 +9,12 @@
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import autocannon from 'autocannon';
-import { database, freePort, here, option, processCpuMicros, register, resultsDir, startService, stop, untilReady } from './service.mjs';
+import { database, freePort, here, median, option, processCpuMicros, register, resultsDir, startService, stop, untilReady } from './service.mjs';
 
 const before = option('before');
 if (!before) throw new Error('usage: node bench/ab.mjs --before <dist folder of the other build> [--path /auth/me] [--rounds 10]');
 const route = option('path') ?? '/auth/me';
 const rounds = Number(option('rounds') ?? 10);
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const rate = async (url, headers) => {
   const run = await autocannon({ url, connections: 10, duration: 2, headers });
   return run['2xx'] / run.duration;

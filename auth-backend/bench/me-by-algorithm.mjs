@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { median } from './service.mjs';
 
 const require = createRequire(import.meta.url);
 const jwt = require('jsonwebtoken');
@@ -21,7 +22,6 @@ const { SharedSecretKey } = require(path.join(root, 'dist/keys/token-keys.js'));
 const { generateSigningKey, privateKeyObject, publicKeyObject } = require(path.join(root, 'dist/keys/signing-key.js'));
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const options = { issuer: 'auth-backend', audience: 'auth-backend', ttlSeconds: 900 };
 const claims = { sub: randomUUID(), sid: randomUUID(), amr: ['pwd'] };
 

@@ -4,9 +4,8 @@
 // alternately in the same run (autocannon -c 10, 5 x 5 s after 2 s warm-up each), median req/s.
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { database, register, resultsDir, startService, stop, untilReady } from './service.mjs';
+import { database, median, register, resultsDir, startService, stop, untilReady } from './service.mjs';
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const db = await database();
 const services = {
   off: { port: 3811, env: { METRICS_PORT: '' } },

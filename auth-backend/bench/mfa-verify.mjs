@@ -10,7 +10,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { Secret, TOTP } from 'otpauth';
-import { json, option, processCpuMicros, register, resultsDir, seedRefreshTokens, withBuiltService, refreshRequest } from './service.mjs';
+import { json, median, option, processCpuMicros, register, resultsDir, seedRefreshTokens, withBuiltService, refreshRequest } from './service.mjs';
 
 const USERS = Number(option('users', 1500));
 const ROUNDS = 2;
@@ -68,7 +68,6 @@ await withBuiltService(
     } finally {
       await pool.end();
     }
-    const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
     for (const [name, runs] of Object.entries(results))
       console.log(
         `${name}: ${runs.map((r) => `${r.rps.toFixed(0)} req/s (p99 ${r.p99} ms, ${r.non2xx} non-2xx, ${r.cpuUs.toFixed(0)} µs CPU/request)`).join('; ')}`,

@@ -13,6 +13,7 @@ import {
   freePort,
   here,
   loginRequest,
+  median,
   machineTicks,
   refreshRequest,
   registerRequest,
@@ -54,7 +55,6 @@ const LOG_FILE = path.join(resultsDir, 'service.log');
 const COMMAND = `npm run bench (BCRYPT_COST=${BCRYPT_COST}${HASH_CONCURRENCY ? `, PASSWORD_HASH_CONCURRENCY=${HASH_CONCURRENCY}` : ''})`;
 
 /** The middle value (by `key`), the upper one of an even count. */
-const median = (values, key = (value) => value) => [...values].sort((a, b) => key(a) - key(b))[Math.floor(values.length / 2)];
 const rssMiB = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 
 const startService = (databaseUrl, port) =>

@@ -13,6 +13,8 @@ export const root = path.resolve(here, '..');
 export const resultsDir = path.join(here, 'results');
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 export const json = { 'content-type': 'application/json' };
+/** The middle value (the upper one of an even count), by `key` when given. */
+export const median = (values, key = (value) => value) => [...values].sort((a, b) => key(a) - key(b))[Math.floor(values.length / 2)];
 
 const secret = randomBytes(48).toString('base64');
 
