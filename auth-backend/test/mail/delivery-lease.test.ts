@@ -3,6 +3,7 @@
  * held, then records the outcome; committed mail wakes every replica's worker through NOTIFY.
  */
 import { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createService } from '../../src/app';
 import { createDatabase } from '../../src/db/database';
 import { createLogger } from '../../src/logger';
@@ -42,7 +43,7 @@ describe('mail delivery by lease', () => {
           `SELECT count(*)::int AS count FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'`,
         );
         if (row!.count > 0) samples.inTransaction++;
-        await new Promise((resolve) => setTimeout(resolve, 10));
+        await sleep(10);
       }
       expect(samples.total).toBeGreaterThanOrEqual(10);
       expect(samples.connectionHeld / samples.total).toBeLessThan(0.5);
@@ -67,7 +68,7 @@ describe('mail delivery by lease', () => {
     const replicaDb = createDatabase(t.database.url);
     const replica = createService({ config: t.config, logger: silent(), db: replicaDb });
     try {
-      await new Promise((resolve) => setTimeout(resolve, 300)); // the worker's first round and LISTEN are done
+      await sleep(300); // the worker's first round and LISTEN are done
       const started = Date.now();
       const { email } = await registerUser(replica.app);
       await t.smtp.waitFor((mail) => mail.to === email, 1, 5_000);

@@ -10,6 +10,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import request from 'supertest';
 import { startBuiltService, type RunningService } from '../support/running-service';
@@ -24,7 +25,6 @@ const memoryProbe = path.join(__dirname, '../support/memory-probe.js');
 /** Bytes left after full garbage collections: the JS heap, and the memory outside it (buffers, WASM). */
 type Retained = { heapUsed: number; external: number };
 const MiB = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const rssBytes = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
 
 describe(`a ${SOAK_SECONDS} s soak at moderate load`, () => {
