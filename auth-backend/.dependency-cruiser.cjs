@@ -3,7 +3,7 @@
  * folders form layers, so no folder may reach itself again through another, and the shared
  * layers (http/, db/, tables/) never import a feature folder.
  */
-const FEATURES = '^src/(account|auth|health|keys|mail|openapi|sessions|throttle|users|admin|mfa|oidc|audit|metrics)/';
+const FEATURES = '^src/(account|auth|health|keys|mail|openapi|sessions|throttle|users|admin|mfa|oidc|audit|metrics|sign-in|tokens|passwords|migrations)/';
 
 module.exports = {
   forbidden: [
@@ -28,6 +28,21 @@ module.exports = {
       comment: 'http/, db/ and tables/ serve every feature and so import none (STYLE.md, "Folders form layers").',
       from: { path: '^src/(http|db|tables)/' },
       to: { path: FEATURES },
+    },
+    {
+      name: 'endpoint-files-stand-alone',
+      severity: 'error',
+      comment: "An endpoint file maps HTTP to one feature's services; what two of them share lives in a module of its own (schemas, response bodies).",
+      from: { path: '-endpoints\\.ts$' },
+      to: { path: '-endpoints\\.ts$' },
+    },
+    {
+      name: 'sign-in-pipeline-knows-no-door',
+      severity: 'error',
+      comment:
+        'Every door (password, provider, second factor, passkey, hosted pages) hands the pipeline an attempt; the pipeline imports none of them (the second-factor step is handed in).',
+      from: { path: '^src/sign-in/' },
+      to: { path: '^src/(auth|oidc|mfa|passkeys|provider|account|admin|console)/' },
     },
     {
       name: 'runtime-queries-through-pg',

@@ -2,7 +2,7 @@
 // runs migrations through our fixed pg adapter, so no engine binary is ever downloaded.
 import { defineConfig } from 'prisma/config';
 import { FixedPrismaPg } from './src/db/pg-adapter';
-import { unrefLongTimers } from './src/db/cli-timers';
+import { unrefLongTimers } from './src/migrations/cli-timers';
 
 unrefLongTimers();
 

@@ -12,7 +12,7 @@ import { errorHandler, notFound } from './http/error-handler';
 import { mountEndpoints, type AnyEndpoint } from './http/endpoint';
 import { jsonBody } from './http/json-body';
 import { createReadinessCheck } from './health/readiness';
-import { listLocalMigrations } from './db/migration-state';
+import { listLocalMigrations } from './migrations/migration-state';
 import { compose, type Composition } from './composition';
 import { buildOpenApiDocument } from './openapi/openapi-document';
 import { docsRoutes } from './openapi/docs-routes';
@@ -100,7 +100,7 @@ function buildExpressApp(config: Config, logger: Logger, { endpoints, services }
   app.use(jsonBody());
 
   const router = Router();
-  mountEndpoints(router, endpoints, (token, log) => services.auth.authenticate(token, log));
+  mountEndpoints(router, endpoints, (token, log) => services.authenticator.authenticate(token, log));
   app.use(router);
   app.use(docsRoutes(buildOpenApiDocument(endpoints, { version: '3.0.0' })));
 

@@ -21,6 +21,9 @@ import { RecoveryCodesTable } from './tables/recovery-codes';
 import { MfaChallengesTable } from './tables/mfa-challenges';
 import { totpSecretEnvelope } from './crypto/key-encryption';
 import { MfaService } from './mfa/mfa-service';
+import { MfaStep } from './mfa/mfa-step';
+import { MfaVerification } from './mfa/mfa-verification';
+import { SecondFactorCodes } from './mfa/second-factor-codes';
 import { mfaEndpoints } from './mfa/mfa-endpoints';
 import { WindowLimits } from './throttle/window-limit';
 import { ACCOUNT_FAILURE_LIMITS, LoginThrottle } from './throttle/login-throttle';
@@ -28,10 +31,14 @@ import { MailThrottle } from './throttle/mail-throttle';
 import { healthEndpoints } from './health/health-endpoints';
 import { authEndpoints } from './auth/auth-endpoints';
 import { AuthService } from './auth/auth-service';
-import { PasswordHasher } from './auth/password-hasher';
-import { AccessTokens } from './auth/access-tokens';
-import { PasswordPolicy } from './auth/password-policy';
-import { normalizingHasher } from './auth/password-normalization';
+import { Authenticator } from './auth/authenticator';
+import { PasswordConfirmation } from './auth/password-confirmation';
+import { PasswordHasher } from './passwords/password-hasher';
+import { AccessTokens } from './tokens/access-tokens';
+import { SignInPipeline } from './sign-in/sign-in-pipeline';
+import { SessionService } from './sessions/session-service';
+import { PasswordPolicy } from './passwords/password-policy';
+import { normalizingHasher } from './passwords/password-normalization';
 import { MailTemplates } from './mail/templates';
 import { MailDeliveryWorker } from './mail/delivery-worker';
 import { createMailTransport } from './mail/transport';
@@ -94,10 +101,18 @@ export interface Services {
   policy: PasswordPolicy;
   tokens: AccessTokens;
   throttle: LoginThrottle;
+  /** The one end of every sign-in. */
+  pipeline: SignInPipeline;
+  /** Bearer tokens -> the caller. */
+  authenticator: Authenticator;
+  /** The password door (register, login, password change). */
   auth: AuthService;
+  sessions: SessionService;
   mailThrottle: MailThrottle;
   recovery: RecoveryService;
+  /** The second factor: enrolment (service), the pipeline's step, passing it (verification). */
   mfa: MfaService;
+  mfaVerification: MfaVerification;
   mailDelivery: MailDeliveryWorker;
   /** The ES256/RS256 signing keys; undefined with HS256 (JWT_SECRET). */
   keyRing: KeyRing | undefined;
@@ -150,8 +165,10 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
   const tokens = new AccessTokens({ issuer: config.jwt.issuer, audience: config.jwt.audience, ttlSeconds: config.jwt.accessTokenTtl }, keys);
   const windows = new WindowLimits(db.pool);
   const throttle = new LoginThrottle(windows, tables.loginFailures, config.throttle);
+  const confirmation = new PasswordConfirmation({ hasher: passwords, throttle });
   // Mail: the outbox's delivery worker, and the recovery/verification use cases that fill the outbox.
   const { mail } = config;
+  const templates = new MailTemplates(mail);
   const mailDelivery = new MailDeliveryWorker({
     outbox: tables.outbox,
     listenConnection: db.dedicatedClient,
@@ -167,12 +184,12 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
     hasher: passwords,
     policy,
     loginThrottle: throttle,
+    confirmation,
     mailThrottle,
-    templates: new MailTemplates(mail),
+    templates,
     clock,
     ttl: { passwordReset: mail.passwordResetTtl, emailVerification: mail.emailVerificationTtl },
   });
-  const onRegistered = (user: { id: string }, log: Logger) => recovery.sendVerification(user, log);
   const { pool } = db;
   const metrics =
     config.metrics.port === undefined
@@ -184,40 +201,45 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
           pool: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
           signingKeyActivatedAt: keyRing && (() => keyRing.signingKeyActivatedAt()),
         });
+  const countLogin = metrics && ((outcome: Parameters<Metrics['loginAttempt']>[0]) => metrics.loginAttempt(outcome));
+  // The second factor: the codes, the pipeline's step that asks for it, and passing it.
+  // Its own key, derived from KEY_ENCRYPTION_KEY for this purpose only (crypto/key-encryption.ts).
+  const secrets = totpSecretEnvelope(config.keys);
+  const codes = new SecondFactorCodes({ mfaFactors: tables.mfaFactors, recoveryCodes: tables.recoveryCodes, secrets, clock });
+  const pipeline = new SignInPipeline({
+    transaction,
+    users,
+    sessions,
+    audit: tables.audit,
+    secondFactor: new MfaStep({ mfaChallenges: tables.mfaChallenges }),
+    tokens,
+    requireVerifiedEmail: mail.requireVerifiedEmail,
+    onOutcome: countLogin,
+  });
   const auth = new AuthService({
     users,
     sessions,
-    mfaChallenges: tables.mfaChallenges,
     transaction,
     hasher: passwords,
-    tokens,
     throttle,
     policy,
-    onRegistered,
-    requireVerifiedEmail: mail.requireVerifiedEmail,
+    confirmation,
+    onRegistered: (user, log) => recovery.sendVerification(user, log),
     audit: tables.audit,
-    onLoginAttempt: metrics && ((outcome) => metrics.loginAttempt(outcome)),
+    onLoginAttempt: countLogin,
   });
-  const oidc = composeOidc(config, tables, transaction, clock, auth, logger);
-  const mfa = new MfaService({
-    ...tables,
-    transaction,
-    // Its own key, derived from KEY_ENCRYPTION_KEY for this purpose only (crypto/key-encryption.ts).
-    secrets: totpSecretEnvelope(config.keys),
-    throttle,
-    templates: new MailTemplates(mail),
-    auth,
-    clock,
-    issuer: mail.productName,
-  });
+  const sessionService = new SessionService({ transaction, sessions, audit: tables.audit, tokens });
+  const oidc = composeOidc(config, tables, transaction, clock, logger);
+  const mfa = new MfaService({ ...tables, transaction, codes, secrets, throttle, templates, clock, issuer: mail.productName });
+  const mfaVerification = new MfaVerification({ ...tables, transaction, codes, throttle });
   const deletion = new AccountDeletion({
     transaction,
     users,
     outbox: tables.outbox,
     emailTokens: tables.emailTokens,
     audit: tables.audit,
-    hasher: passwords,
-    confirmsSecondFactor: (userId, code) => mfa.confirmsIdentity(userId, code),
+    confirmation,
+    confirmsSecondFactor: (user, code) => mfa.confirmsIdentity(user, code),
   });
   const admin = new AdminService({
     transaction,
@@ -249,10 +271,14 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
       policy,
       tokens,
       throttle,
+      pipeline,
+      authenticator: new Authenticator({ tokens, sessions }),
       auth,
+      sessions: sessionService,
       mailThrottle,
       recovery,
       mfa,
+      mfaVerification,
       mailDelivery,
       keyRing,
       oidc,
@@ -264,20 +290,20 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
     },
     endpoints: [
       ...healthEndpoints(checkReadiness),
-      ...authEndpoints(auth, throttle),
+      ...authEndpoints(auth, pipeline, throttle),
+      ...sessionEndpoints(sessionService),
       ...recoveryEndpoints(recovery, mailThrottle),
-      ...sessionEndpoints(sessions, auth),
-      ...mfaEndpoints(mfa, throttle),
+      ...mfaEndpoints(mfa, mfaVerification, pipeline, throttle),
       ...deletionEndpoints(deletion),
       ...adminEndpoints(admin),
       ...jwksEndpoints(keyRing, config.keys.jwksMaxAge),
-      ...oidcEndpoints(oidc.registry, oidc.signIn, oidc.identities, config.oidc.publicUrl),
+      ...oidcEndpoints({ ...oidc, pipeline, throttle, publicUrl: config.oidc.publicUrl }),
     ],
     lifecycle,
   };
 }
 
-function composeOidc(config: Config, tables: Tables, transaction: Database['transaction'], clock: Clock, auth: AuthService, logger: Logger): Services['oidc'] {
+function composeOidc(config: Config, tables: Tables, transaction: Database['transaction'], clock: Clock, logger: Logger): Services['oidc'] {
   const { users, sessions, emailTokens, identities } = tables;
   const registry = new ProviderRegistry(config.oidc.providers, logger);
   const accounts = new AccountResolution({ transaction, users, sessions, emailTokens, identities, audit: tables.audit, clock });
@@ -288,8 +314,6 @@ function composeOidc(config: Config, tables: Tables, transaction: Database['tran
     users,
     transaction,
     accounts,
-    // The one end of every sign-in: a second factor, when the user has one, applies here too.
-    completeSignIn: (user, amr, userAgent, meta) => auth.completeSignIn(user, amr, userAgent, meta),
     publicUrl: config.oidc.publicUrl,
     redirectOrigins: config.oidc.redirectOrigins,
   });

@@ -11,7 +11,7 @@ import type { MailOutboxTable } from '../tables/mail-outbox';
 import type { EmailTokensTable } from '../tables/email-tokens';
 import type { AuditEventsTable } from '../tables/audit-events';
 import type { Authenticated } from '../domain/user';
-import type { PasswordHashing } from '../auth/password-normalization';
+import type { PasswordConfirmation } from '../auth/password-confirmation';
 import type { Logger } from '../logger';
 import { AppError } from '../errors';
 
@@ -21,9 +21,10 @@ export interface AccountDeletionDeps {
   outbox: MailOutboxTable;
   emailTokens: EmailTokensTable;
   audit: AuditEventsTable;
-  hasher: PasswordHashing;
-  /** Whether `code` is a current second-factor code of the user (mfa/mfa-service.ts, confirmsIdentity). */
-  confirmsSecondFactor: (userId: string, code: string) => Promise<boolean>;
+  /** The current password, checked as an attempt on the account's login throttle. */
+  confirmation: PasswordConfirmation;
+  /** Whether `code` is a current second-factor code of the user, counted like the password (mfa/mfa-service.ts, confirmsIdentity). */
+  confirmsSecondFactor: (user: { id: string; email: string }, code: string) => Promise<boolean>;
 }
 
 export class AccountDeletion {
@@ -41,14 +42,14 @@ export class AccountDeletion {
     if (account.passwordHash) {
       if (proof.currentPassword === undefined)
         throw new AppError('validation_failed', 'The request body is invalid.', { errors: [{ path: 'currentPassword', message: 'is required' }] });
-      if (!(await this.deps.hasher.verify(proof.currentPassword, account.passwordHash)).ok) {
+      if (!(await this.deps.confirmation.confirms(account, proof.currentPassword))) {
         refused('wrong-password');
         throw new AppError('invalid_credentials', 'The current password is incorrect.');
       }
     } else if (account.mfaEnabled) {
       if (proof.code === undefined)
         throw new AppError('validation_failed', 'The request body is invalid.', { errors: [{ path: 'code', message: 'is required' }] });
-      if (!(await this.deps.confirmsSecondFactor(account.id, proof.code))) {
+      if (!(await this.deps.confirmsSecondFactor(account, proof.code))) {
         refused('invalid-code');
         throw new AppError('invalid_code', 'The code is not valid (wrong, expired, or already used).', { status: 401 });
       }
@@ -64,12 +65,12 @@ export class AccountDeletion {
     const { transaction, users, outbox, emailTokens, audit } = this.deps;
     return transaction(async (tx) => {
       // Read before the row goes (its tokens go with it): a pending email change's new address.
-      const sentTo = await emailTokens.addressesOfUser(tx, userId);
-      const email = await users.erase(tx, userId);
+      const sentTo = await emailTokens.in(tx).addressesOfUser(userId);
+      const email = await users.in(tx).erase(userId);
       if (email === null) return false;
-      await outbox.deleteTo(tx, [email, ...sentTo]);
-      await audit.forget(tx, userId, email);
-      await audit.record(tx, {
+      await outbox.in(tx).deleteTo([email, ...sentTo]);
+      await audit.in(tx).forget(userId, email);
+      await audit.in(tx).record({
         type: 'user.deleted',
         userId,
         actorId: by.actorId ?? null,

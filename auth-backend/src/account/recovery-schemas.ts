@@ -1,5 +1,5 @@
 import { z } from '../http/zod';
-import { PASSWORD_MAX_LENGTH } from '../auth/password-policy';
+import { PASSWORD_MAX_LENGTH } from '../passwords/password-policy';
 import { LoginBody } from '../auth/auth-schemas';
 
 /** The address rules of login (trimmed, lower-cased, validated) apply to every address here. */

@@ -17,9 +17,10 @@ import type { RequestMeta } from '../domain/audit';
 import type { SessionsTable } from '../tables/sessions';
 import { isUsable, type EmailTokensTable, type TokenPurpose, type TokenRow } from '../tables/email-tokens';
 import type { MailContent, MailOutboxTable } from '../tables/mail-outbox';
-import type { PasswordHashing } from '../auth/password-normalization';
-import type { PasswordPolicy } from '../auth/password-policy';
+import type { PasswordHashing } from '../passwords/password-normalization';
+import type { PasswordPolicy } from '../passwords/password-policy';
 import type { LoginThrottle } from '../throttle/login-throttle';
+import type { PasswordConfirmation } from '../auth/password-confirmation';
 import type { MailThrottle } from '../throttle/mail-throttle';
 import type { MailTemplates } from '../mail/templates';
 
@@ -34,6 +35,8 @@ export interface RecoveryServiceDeps {
   hasher: PasswordHashing;
   policy: PasswordPolicy;
   loginThrottle: LoginThrottle;
+  /** The current password behind a bearer token, counted on the account's login throttle. */
+  confirmation: PasswordConfirmation;
   mailThrottle: MailThrottle;
   templates: MailTemplates;
   clock: Clock;
@@ -68,20 +71,20 @@ export class RecoveryService {
     if (!seen || !this.usableReset(seen)) throw this.refused(log, 'auth.password-reset', seen?.userId);
     const passwordHash = await hasher.hash(input.newPassword);
     const result = await transaction(async (tx) => {
-      const row = await emailTokens.find(input.token, ['reset-password'], tx);
+      const row = await emailTokens.in(tx).find(input.token, ['reset-password']);
       if (!row || !this.usableReset(row)) return undefined;
       const now = clock();
-      await users.resetPassword(tx, row.userId, passwordHash, now);
-      await emailTokens.markUsed(tx, row.id, now);
-      await emailTokens.revokeOfUser(tx, row.userId, now, ['reset-password']);
-      const revoked = await sessions.revokeAllOfUser(row.userId, 'password-reset', undefined, tx);
-      await outbox.enqueue(tx, row.userEmail, templates.passwordChanged(), now);
-      await audit.record(tx, { type: 'password.reset', userId: row.userId, meta, data: { revokedSessions: revoked } });
+      await users.in(tx).resetPassword(row.userId, passwordHash, now);
+      await emailTokens.in(tx).markUsed(row.id, now);
+      await emailTokens.in(tx).revokeOfUser(row.userId, now, ['reset-password']);
+      const revoked = await sessions.in(tx).revokeAllOfUser(row.userId, 'password-reset');
+      await outbox.in(tx).enqueue(row.userEmail, templates.passwordChanged(), now);
+      await audit.in(tx).record({ type: 'password.reset', userId: row.userId, meta, data: { revokedSessions: revoked } });
       return { row, revoked };
     });
     if (!result) throw this.refused(log, 'auth.password-reset', seen.userId);
     // The account's login delays were for guesses at the old password.
-    await this.deps.loginThrottle.recordSuccess(result.row.userEmail);
+    await this.deps.loginThrottle.forgive(result.row.userEmail);
     log.info({ event: 'auth.password-reset', outcome: 'success', userId: result.row.userId, revokedSessions: result.revoked }, 'password reset');
   }
 
@@ -91,23 +94,23 @@ export class RecoveryService {
     let user: User | null | undefined;
     try {
       user = await transaction(async (tx) => {
-        const row = await emailTokens.find(token, ['verify-email', 'change-email'], tx);
+        const row = await emailTokens.in(tx).find(token, ['verify-email', 'change-email']);
         if (!row) return undefined;
         const now = clock();
         const current = row.userEmail === row.email;
-        if (row.usedAt) return current && row.userEmailVerifiedAt ? users.findById(row.userId, tx) : undefined;
+        if (row.usedAt) return current && row.userEmailVerifiedAt ? users.in(tx).findById(row.userId) : undefined;
         if (!isUsable(row, now) || (row.purpose === 'verify-email' && !current)) return undefined;
-        await emailTokens.markUsed(tx, row.id, now);
+        await emailTokens.in(tx).markUsed(row.id, now);
         if (row.purpose === 'change-email') {
           // Tokens sent to the old address must not act on the account any more.
-          await emailTokens.revokeOfUser(tx, row.userId, now);
-          await users.changeEmail(tx, row.userId, row.email, now);
-          await audit.record(tx, { type: 'email.changed', userId: row.userId, meta });
+          await emailTokens.in(tx).revokeOfUser(row.userId, now);
+          await users.in(tx).changeEmail(row.userId, row.email, now);
+          await audit.in(tx).record({ type: 'email.changed', userId: row.userId, meta });
         } else {
-          await users.markEmailVerified(tx, row.userId, now);
-          await audit.record(tx, { type: 'email.verified', userId: row.userId, meta });
+          await users.in(tx).markEmailVerified(row.userId, now);
+          await audit.in(tx).record({ type: 'email.verified', userId: row.userId, meta });
         }
-        return users.findById(row.userId, tx);
+        return users.in(tx).findById(row.userId);
       });
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
@@ -131,11 +134,11 @@ export class RecoveryService {
 
   /** Sends a verification link to the new address and a notice to the old one; the address changes at verification. */
   async changeEmail(auth: Authenticated, input: { newEmail: string; currentPassword: string }, log: Logger, signal?: AbortSignal): Promise<void> {
-    const { users, outbox, hasher, mailThrottle, templates, clock, transaction } = this.deps;
+    const { users, outbox, confirmation, mailThrottle, templates, clock, transaction } = this.deps;
     const line = { event: 'auth.email-change', userId: auth.user.id };
     const account = await users.findByIdWithHash(auth.user.id);
     // An account without a password (made by a provider) proves nothing here: like a wrong password.
-    if (!account?.passwordHash || !(await hasher.verify(input.currentPassword, account.passwordHash, signal)).ok) {
+    if (!account || !(await confirmation.confirms(account, input.currentPassword, signal))) {
       log.info({ ...line, outcome: 'failure', reason: 'wrong-password' }, 'email change refused');
       throw new AppError('invalid_credentials', 'The current password is incorrect.');
     }
@@ -151,7 +154,7 @@ export class RecoveryService {
     await mailThrottle.consumeAddress(input.newEmail);
     await transaction(async (tx) => {
       await this.issue(tx, { id: account.id }, 'change-email', (token) => templates.changeEmail(token), input.newEmail);
-      await outbox.enqueue(tx, account.email, templates.emailChangeNotice(input.newEmail), clock());
+      await outbox.in(tx).enqueue(account.email, templates.emailChangeNotice(input.newEmail), clock());
     });
     log.info({ ...line, outcome: 'queued', emailRef: emailRef(input.newEmail) }, 'email change asked for: verification mail queued');
   }
@@ -181,8 +184,8 @@ export class RecoveryService {
     const { emailTokens, outbox, clock, ttl } = this.deps;
     const now = clock();
     const ttlSeconds = purpose === 'reset-password' ? ttl.passwordReset : ttl.emailVerification;
-    const issued = await emailTokens.issue(tx, { user, purpose, email, ttlSeconds, now });
-    await outbox.enqueue(tx, issued?.recipient ?? null, mail(issued?.token ?? UNSENT_TOKEN), now);
+    const issued = await emailTokens.in(tx).issue({ user, purpose, email, ttlSeconds, now });
+    await outbox.in(tx).enqueue(issued?.recipient ?? null, mail(issued?.token ?? UNSENT_TOKEN), now);
     return issued !== undefined;
   }
 }

@@ -64,10 +64,10 @@ export class AdminService {
     if (!UUID.test(id)) throw noSuchUser();
     const { transaction, users, sessions, audit } = this.deps;
     const updated = await transaction(async (tx) => {
-      const user = await users.applyAdminChanges(tx, id, changes, new Date());
+      const user = await users.in(tx).applyAdminChanges(id, changes, new Date());
       if (!user) return null;
-      const revokedSessions = changes.disabled ? await sessions.revokeAllOfUser(id, 'account-disabled', undefined, tx) : 0;
-      await audit.record(tx, {
+      const revokedSessions = changes.disabled ? await sessions.in(tx).revokeAllOfUser(id, 'account-disabled') : 0;
+      await audit.in(tx).record({
         type: 'admin.user_updated',
         userId: id,
         actorId: actor.user.id,
@@ -90,9 +90,9 @@ export class AdminService {
     if (!UUID.test(id)) throw noSuchUser();
     const { transaction, users, sessions, audit } = this.deps;
     const found = await transaction(async (tx) => {
-      if (!(await users.findById(id, tx))) return false;
-      const revokedSessions = await sessions.revokeAllOfUser(id, 'admin-sign-out', undefined, tx);
-      await audit.record(tx, { type: 'admin.user_signed_out', userId: id, actorId: actor.user.id, meta, data: { revokedSessions } });
+      if (!(await users.in(tx).findById(id))) return false;
+      const revokedSessions = await sessions.in(tx).revokeAllOfUser(id, 'admin-sign-out');
+      await audit.in(tx).record({ type: 'admin.user_signed_out', userId: id, actorId: actor.user.id, meta, data: { revokedSessions } });
       return true;
     });
     if (!found) throw noSuchUser();

@@ -44,8 +44,8 @@ async function main(argv: string[]): Promise<number> {
     const users = new UsersTable(pool);
     const audit = new AuditEventsTable(pool, systemClock);
     const id = await transactionsOn(pool)(async (tx) => {
-      const userId = await users.setRoleByEmail(tx, args.email, args.role);
-      if (userId) await audit.record(tx, { type: 'admin.user_updated', userId, data: { fields: ['role'], role: args.role, by: 'operator' } });
+      const userId = await users.in(tx).setRoleByEmail(args.email, args.role);
+      if (userId) await audit.in(tx).record({ type: 'admin.user_updated', userId, data: { fields: ['role'], role: args.role, by: 'operator' } });
       return userId;
     });
     if (!id) {

@@ -4,29 +4,17 @@ import { RATE_LIMIT_HEADER_NAMES } from '../throttle/window-limit';
 import type { LoginThrottle } from '../throttle/login-throttle';
 import { toUserBody } from '../users/user-body';
 import type { AuthService } from './auth-service';
-import {
-  ChangePasswordBody,
-  LoginBody,
-  LoginResponse,
-  LogoutBody,
-  MeResponse,
-  MfaRequiredResponse,
-  RefreshBody,
-  RegisterBody,
-  TokenResponse,
-} from './auth-schemas';
-import type { SignInResult, TokenGrant } from './auth-service';
+import { ChangePasswordBody, LoginBody, MeResponse, RegisterBody } from './auth-schemas';
 import type { z } from '../http/zod';
 import { requestMeta, userAgentOf } from '../http/request-meta';
+import { TokenResponse, tokenBody } from '../tokens/token-response';
+import { LoginResponse, passedEveryFactor, signInBody } from '../sign-in/sign-in-response';
+import type { SignInPipeline } from '../sign-in/sign-in-pipeline';
 
 type MeResponseBody = z.input<typeof MeResponse>;
 
-export const tokenBody = (grant: TokenGrant) => TokenResponse.parse({ ...grant, user: toUserBody(grant.user) });
-/** A token response, or the mfaRequired body when the account has a second factor. */
-export const signInBody = (result: SignInResult) => ('mfaRequired' in result ? MfaRequiredResponse.parse(result) : tokenBody(result));
-
-/** The HTTP contract of ../shared/API.md for /auth. */
-export function authEndpoints(auth: AuthService, throttle: LoginThrottle): AnyEndpoint[] {
+/** The password door and the caller's own account: register, login, password change, /auth/me. */
+export function authEndpoints(auth: AuthService, pipeline: SignInPipeline, throttle: LoginThrottle): AnyEndpoint[] {
   const limitByIp = ipLimitHook(throttle);
   const tag = 'auth';
 
@@ -42,14 +30,15 @@ export function authEndpoints(auth: AuthService, throttle: LoginThrottle): AnyEn
       success: { status: 201, description: 'Account created; a token pair for its first session', schema: TokenResponse },
       successHeaders: RATE_LIMIT_HEADER_NAMES,
       failures: [400, 409, 429],
-      handle: async ({ body, req, log, signal }) =>
-        tokenBody(
-          await auth.register(
-            { email: body.email, password: body.password, name: body.name ?? null, userAgent: userAgentOf(req), meta: requestMeta(req) },
-            log,
-            signal,
-          ),
-        ),
+      handle: async ({ body, req, log, signal }) => {
+        const attempt = await auth.register(
+          { email: body.email, password: body.password, name: body.name ?? null, userAgent: userAgentOf(req), meta: requestMeta(req) },
+          log,
+          signal,
+        );
+        // A new account has no second factor yet: its first session, at once.
+        return tokenBody(passedEveryFactor(await pipeline.finishWithTokens(attempt, log)));
+      },
     }),
     endpoint({
       method: 'post',
@@ -67,42 +56,10 @@ export function authEndpoints(auth: AuthService, throttle: LoginThrottle): AnyEn
       // 403 email_not_verified only with REQUIRE_VERIFIED_EMAIL, and only after the right password.
       // 403 account_disabled after the right password of a disabled account.
       failures: [400, 401, 403, 429],
-      handle: async ({ body, req, log, signal }) => signInBody(await auth.login({ ...body, userAgent: userAgentOf(req), meta: requestMeta(req) }, log, signal)),
-    }),
-    endpoint({
-      method: 'post',
-      path: '/auth/refresh',
-      operationId: 'refresh',
-      summary: 'Exchange a refresh token for a new token pair (rotation)',
-      description: 'Presenting an already-rotated refresh token revokes its whole session (reuse detection).',
-      tag,
-      body: RefreshBody,
-      success: { status: 200, description: 'A new token pair; the presented refresh token is spent', schema: TokenResponse },
-      failures: [400, 401],
-      handle: async ({ body, req, log }) => tokenBody(await auth.refresh(body.refreshToken, log, requestMeta(req))),
-    }),
-    endpoint({
-      method: 'post',
-      path: '/auth/logout',
-      operationId: 'logout',
-      summary: 'Revoke the session of a refresh token',
-      description: 'Idempotent: an unknown or already revoked token also answers 204.',
-      tag,
-      body: LogoutBody,
-      success: { status: 204, description: 'The session is revoked' },
-      failures: [400],
-      handle: async ({ body, req, log }) => auth.logout(body.refreshToken, log, requestMeta(req)),
-    }),
-    endpoint({
-      method: 'post',
-      path: '/auth/logout-all',
-      operationId: 'logoutAll',
-      summary: 'Revoke every session of the current user',
-      tag,
-      bearer: true,
-      success: { status: 204, description: 'Every refresh token of the user is revoked' },
-      failures: [401],
-      handle: async ({ auth: caller, req, log }) => auth.logoutAll(caller, log, requestMeta(req)),
+      handle: async ({ body, req, log, signal }) => {
+        const attempt = await auth.passwordSignIn({ ...body, userAgent: userAgentOf(req), meta: requestMeta(req) }, log, signal);
+        return signInBody(await pipeline.finishWithTokens(attempt, log));
+      },
     }),
     endpoint({
       method: 'get',
@@ -121,12 +78,13 @@ export function authEndpoints(auth: AuthService, throttle: LoginThrottle): AnyEn
       path: '/auth/password',
       operationId: 'changePassword',
       summary: 'Change the password',
-      description: 'Every other session of the user is revoked; the calling session keeps working.',
+      description:
+        'Every other session of the user is revoked; the calling session keeps working. The current password counts on the per-account login throttle (429 past it).',
       tag,
       bearer: true,
       body: ChangePasswordBody,
       success: { status: 204, description: 'Password changed' },
-      failures: [400, 401],
+      failures: [400, 401, 409, 429],
       handle: async ({ auth: caller, body, req, log }) => auth.changePassword(caller, body, log, requestMeta(req)),
     }),
   ];

@@ -1,5 +1,5 @@
 import { z } from '../http/zod';
-import { PASSWORD_MAX_LENGTH } from './password-policy';
+import { PASSWORD_MAX_LENGTH } from '../passwords/password-policy';
 import { emailAddressProblem } from '../users/email-address';
 import { UserSchema } from '../users/user-body';
 
@@ -25,7 +25,6 @@ const presentedPassword = z
   .min(1, 'is required')
   .max(1024, 'is too long')
   .openapi({ example: 'correct horse battery staple' });
-const refreshToken = z.string({ error: 'is required' }).min(1, 'is required').max(512, 'is too long').openapi({ example: 'mRk3...opaque...Q8' });
 
 export const RegisterBody = z
   .strictObject({
@@ -36,32 +35,6 @@ export const RegisterBody = z
   .openapi('RegisterRequest');
 
 export const LoginBody = z.strictObject({ email, password: presentedPassword }).openapi('LoginRequest');
-export const RefreshBody = z.strictObject({ refreshToken }).openapi('RefreshRequest');
-export const LogoutBody = z.strictObject({ refreshToken }).openapi('LogoutRequest');
 export const ChangePasswordBody = z.strictObject({ currentPassword: presentedPassword, newPassword }).openapi('ChangePasswordRequest');
-
-export const TokenResponse = z
-  .object({
-    user: UserSchema,
-    accessToken: z.string().openapi({ description: 'JWT (typ at+jwt), HS256' }),
-    refreshToken: z.string().openapi({ description: 'Opaque; rotated on every refresh' }),
-    tokenType: z.literal('Bearer'),
-    expiresIn: z.number().int().openapi({ description: 'Access token lifetime in seconds', example: 900 }),
-  })
-  .openapi('TokenResponse');
-
-/** Login of an account with an active second factor: no tokens, an mfaToken for POST /auth/mfa/verify. */
-export const MfaRequiredResponse = z
-  .object({
-    mfaRequired: z.literal(true),
-    mfaToken: z.string().openapi({ description: 'Opaque; single use, lives 5 minutes, good only for POST /auth/mfa/verify' }),
-    methods: z.tuple([z.literal('totp'), z.literal('recovery_code')]).openapi({ description: 'The ways to pass the second factor' }),
-  })
-  .openapi('MfaRequiredResponse');
-
-/** POST /auth/login answers one of the two bodies. */
-export const LoginResponse = z
-  .union([TokenResponse, MfaRequiredResponse])
-  .openapi('LoginResponse', { description: 'A token response, or the mfaRequired body (no tokens)' }, { unionPreferredType: 'oneOf' });
 
 export const MeResponse = z.object({ user: UserSchema }).openapi('MeResponse');

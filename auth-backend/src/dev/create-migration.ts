@@ -11,10 +11,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { migrationsDir } from '../paths';
-import { runPrismaCliSync } from '../db/prisma-cli';
+import { runPrismaCliSync } from '../migrations/prisma-cli';
 import { becomeCheckoutOwner } from '../ops/run-as-owner';
 import { findDevDatabase } from './dev-database';
-import { checkMigrationSql, formatFinding } from '../db/migration-safety';
+import { checkMigrationSql, formatFinding } from '../migrations/migration-safety';
 
 function migrationName(argv: string[]): string {
   const index = argv.findIndex((arg) => arg === '--name' || arg === '-n');

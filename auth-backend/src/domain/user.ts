@@ -18,7 +18,12 @@ export interface UserWithHash extends User {
   /** null: the account has no password (made by an OpenID Connect provider; the reset flow can set one). */
   passwordHash: string | null;
   /** Set while an administrator has disabled the account. */
-  disabledAt?: Date | null;
+  disabledAt: Date | null;
+}
+
+/** An account as a sign-in door read it in this request: who, and whether it may sign in at all. */
+export interface Account extends User {
+  disabledAt: Date | null;
 }
 
 export type Role = 'user' | 'admin';
@@ -32,8 +37,14 @@ export interface AdminUser extends User {
   identities: string[];
 }
 
-/** RFC 8176 authentication method references: password, one-time password, recovery code, external provider. */
-export type AuthMethod = 'pwd' | 'otp' | 'mfa' | 'ext';
+/**
+ * RFC 8176 authentication method references: password, one-time password, multiple factors (a
+ * recovery code, or a user-verified passkey), external provider, proof of a hardware-bound key (a passkey).
+ */
+export type AuthMethod = 'pwd' | 'otp' | 'mfa' | 'ext' | 'hwk';
+
+/** Whether `amr` includes a second factor ("Bearer, second factor" in the API): a TOTP code, a recovery code or a user-verified passkey. */
+export const hasSecondFactor = (amr: readonly AuthMethod[]): boolean => amr.includes('otp') || amr.includes('mfa');
 
 /** The caller behind a live session's access token. */
 export interface Authenticated {

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { readMigrationState } from '../db/migration-state';
+import { readMigrationState } from '../migrations/migration-state';
 
 export type Readiness = { ready: true } | { ready: false; reason: string };
 

@@ -2,14 +2,16 @@ import { endpoint, type AnyEndpoint } from '../http/endpoint';
 import { ipLimitHook } from '../throttle/ip-throttle-hook';
 import { RATE_LIMIT_HEADER_NAMES } from '../throttle/window-limit';
 import type { LoginThrottle } from '../throttle/login-throttle';
-import { TokenResponse } from '../auth/auth-schemas';
-import { tokenBody } from '../auth/auth-endpoints';
+import { TokenResponse, tokenBody } from '../tokens/token-response';
+import { passedEveryFactor } from '../sign-in/sign-in-response';
+import type { SignInPipeline } from '../sign-in/sign-in-pipeline';
 import { requestMeta, userAgentOf } from '../http/request-meta';
 import { requireSecondFactor, type MfaService } from './mfa-service';
+import type { MfaVerification } from './mfa-verification';
 import { MfaVerifyBody, RecoveryCodesResponse, TotpCodeBody, TotpSetupResponse } from './mfa-schemas';
 
 /** The second factor of ../shared/API.md (v3): /auth/mfa. */
-export function mfaEndpoints(mfa: MfaService, throttle: LoginThrottle): AnyEndpoint[] {
+export function mfaEndpoints(mfa: MfaService, verification: MfaVerification, pipeline: SignInPipeline, throttle: LoginThrottle): AnyEndpoint[] {
   const tag = 'mfa';
   return [
     endpoint({
@@ -34,7 +36,7 @@ export function mfaEndpoints(mfa: MfaService, throttle: LoginThrottle): AnyEndpo
       bearer: true,
       body: TotpCodeBody,
       success: { status: 200, description: 'The factor is active; the recovery codes, shown only here', schema: RecoveryCodesResponse },
-      failures: [400, 401, 409],
+      failures: [400, 401, 409, 429],
       handle: async ({ auth, body, req, log }) => RecoveryCodesResponse.parse(await mfa.confirmTotp(auth, body.code, log, requestMeta(req))),
     }),
     endpoint({
@@ -50,8 +52,11 @@ export function mfaEndpoints(mfa: MfaService, throttle: LoginThrottle): AnyEndpo
       before: ipLimitHook(throttle)('login'),
       success: { status: 200, description: 'A token pair for a new session (amr: first factor + otp or mfa)', schema: TokenResponse },
       successHeaders: RATE_LIMIT_HEADER_NAMES,
-      failures: [400, 401, 429],
-      handle: async ({ body, req, log }) => tokenBody(await mfa.verify({ ...body, userAgent: userAgentOf(req), meta: requestMeta(req) }, log)),
+      failures: [400, 401, 403, 429],
+      handle: async ({ body, req, log }) => {
+        const attempt = await verification.verify({ ...body, userAgent: userAgentOf(req), meta: requestMeta(req) }, log);
+        return tokenBody(passedEveryFactor(await pipeline.finishWithTokens(attempt, log)));
+      },
     }),
     endpoint({
       method: 'post',
@@ -71,13 +76,15 @@ export function mfaEndpoints(mfa: MfaService, throttle: LoginThrottle): AnyEndpo
       path: '/auth/mfa/totp',
       operationId: 'disableTotp',
       summary: 'Remove the TOTP factor and its recovery codes (second factor required)',
-      description: 'Needs a current code, and an access token from a sign-in that passed the second factor, else 403 `mfa_required`. Sends a notice mail.',
+      description:
+        'Needs a current code, and an access token from a sign-in that passed the second factor, else 403 `mfa_required`. Sends a notice mail. ' +
+        'The code counts on the per-account login throttle (429 past it).',
       tag,
       bearer: true,
       before: requireSecondFactor,
       body: TotpCodeBody,
       success: { status: 204, description: 'The factor and its recovery codes are gone' },
-      failures: [400, 401, 403, 409],
+      failures: [400, 401, 403, 409, 429],
       handle: async ({ auth, body, req, log }) => mfa.disableTotp(auth, body.code, log, requestMeta(req)),
     }),
   ];

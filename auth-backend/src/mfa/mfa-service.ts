@@ -1,30 +1,30 @@
 /**
- * The second factor (TOTP and recovery codes): enrolment, removal, recovery codes, and the
- * verification that completes a sign-in waiting for it (the mfaToken that AuthService.completeSignIn
- * hands out). Knows nothing of HTTP. Mail is queued in the same transaction as the change it
- * announces; no secret, code or mfaToken is written to a log line.
+ * The second factor (TOTP and recovery codes): enrolment, removal and recovery codes. Knows
+ * nothing of HTTP. The step that asks a sign-in for it is mfa-step.ts, passing it
+ * mfa-verification.ts. Every code checked behind a bearer token counts on the account's login
+ * throttle (429 past it). Mail is queued in the same transaction as the change it announces; no
+ * secret, code or mfaToken is written to a log line.
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock';
 import type { Logger } from '../logger';
 import { AppError } from '../errors';
-import type { Queryable, Transactions } from '../db/transaction';
-import type { Authenticated, AuthMethod } from '../domain/user';
+import type { Transactions } from '../db/transaction';
+import { hasSecondFactor, type Authenticated } from '../domain/user';
 import { totpSecretContext, type Envelope } from '../crypto/key-encryption';
 import type { UsersTable } from '../tables/users';
 import type { SessionsTable } from '../tables/sessions';
 import type { MailOutboxTable } from '../tables/mail-outbox';
 import type { AuditEventsTable } from '../tables/audit-events';
 import type { RequestMeta } from '../domain/audit';
-import type { FactorRow, MfaFactorsTable } from '../tables/mfa-factors';
+import type { MfaFactorsTable } from '../tables/mfa-factors';
 import type { RecoveryCodesTable } from '../tables/recovery-codes';
-import { MAX_WRONG_CODES, type MfaChallengesTable } from '../tables/mfa-challenges';
-import type { LoginThrottle } from '../throttle/login-throttle';
+import { judged, type LoginThrottle } from '../throttle/login-throttle';
 import type { MailTemplates } from '../mail/templates';
-import { hasSecondFactor, type AuthService, type TokenGrant } from '../auth/auth-service';
-import { base32Of, matchingStep, newTotpSecret, otpauthUrl } from './totp';
+import { base32Of, newTotpSecret, otpauthUrl } from './totp';
 import { hashRecoveryCode, newRecoveryCodes } from './recovery-codes';
 import { qrCodeSvg } from './qr-code';
+import type { SecondFactorCodes } from './second-factor-codes';
 
 export interface MfaServiceDeps {
   transaction: Transactions;
@@ -35,13 +35,11 @@ export interface MfaServiceDeps {
   audit: AuditEventsTable;
   mfaFactors: MfaFactorsTable;
   recoveryCodes: RecoveryCodesTable;
-  mfaChallenges: MfaChallengesTable;
+  codes: SecondFactorCodes;
   /** Seals TOTP secrets (HKDF info `totp-secret-encryption/v1`), bound to the factor's id and user id. */
   secrets: Envelope;
   throttle: LoginThrottle;
   templates: MailTemplates;
-  /** The one end of every sign-in. */
-  auth: AuthService;
   clock: Clock;
   /** The `issuer` that authenticator apps show (MAIL_PRODUCT_NAME). */
   issuer: string;
@@ -85,25 +83,25 @@ export class MfaService {
     const factor = await mfaFactors.findOfUser(auth.user.id);
     if (!factor) throw new AppError('mfa_not_pending', 'There is no second factor waiting for confirmation: set one up first.');
     if (factor.confirmedAt) throw new AppError('mfa_already_enabled', 'The second factor is already enabled.');
-    const now = clock();
-    const step = matchingStep(this.secretOf(factor), code, now);
     const codes = newRecoveryCodes();
-    const revoked = await transaction(async (tx) => {
-      // Of concurrent confirmations (or a replayed code) only one advances the step.
-      if (step === undefined || !(await mfaFactors.acceptStep(tx, factor.id, step, 'pending'))) return undefined;
-      await mfaFactors.confirm(tx, factor.id, now);
-      await users.setMfaEnabled(tx, auth.user.id, true);
-      await recoveryCodes.replace(
-        tx,
-        auth.user.id,
-        codes.map((c) => hashRecoveryCode(auth.user.id, c)),
-        now,
-      );
-      const count = await sessions.revokeAllOfUser(auth.user.id, 'second-factor-enabled', auth.sessionId, tx);
-      await outbox.enqueue(tx, auth.user.email, templates.secondFactorEnabled(), now);
-      await audit.record(tx, { type: 'mfa.enabled', userId: auth.user.id, meta, data: { method: 'totp', revokedSessions: count } });
-      return count;
-    });
+    const revoked = await this.checkingCode(auth, async () =>
+      transaction(async (tx) => {
+        // Of concurrent confirmations (or a replayed code) only one advances the step.
+        if (!(await this.deps.codes.acceptTotp(tx, auth.user.id, code, 'pending'))) return undefined;
+        const now = clock();
+        await mfaFactors.in(tx).confirm(factor.id, now);
+        await users.in(tx).setMfaEnabled(auth.user.id, true);
+        await recoveryCodes.in(tx).replace(
+          auth.user.id,
+          codes.map((c) => hashRecoveryCode(auth.user.id, c)),
+          now,
+        );
+        const count = await sessions.in(tx).revokeAllOfUser(auth.user.id, 'second-factor-enabled', auth.sessionId);
+        await outbox.in(tx).enqueue(auth.user.email, templates.secondFactorEnabled(), now);
+        await audit.in(tx).record({ type: 'mfa.enabled', userId: auth.user.id, meta, data: { method: 'totp', revokedSessions: count } });
+        return count;
+      }),
+    );
     if (revoked === undefined) {
       log.info({ ...line, outcome: 'failure', reason: 'invalid-code' }, 'second factor confirmation refused');
       throw invalidCode();
@@ -117,15 +115,14 @@ export class MfaService {
     const { transaction, mfaFactors, recoveryCodes, audit, clock } = this.deps;
     const codes = newRecoveryCodes();
     const done = await transaction(async (tx) => {
-      const factor = await mfaFactors.findOfUser(auth.user.id, tx);
+      const factor = await mfaFactors.in(tx).findOfUser(auth.user.id);
       if (!factor?.confirmedAt) return false;
-      await recoveryCodes.replace(
-        tx,
+      await recoveryCodes.in(tx).replace(
         auth.user.id,
         codes.map((c) => hashRecoveryCode(auth.user.id, c)),
         clock(),
       );
-      await audit.record(tx, { type: 'mfa.recovery_codes_regenerated', userId: auth.user.id, meta, data: { count: codes.length } });
+      await audit.in(tx).record({ type: 'mfa.recovery_codes_regenerated', userId: auth.user.id, meta, data: { count: codes.length } });
       return true;
     });
     if (!done) throw new AppError('mfa_not_enabled', 'There is no second factor enabled.');
@@ -139,17 +136,17 @@ export class MfaService {
     const line = { event: 'mfa.disable', userId: auth.user.id };
     const factor = await mfaFactors.findOfUser(auth.user.id);
     if (!factor?.confirmedAt) throw new AppError('mfa_not_enabled', 'There is no second factor enabled.');
-    const now = clock();
-    const step = matchingStep(this.secretOf(factor), code, now);
-    const removed = await transaction(async (tx) => {
-      if (step === undefined || !(await mfaFactors.acceptStep(tx, factor.id, step, 'active'))) return false;
-      await mfaFactors.remove(tx, factor.id);
-      await recoveryCodes.removeOfUser(tx, auth.user.id);
-      await users.setMfaEnabled(tx, auth.user.id, false);
-      await outbox.enqueue(tx, auth.user.email, templates.secondFactorDisabled(), now);
-      await audit.record(tx, { type: 'mfa.disabled', userId: auth.user.id, meta, data: { method: 'totp' } });
-      return true;
-    });
+    const removed = await this.checkingCode(auth, async () =>
+      transaction(async (tx) => {
+        if (!(await this.deps.codes.acceptTotp(tx, auth.user.id, code))) return false;
+        await mfaFactors.in(tx).remove(factor.id);
+        await recoveryCodes.in(tx).removeOfUser(auth.user.id);
+        await users.in(tx).setMfaEnabled(auth.user.id, false);
+        await outbox.in(tx).enqueue(auth.user.email, templates.secondFactorDisabled(), clock());
+        await audit.in(tx).record({ type: 'mfa.disabled', userId: auth.user.id, meta, data: { method: 'totp' } });
+        return true;
+      }),
+    );
     if (!removed) {
       log.info({ ...line, outcome: 'failure', reason: 'invalid-code' }, 'second factor removal refused');
       throw invalidCode();
@@ -165,104 +162,31 @@ export class MfaService {
   async resetByAdmin(userId: string, actorId: string, meta?: RequestMeta): Promise<boolean> {
     const { transaction, mfaFactors, users, recoveryCodes, outbox, audit, templates, clock } = this.deps;
     return transaction(async (tx) => {
-      const factor = await mfaFactors.findOfUser(userId, tx);
-      const user = await users.findById(userId, tx);
+      const factor = await mfaFactors.in(tx).findOfUser(userId);
+      const user = await users.in(tx).findById(userId);
       if (!factor || !user) return false;
-      await mfaFactors.remove(tx, factor.id);
-      await recoveryCodes.removeOfUser(tx, userId);
-      await users.setMfaEnabled(tx, userId, false);
-      if (factor.confirmedAt) await outbox.enqueue(tx, user.email, templates.secondFactorDisabled(), clock());
-      await audit.record(tx, { type: 'admin.mfa_reset', userId, actorId, meta, data: { wasActive: factor.confirmedAt !== null } });
+      await mfaFactors.in(tx).remove(factor.id);
+      await recoveryCodes.in(tx).removeOfUser(userId);
+      await users.in(tx).setMfaEnabled(userId, false);
+      if (factor.confirmedAt) await outbox.in(tx).enqueue(user.email, templates.secondFactorDisabled(), clock());
+      await audit.in(tx).record({ type: 'admin.mfa_reset', userId, actorId, meta, data: { wasActive: factor.confirmedAt !== null } });
       return true;
     });
   }
 
-  /** Whether `code` is a current code of the user's active factor (spending its time step): a reauthentication. */
-  async confirmsIdentity(userId: string, code: string): Promise<boolean> {
-    return this.deps.transaction((tx) => this.acceptTotp(tx, userId, code));
+  /** Whether `code` is a current code of the user's active factor (spending its time step): a reauthentication, counted like a login attempt. */
+  async confirmsIdentity(user: { id: string; email: string }, code: string): Promise<boolean> {
+    return this.checkingCode({ user }, () => this.deps.transaction((tx) => this.deps.codes.acceptTotp(tx, user.id, code)));
   }
 
   /**
-   * Completes a sign-in waiting for its second factor. Each attempt is one on the account's login
-   * counter (a wrong code is a failure there too, so fresh mfaTokens buy no fresh guesses). The
-   * answers to one mfaToken are checked one at a time under its row lock: it dies at its
-   * MAX_WRONG_CODES-th wrong code, and is spent in the transaction that accepts the code (so a
-   * code is not used up by an mfaToken that someone else spent meanwhile).
+   * Runs a check of a code behind a bearer token as one attempt on the account's login throttle:
+   * a wrong code (the check answers false or undefined) counts as a failure, a right one resets the count.
    */
-  async verify(
-    input: { mfaToken: string; code?: string; recoveryCode?: string; userAgent?: string | null; meta?: RequestMeta },
-    log: Logger,
-  ): Promise<TokenGrant> {
-    const { mfaChallenges, throttle, transaction, recoveryCodes, users, audit } = this.deps;
-    const challenge = await mfaChallenges.findUsable(input.mfaToken);
-    if (!challenge) {
-      log.info({ event: 'mfa.verify', outcome: 'failure', reason: 'invalid-mfa-token' }, 'second factor refused');
-      throw new AppError('invalid_mfa_token', 'The mfaToken is invalid, expired or already used; sign in again.');
-    }
-    const { userId, userEmail } = challenge;
-    const method: AuthMethod = input.code !== undefined ? 'otp' : 'mfa';
-    const line = { event: 'mfa.verify', userId, method: method === 'otp' ? 'totp' : 'recovery-code' };
-    let attempt: number;
-    try {
-      attempt = await throttle.beginAttempt(userEmail);
-    } catch (error) {
-      log.warn({ ...line, outcome: 'throttled' }, 'second factor throttled');
-      throw error;
-    }
-    let outcome: 'passed' | 'spent' | { wrongCodes: number };
-    try {
-      outcome = await transaction(async (tx) => {
-        if (!(await mfaChallenges.lockUsable(tx, challenge.id))) return 'spent';
-        const accepted =
-          input.code !== undefined ? await this.acceptTotp(tx, userId, input.code) : await this.spendRecoveryCode(tx, userId, input.recoveryCode ?? '');
-        if (!accepted) return { wrongCodes: await mfaChallenges.countWrongCode(tx, challenge.id) };
-        await mfaChallenges.spend(tx, challenge.id);
-        return 'passed';
-      });
-    } catch (error) {
-      await throttle.attemptAbandoned(userEmail, attempt).catch(() => undefined);
-      throw error;
-    }
-    if (outcome === 'spent') {
-      // Spent, expired or dead while this request waited: not a guess.
-      await throttle.attemptAbandoned(userEmail, attempt);
-      log.info({ ...line, outcome: 'failure', reason: 'invalid-mfa-token' }, 'second factor refused');
-      throw new AppError('invalid_mfa_token', 'The mfaToken is invalid, expired or already used; sign in again.');
-    }
-    if (outcome !== 'passed') {
-      await throttle.attemptFailed(userEmail, attempt);
-      const { wrongCodes } = outcome;
-      log.info({ ...line, outcome: 'failure', reason: 'invalid-code', wrongCodes, mfaTokenDead: wrongCodes >= MAX_WRONG_CODES }, 'second factor refused');
-      // Nothing changed but the counters: the event stands alone, like a failed login's.
-      await audit.record(undefined, { type: 'mfa.failed', userId, meta: input.meta, data: { method: line.method, wrongCodes } });
-      throw new AppError('invalid_code', 'The code is not valid (wrong, expired, or already used).', { status: 401 });
-    }
-    await throttle.recordSuccess(userEmail);
-    const user = await users.findById(userId);
-    if (!user) throw new AppError('invalid_mfa_token', 'The mfaToken is invalid, expired or already used; sign in again.');
-    // audit: mfa.verified (recovery code: mfa.recovery_code_used)
-    log.info(
-      { ...line, outcome: 'success', remainingRecoveryCodes: method === 'mfa' ? await recoveryCodes.countUnused(userId) : undefined },
-      'second factor passed',
-    );
-    const signedIn = await this.deps.auth.completeSignIn(user, [...challenge.amr, method], input.userAgent, input.meta);
-    if ('mfaRequired' in signedIn) throw new Error('a sign-in that passed the second factor asked for it again');
-    return signedIn;
-  }
-
-  /** Accepts a code of the user's active factor, each time step at most once. */
-  private async acceptTotp(tx: Queryable, userId: string, code: string): Promise<boolean> {
-    const factor = await this.deps.mfaFactors.findOfUser(userId, tx);
-    if (!factor?.confirmedAt) return false;
-    const step = matchingStep(this.secretOf(factor), code, this.deps.clock());
-    return step !== undefined && this.deps.mfaFactors.acceptStep(tx, factor.id, step, 'active');
-  }
-
-  private spendRecoveryCode(tx: Queryable, userId: string, code: string): Promise<boolean> {
-    return this.deps.recoveryCodes.spend(tx, userId, hashRecoveryCode(userId, code), this.deps.clock());
-  }
-
-  private secretOf(factor: FactorRow): Buffer {
-    return this.deps.secrets.open(factor.sealedSecret, totpSecretContext(factor));
+  private checkingCode<T>(auth: { user: { email: string } }, check: () => Promise<T>): Promise<T> {
+    return this.deps.throttle.guard(auth.user.email, async () => {
+      const answer = await check();
+      return judged(answer === undefined || answer === false ? 'failed' : 'succeeded', answer);
+    });
   }
 }

@@ -70,30 +70,30 @@ export class AccountResolution {
     const identity = { provider: asserted.provider, subject: asserted.subject, email };
     return transaction(async (tx): Promise<Resolution> => {
       const now = clock();
-      const holder = await users.findByEmail(email, tx);
+      const holder = await users.in(tx).findByEmail(email);
       if (!holder) {
-        const user = await users.createWithoutPassword(tx, { email, name: asserted.name, emailVerifiedAt: asserted.emailVerified ? now : null });
-        await identities.link(tx, { ...identity, userId: user.id });
-        await audit.record(tx, { type: 'user.registered', userId: user.id, meta, data: { provider: asserted.provider } });
-        await audit.record(tx, { type: 'oidc.linked', userId: user.id, meta, data: { provider: asserted.provider, how: 'created' } });
+        const user = await users.in(tx).createWithoutPassword({ email, name: asserted.name, emailVerifiedAt: asserted.emailVerified ? now : null });
+        await identities.in(tx).link({ ...identity, userId: user.id });
+        await audit.in(tx).record({ type: 'user.registered', userId: user.id, meta, data: { provider: asserted.provider } });
+        await audit.in(tx).record({ type: 'oidc.linked', userId: user.id, meta, data: { provider: asserted.provider, how: 'created' } });
         return { kind: 'signed-in', userId: user.id, how: 'created' };
       }
       if (!asserted.emailVerified) return { kind: 'refused', error: 'email_not_verified' };
-      const account = await users.lockById(tx, holder.id);
+      const account = await users.in(tx).lockById(holder.id);
       if (!account) throw new Error('the account holding the address was deleted during the sign-in');
       let how: 'linked' | 'taken-over' = 'linked';
       if (account.emailVerifiedAt === null) {
-        const revokedSessions = await sessions.revokeAllOfUser(account.id, 'identity-takeover', undefined, tx);
-        await emailTokens.revokeOfUser(tx, account.id, now);
-        await users.removeUnprovedPassword(tx, account.id, now);
+        const revokedSessions = await sessions.in(tx).revokeAllOfUser(account.id, 'identity-takeover');
+        await emailTokens.in(tx).revokeOfUser(account.id, now);
+        await users.in(tx).removeUnprovedPassword(account.id, now);
         log.warn(
           { event: 'oidc.takeover', provider: asserted.provider, userId: account.id, revokedSessions },
           'unproved account taken over by a verified provider address',
         );
         how = 'taken-over';
       }
-      await identities.link(tx, { ...identity, userId: account.id });
-      await audit.record(tx, { type: 'oidc.linked', userId: account.id, meta, data: { provider: asserted.provider, how } });
+      await identities.in(tx).link({ ...identity, userId: account.id });
+      await audit.in(tx).record({ type: 'oidc.linked', userId: account.id, meta, data: { provider: asserted.provider, how } });
       return { kind: 'signed-in', userId: account.id, how };
     });
   }

@@ -21,12 +21,12 @@ export class IdentitiesService {
     const { transaction, users, identities } = this.deps;
     const line = { event: 'oidc.unlink', userId: auth.user.id };
     const outcome = await transaction(async (tx) => {
-      const user = await users.lockById(tx, auth.user.id);
-      const linked = await identities.listOfUser(auth.user.id, tx);
+      const user = await users.in(tx).lockById(auth.user.id);
+      const linked = await identities.in(tx).listOfUser(auth.user.id);
       const identity = linked.find((candidate) => candidate.id === id);
       if (!user || !identity) return 'not-found' as const;
       if (user.passwordHash === null && linked.length === 1) return 'last-method' as const;
-      await identities.unlink(tx, user.id, identity.id);
+      await identities.in(tx).unlink(user.id, identity.id);
       return identity;
     });
     if (outcome === 'not-found') {

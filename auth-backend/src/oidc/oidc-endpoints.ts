@@ -6,8 +6,11 @@
 import type { Response } from 'express';
 import { endpoint, type AnyEndpoint, type Redirect } from '../http/endpoint';
 import { readCookie } from '../http/cookies';
-import { LoginResponse } from '../auth/auth-schemas';
-import { signInBody } from '../auth/auth-endpoints';
+import { LoginResponse, signInBody } from '../sign-in/sign-in-response';
+import type { SignInPipeline } from '../sign-in/sign-in-pipeline';
+import { ipLimitHook } from '../throttle/ip-throttle-hook';
+import { RATE_LIMIT_HEADER_NAMES } from '../throttle/window-limit';
+import type { LoginThrottle } from '../throttle/login-throttle';
 import { requestMeta, userAgentOf } from '../http/request-meta';
 import type { BrowserStep, OidcSignIn } from './oidc-sign-in';
 import type { IdentitiesService } from './identities-service';
@@ -19,7 +22,16 @@ export const BINDING_COOKIE = 'oidc_binding';
 
 const tag = 'oidc';
 
-export function oidcEndpoints(registry: ProviderRegistry, signIn: OidcSignIn, identities: IdentitiesService, publicUrl: string): AnyEndpoint[] {
+export interface OidcEndpointDeps {
+  registry: ProviderRegistry;
+  signIn: OidcSignIn;
+  identities: IdentitiesService;
+  pipeline: SignInPipeline;
+  throttle: LoginThrottle;
+  publicUrl: string;
+}
+
+export function oidcEndpoints({ registry, signIn, identities, pipeline, throttle, publicUrl }: OidcEndpointDeps): AnyEndpoint[] {
   const secure = publicUrl.startsWith('https:');
   /** Sent only to the provider's callback, never readable by scripts, and along with the provider's top-level redirect (Lax). */
   const send = (res: Response, providerId: string, step: BrowserStep): Redirect => {
@@ -48,13 +60,14 @@ export function oidcEndpoints(registry: ProviderRegistry, signIn: OidcSignIn, id
       description:
         'Redirects to the provider with response_type=code, state, nonce and a PKCE S256 code_challenge, and sets the HttpOnly cookie ' +
         '`oidc_binding` that binds the sign-in to this browser. When the provider cannot be reached, redirects to `redirectTo` with ' +
-        '`?error=provider_unavailable` instead.',
+        '`?error=provider_unavailable` instead. Throttled per client IP (each call stores state), like login.',
       tag,
       params: ProviderParams,
       query: StartQuery,
+      before: ipLimitHook(throttle)('oidc-start'),
       success: { status: 302, description: "To the provider's authorization endpoint (or back to redirectTo with ?error=)" },
-      successHeaders: ['Set-Cookie'],
-      failures: [400, 404],
+      successHeaders: ['Set-Cookie', ...RATE_LIMIT_HEADER_NAMES],
+      failures: [400, 404, 429],
       handle: async ({ req, res, query, log }) => send(res, String(req.params.id), await signIn.start(String(req.params.id), query.redirectTo, log)),
     }),
     endpoint({
@@ -104,7 +117,10 @@ export function oidcEndpoints(registry: ProviderRegistry, signIn: OidcSignIn, id
         schema: LoginResponse,
       },
       failures: [400, 401, 403],
-      handle: async ({ body, req, log }) => signInBody(await signIn.exchange(body.code, userAgentOf(req), log, requestMeta(req))),
+      handle: async ({ body, req, log }) => {
+        const attempt = await signIn.exchange(body.code, userAgentOf(req), log, requestMeta(req));
+        return signInBody(await pipeline.finishWithTokens(attempt, log));
+      },
     }),
     endpoint({
       method: 'get',

@@ -4,11 +4,10 @@
  * openid-client, the account rules), and the exchange of the one-time code for a sign-in.
  * After a valid state, every failure is a redirect back with a fixed `error` code.
  */
-import type { SignInResult } from '../auth/auth-service';
+import type { SignInAttempt } from '../sign-in/sign-in-attempt';
 import type { RequestMeta } from '../domain/audit';
 import type { Logger } from '../logger';
 import { AppError } from '../errors';
-import type { User } from '../domain/user';
 import type { UsersTable } from '../tables/users';
 import type { OidcStatesTable } from '../tables/oidc-states';
 import type { OidcExchangeCodesTable } from '../tables/oidc-exchange-codes';
@@ -37,8 +36,6 @@ export interface OidcSignInDeps {
   users: UsersTable;
   transaction: Transactions;
   accounts: AccountResolution;
-  /** AuthService.completeSignIn: the one end of every sign-in. */
-  completeSignIn: (user: User, amr: ['ext'], userAgent: string | null, meta?: RequestMeta) => Promise<SignInResult>;
   publicUrl: string;
   redirectOrigins: readonly string[];
 }
@@ -142,7 +139,7 @@ export class OidcSignIn {
       );
       if (resolution.kind === 'refused') return fail(resolution.error);
       const code = await this.deps.transaction((tx) =>
-        this.deps.exchangeCodes.issue(tx, { userId: resolution.userId, amr: ['ext'], ttlSeconds: EXCHANGE_CODE_TTL_SECONDS }),
+        this.deps.exchangeCodes.in(tx).issue({ userId: resolution.userId, amr: ['ext'], ttlSeconds: EXCHANGE_CODE_TTL_SECONDS }),
       );
       log.info(
         { ...line, outcome: 'success', how: resolution.how, userId: resolution.userId, ...(email ? { emailRef: emailRef(email) } : {}) },
@@ -156,21 +153,18 @@ export class OidcSignIn {
     }
   }
 
-  /** The sign-in behind a one-time code (completeSignIn's answer: tokens, or a second-factor challenge). */
-  async exchange(code: string, userAgent: string | null, log: Logger, meta?: RequestMeta): Promise<SignInResult> {
+  /**
+   * The sign-in attempt behind a one-time code, for the pipeline to finish (a provider vouches for
+   * the person, not for the account: a disabled account, say, is refused there as at every door).
+   */
+  async exchange(code: string, userAgent: string | null, log: Logger, meta?: RequestMeta): Promise<SignInAttempt> {
     const grant = await this.deps.exchangeCodes.consume(code);
-    const account = grant ? await this.deps.users.findByIdWithHash(grant.userId) : null;
+    const account = grant ? await this.deps.users.findAccount(grant.userId) : null;
     if (!grant || !account) {
       log.info({ event: 'oidc.exchange', outcome: 'failure', reason: 'invalid-code' }, 'exchange refused');
       throw new AppError('invalid_exchange_code', 'The code is unknown, expired or already used: sign in again.');
     }
-    // A provider vouches for the person, not for the account: an administrator's disabling holds.
-    if (account.disabledAt) {
-      log.info({ event: 'oidc.exchange', outcome: 'failure', reason: 'account-disabled', userId: account.id }, 'exchange refused: account disabled');
-      throw new AppError('account_disabled', 'This account is disabled; contact the administrator.');
-    }
-    const { passwordHash, disabledAt, ...user } = account;
-    log.info({ event: 'oidc.exchange', outcome: 'success', userId: user.id }, 'exchange code redeemed');
-    return this.deps.completeSignIn(user, ['ext'], userAgent, meta);
+    log.info({ event: 'oidc.exchange', outcome: 'redeemed', userId: account.id }, 'exchange code redeemed');
+    return { account, amr: grant.amr, door: 'provider', userAgent, meta };
   }
 }

@@ -10,8 +10,8 @@
  */
 import { withAdvisoryLock } from '../db/advisory-lock';
 import { withClient } from '../db/connection';
-import { markRolledBack, prismaIsMigrating } from '../db/migration-state';
-import { runPrismaCliSync } from '../db/prisma-cli';
+import { markRolledBack, prismaIsMigrating } from '../migrations/migration-state';
+import { runPrismaCliSync } from '../migrations/prisma-cli';
 import { createLogger } from '../logger';
 
 const USAGE = 'usage: npm run db:resolve -- --rolled-back <migration_name> | --applied <migration_name>';

@@ -1,27 +1,48 @@
 import { endpoint, type AnyEndpoint } from '../http/endpoint';
-import { z } from '../http/zod';
-import { AppError } from '../errors';
-import type { SessionsTable } from '../tables/sessions';
-import type { AuthService } from '../auth/auth-service';
 import { requestMeta } from '../http/request-meta';
+import { TokenResponse, tokenBody } from '../tokens/token-response';
+import type { SessionService } from './session-service';
+import { LogoutBody, RefreshBody, SessionIdParams, SessionsResponse } from './session-schemas';
 
-const SessionSchema = z
-  .object({
-    id: z.string().openapi({ format: 'uuid' }),
-    createdAt: z.iso.datetime().openapi({ description: 'Login or registration that opened the session, ISO 8601 UTC' }),
-    lastUsedAt: z.iso.datetime().openapi({ description: 'Last refresh (authenticated requests do not count), ISO 8601 UTC' }),
-    userAgent: z.string().nullable().openapi({ description: 'User-Agent of the login, truncated to 512 characters' }),
-    current: z.boolean().openapi({ description: 'True for the session of the access token making this request' }),
-  })
-  .openapi('Session');
-
-export const SessionsResponse = z.object({ sessions: z.array(SessionSchema) }).openapi('SessionsResponse');
-
-const SessionIdParams = z.object({ id: z.string().openapi({ format: 'uuid', description: 'A session id from GET /auth/sessions' }) });
-
-export function sessionEndpoints(sessions: SessionsTable, authService: AuthService): AnyEndpoint[] {
+/** Sessions: refresh, logout, logout everywhere, the caller's list, revoking one. */
+export function sessionEndpoints(sessions: SessionService): AnyEndpoint[] {
   const tag = 'auth';
   return [
+    endpoint({
+      method: 'post',
+      path: '/auth/refresh',
+      operationId: 'refresh',
+      summary: 'Exchange a refresh token for a new token pair (rotation)',
+      description: 'Presenting an already-rotated refresh token revokes its whole session (reuse detection).',
+      tag,
+      body: RefreshBody,
+      success: { status: 200, description: 'A new token pair; the presented refresh token is spent', schema: TokenResponse },
+      failures: [400, 401],
+      handle: async ({ body, req, log }) => tokenBody(await sessions.refresh(body.refreshToken, log, requestMeta(req))),
+    }),
+    endpoint({
+      method: 'post',
+      path: '/auth/logout',
+      operationId: 'logout',
+      summary: 'Revoke the session of a refresh token',
+      description: 'Idempotent: an unknown or already revoked token also answers 204.',
+      tag,
+      body: LogoutBody,
+      success: { status: 204, description: 'The session is revoked' },
+      failures: [400],
+      handle: async ({ body, req, log }) => sessions.logout(body.refreshToken, log, requestMeta(req)),
+    }),
+    endpoint({
+      method: 'post',
+      path: '/auth/logout-all',
+      operationId: 'logoutAll',
+      summary: 'Revoke every session of the current user',
+      tag,
+      bearer: true,
+      success: { status: 204, description: 'Every refresh token of the user is revoked' },
+      failures: [401],
+      handle: async ({ auth, req, log }) => sessions.logoutAll(auth, log, requestMeta(req)),
+    }),
     endpoint({
       method: 'get',
       path: '/auth/sessions',
@@ -32,7 +53,7 @@ export function sessionEndpoints(sessions: SessionsTable, authService: AuthServi
       success: { status: 200, description: 'Sessions that can still refresh; `current` marks the caller’s', schema: SessionsResponse },
       failures: [401],
       handle: async ({ auth }) => {
-        const live = await sessions.listLive(auth.user.id);
+        const live = await sessions.list(auth);
         return SessionsResponse.parse({
           sessions: live.map((session) => ({
             id: session.id,
@@ -57,11 +78,7 @@ export function sessionEndpoints(sessions: SessionsTable, authService: AuthServi
       params: SessionIdParams,
       success: { status: 204, description: 'The session is revoked' },
       failures: [401, 404],
-      handle: async ({ auth, req, log }) => {
-        const id = String(req.params.id);
-        if (!(await authService.revokeSession(auth, id, requestMeta(req)))) throw new AppError('not_found', 'No such session.');
-        log.info({ event: 'auth.session-revoke', outcome: 'success', userId: auth.user.id, sessionId: id, own: id === auth.sessionId }, 'session revoked');
-      },
+      handle: async ({ auth, req, log }) => sessions.revoke(auth, String(req.params.id), log, requestMeta(req)),
     }),
   ];
 }

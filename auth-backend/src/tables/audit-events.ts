@@ -5,9 +5,9 @@
  * module builds (reuseEventInsert).
  */
 import { randomUUID } from 'node:crypto';
-import type pg from 'pg';
 import type { Clock } from '../clock';
 import type { Queryable } from '../db/transaction';
+import { Table } from './table';
 import type { AuditEvent, AuditEventInput, AuditEventType } from '../domain/audit';
 
 const COLUMNS = `id, type, at, "userId", "actorId", ip, "userAgent", "requestId", data`;
@@ -30,16 +30,18 @@ export const reuseEventInsert = (params: { now: string; requestId: string; ip: s
           jsonb_build_object('sessionId', found.session_id)
      FROM reuse JOIN found ON found.session_id = reuse.id`;
 
-export class AuditEventsTable {
+export class AuditEventsTable extends Table {
   constructor(
-    private readonly pool: pg.Pool,
+    db: Queryable,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    super(db);
+  }
 
-  /** Writes one event on `db` (the transaction of the change it records; the pool for a failed login). */
-  async record(db: Queryable | undefined, event: AuditEventInput): Promise<void> {
+  /** Writes one event: bound to the transaction of the change it records (unbound: a failed login, which changes nothing). */
+  async record(event: AuditEventInput): Promise<void> {
     const { meta } = event;
-    await (db ?? this.pool).query({
+    await this.db.query({
       name: 'audit-event-record',
       text: `INSERT INTO audit_event (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
       values: [
@@ -58,7 +60,7 @@ export class AuditEventsTable {
 
   /** Newest first, `limit` of them, after the keyset position `before`. */
   async list(query: AuditQuery): Promise<AuditEvent[]> {
-    const { rows } = await this.pool.query<AuditEvent>(
+    const { rows } = await this.db.query<AuditEvent>(
       `SELECT ${COLUMNS} FROM audit_event
         WHERE ($1::uuid IS NULL OR "userId" = $1::uuid) AND ($2::text IS NULL OR type = $2::text)
           AND ($3::timestamptz IS NULL OR (at, id) < ($3::timestamptz, $4::uuid))
@@ -72,8 +74,8 @@ export class AuditEventsTable {
    * Erasure: the events of an erased account keep its id and lose what names the person (the
    * request's ip and user agent, and any data that holds the address). `email` is normalised.
    */
-  async forget(tx: Queryable, userId: string, email: string): Promise<void> {
-    await tx.query(
+  async forget(userId: string, email: string): Promise<void> {
+    await this.db.query(
       `UPDATE audit_event SET ip = NULL, "userAgent" = NULL,
               data = CASE WHEN strpos(lower(data::text), $2) > 0 THEN '{}'::jsonb ELSE data END
         WHERE "userId" = $1 OR strpos(lower(data::text), $2) > 0`,
@@ -83,7 +85,7 @@ export class AuditEventsTable {
 
   /** Retention: deletes events older than `before`, at most `batch` at a time; returns how many. */
   async pruneOlderThan(before: Date, batch = 10_000): Promise<number> {
-    const { rowCount } = await this.pool.query(`DELETE FROM audit_event WHERE id IN (SELECT id FROM audit_event WHERE at < $1 LIMIT $2)`, [before, batch]);
+    const { rowCount } = await this.db.query(`DELETE FROM audit_event WHERE id IN (SELECT id FROM audit_event WHERE at < $1 LIMIT $2)`, [before, batch]);
     return rowCount ?? 0;
   }
 }

@@ -5,8 +5,7 @@
  * purpose. isUsable is the one rule of a token that may still be used.
  */
 import { randomUUID } from 'node:crypto';
-import type pg from 'pg';
-import type { Queryable } from '../db/transaction';
+import { Table } from './table';
 import { hashOpaqueToken, newOpaqueToken } from '../crypto/opaque-token';
 
 export type TokenPurpose = 'verify-email' | 'change-email' | 'reset-password';
@@ -41,18 +40,16 @@ const addSeconds = (date: Date, seconds: number) => new Date(date.getTime() + se
 /** Whether the token may be used now: not used, not revoked or superseded, not expired. */
 export const isUsable = (row: TokenRow, now: Date) => !row.usedAt && !row.revokedAt && !row.superseded && row.expiresAt > now;
 
-export class EmailTokensTable {
-  constructor(private readonly pool: pg.Pool) {}
-
+export class EmailTokensTable extends Table {
   /**
    * Issues a token (revoking the user's older unused ones of its purpose) in one statement that
    * does the same work whether or not the account exists. Returns the token and the address it
    * goes to, or undefined when there is no such account.
    */
-  async issue(tx: Queryable, request: IssueRequest): Promise<{ token: string; recipient: string } | undefined> {
+  async issue(request: IssueRequest): Promise<{ token: string; recipient: string } | undefined> {
     const { token, hash } = newOpaqueToken();
     const byId = 'id' in request.user;
-    const { rows } = await tx.query<{ email: string }>({
+    const { rows } = await this.db.query<{ email: string }>({
       name: byId ? 'email-token-issue-by-id' : 'email-token-issue-by-email',
       // A disabled account gets no mail (the same statement, and the same answer, either way).
       text: `WITH target AS (SELECT id, email FROM "user" WHERE ${byId ? 'id = $1::uuid' : 'email = $1'} AND "disabledAt" IS NULL),
@@ -74,10 +71,10 @@ export class EmailTokensTable {
     return rows[0] ? { token, recipient: rows[0].email } : undefined;
   }
 
-  /** The token behind `token` among `purposes`, with its user; given a transaction, both rows are locked for it. */
-  async find(token: string, purposes: TokenPurpose[], tx?: Queryable): Promise<TokenRow | undefined> {
-    const lock = tx !== undefined;
-    const { rows } = await (tx ?? this.pool).query<TokenRow>(
+  /** The token behind `token` among `purposes`, with its user; bound to a transaction, both rows are locked for it. */
+  async find(token: string, purposes: TokenPurpose[]): Promise<TokenRow | undefined> {
+    const lock = this.inTransaction;
+    const { rows } = await this.db.query<TokenRow>(
       `SELECT t.id, t."userId", t.purpose, t.email, t."expiresAt", t."usedAt", t."revokedAt",
               EXISTS (SELECT 1 FROM email_token n WHERE n."userId" = t."userId" AND n.purpose = t.purpose
                          AND (n."createdAt", n.id) > (t."createdAt", t.id)) AS superseded,
@@ -90,13 +87,13 @@ export class EmailTokensTable {
     return rows[0];
   }
 
-  async markUsed(tx: Queryable, id: string, now: Date): Promise<void> {
-    await tx.query(`UPDATE email_token SET "usedAt" = $2 WHERE id = $1`, [id, now]);
+  async markUsed(id: string, now: Date): Promise<void> {
+    await this.db.query(`UPDATE email_token SET "usedAt" = $2 WHERE id = $1`, [id, now]);
   }
 
   /** Revokes the user's unused tokens (of `purposes`, or all), e.g. after the address they were sent to changed. */
-  async revokeOfUser(tx: Queryable, userId: string, now: Date, purposes?: TokenPurpose[]): Promise<void> {
-    await tx.query(
+  async revokeOfUser(userId: string, now: Date, purposes?: TokenPurpose[]): Promise<void> {
+    await this.db.query(
       `UPDATE email_token SET "revokedAt" = $2
         WHERE "userId" = $1 AND "usedAt" IS NULL AND "revokedAt" IS NULL AND ($3::text[] IS NULL OR purpose = ANY($3::text[]))`,
       [userId, now, purposes ?? null],
@@ -104,8 +101,8 @@ export class EmailTokensTable {
   }
 
   /** Every address the user's tokens were sent to (the account's, and a pending change's new one): erasure deletes their mail. */
-  async addressesOfUser(tx: Queryable, userId: string): Promise<string[]> {
-    const { rows } = await tx.query<{ email: string }>(`SELECT DISTINCT email FROM email_token WHERE "userId" = $1`, [userId]);
+  async addressesOfUser(userId: string): Promise<string[]> {
+    const { rows } = await this.db.query<{ email: string }>(`SELECT DISTINCT email FROM email_token WHERE "userId" = $1`, [userId]);
     return rows.map((row) => row.email);
   }
 }

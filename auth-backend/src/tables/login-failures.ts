@@ -3,7 +3,8 @@
  * policy). Keys are address digests, never addresses. Each statement is one atomic step under
  * the row lock, so concurrent attempts on one account serialise on it, on any number of replicas.
  */
-import type pg from 'pg';
+import type { Queryable } from '../db/transaction';
+import { Table } from './table';
 
 export interface FailurePolicy {
   /** Failures before delays start. */
@@ -40,16 +41,18 @@ const BEGIN_ATTEMPT = `
     AND (${fresh} OR f.failures < $4::int)
   RETURNING failures`;
 
-export class LoginFailuresTable {
+export class LoginFailuresTable extends Table {
   constructor(
-    private readonly pool: pg.Pool,
+    db: Queryable,
     private readonly policy: FailurePolicy,
-  ) {}
+  ) {
+    super(db);
+  }
 
   /** The attempt's number, or undefined when the account may not try now. */
   async beginAttempt(key: string): Promise<number | undefined> {
     const { freeFailures, windowSeconds, dailyCap, leaseSeconds } = this.policy;
-    const { rows } = await this.pool.query<{ failures: number }>({
+    const { rows } = await this.db.query<{ failures: number }>({
       name: 'login-failure-begin',
       text: BEGIN_ATTEMPT,
       values: [key, freeFailures, windowSeconds, dailyCap, leaseSeconds],
@@ -59,7 +62,7 @@ export class LoginFailuresTable {
 
   /** The delay that the failures so far earn starts now, and the lease is released. */
   async startDelay(key: string): Promise<void> {
-    await this.pool.query({
+    await this.db.query({
       name: 'login-failure-failed',
       text: `UPDATE login_failure SET "blockedUntil" = ${DELAY('failures', '$3')}, "leasedUntil" = NULL WHERE key = $1`,
       values: [key, this.policy.freeFailures, this.policy.maxDelaySeconds],
@@ -68,7 +71,7 @@ export class LoginFailuresTable {
 
   /** Uncounts an attempt that ended before its password was checked; `releaseLease` when it held the lease. */
   async uncount(key: string, releaseLease: boolean): Promise<void> {
-    await this.pool.query({
+    await this.db.query({
       name: 'login-failure-abandoned',
       text: `UPDATE login_failure SET failures = failures - 1, "leasedUntil" = CASE WHEN $2::boolean THEN NULL ELSE "leasedUntil" END
               WHERE key = $1 AND failures > 0`,
@@ -77,12 +80,12 @@ export class LoginFailuresTable {
   }
 
   async reset(key: string): Promise<void> {
-    await this.pool.query({ name: 'login-failure-reset', text: 'DELETE FROM login_failure WHERE key = $1', values: [key] });
+    await this.db.query({ name: 'login-failure-reset', text: 'DELETE FROM login_failure WHERE key = $1', values: [key] });
   }
 
   /** Seconds until the account's delay (or daily cap) is over, 0 when none; and whether an attempt holds the lease. */
   async blockState(key: string): Promise<{ seconds: number; leased: boolean }> {
-    const { rows } = await this.pool.query<{ seconds: number | null; leased: boolean }>({
+    const { rows } = await this.db.query<{ seconds: number | null; leased: boolean }>({
       name: 'login-failure-wait',
       text: `SELECT GREATEST(EXTRACT(EPOCH FROM ("blockedUntil" - now())),
                              CASE WHEN failures >= $2::int THEN EXTRACT(EPOCH FROM ("windowEndsAt" - now())) END)::float8 AS seconds,

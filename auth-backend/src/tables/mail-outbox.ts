@@ -11,7 +11,7 @@
  * sender that dies mid-send leaves the message to be sent again when its lease ends (at least once).
  */
 import { randomUUID } from 'node:crypto';
-import type { Queryable } from '../db/transaction';
+import { Table } from './table';
 
 export const MAIL_QUEUED_CHANNEL = 'mail_outbox_queued';
 
@@ -59,16 +59,14 @@ export interface OutboxSummary {
 
 const ROW_COLUMNS = `id, kind, attempts, "createdAt", "nextAttemptAt", "lastAttemptAt", "lastError"`;
 
-export class MailOutboxTable {
-  /** `pool`: the service's pool, or one client (the operators' command). */
-  constructor(private readonly pool: Queryable) {}
-
+/** Made on the service's pool, or on one client (the operators' command). */
+export class MailOutboxTable extends Table {
   /**
    * Queues `mail` to `recipient` on the caller's transaction. A null recipient queues nothing with
    * the same statement (the forgot-password answer must not tell the two cases apart by timing).
    */
-  async enqueue(tx: Queryable, recipient: string | null, mail: MailContent, now: Date): Promise<void> {
-    await tx.query({
+  async enqueue(recipient: string | null, mail: MailContent, now: Date): Promise<void> {
+    await this.db.query({
       name: 'mail-enqueue',
       text: `WITH queued AS (
                INSERT INTO mail_outbox (id, kind, recipient, subject, "textBody", "createdAt", "nextAttemptAt")
@@ -80,7 +78,7 @@ export class MailOutboxTable {
 
   /** Whether any message is due: one cheap indexed read, so an idle poll claims nothing. */
   async hasDue(now: Date): Promise<boolean> {
-    const { rows } = await this.pool.query({
+    const { rows } = await this.db.query({
       name: 'mail-due',
       text: `SELECT EXISTS (SELECT 1 FROM mail_outbox WHERE status = 'pending' AND "nextAttemptAt" <= $1) AS due`,
       values: [now],
@@ -90,7 +88,7 @@ export class MailOutboxTable {
 
   /** Leases the oldest due message for `leaseSeconds` and counts the attempt; undefined when none is due. */
   async claim(now: Date, leaseSeconds: number): Promise<ClaimedMail | undefined> {
-    const { rows } = await this.pool.query<ClaimedMail>({
+    const { rows } = await this.db.query<ClaimedMail>({
       name: 'mail-claim',
       text: `UPDATE mail_outbox SET attempts = attempts + 1, "nextAttemptAt" = $1::timestamptz + make_interval(secs => $2::float8)
               WHERE id = (SELECT id FROM mail_outbox WHERE status = 'pending' AND "nextAttemptAt" <= $1
@@ -127,30 +125,30 @@ export class MailOutboxTable {
 
   /** For operators (npm run mail:status): counts per status, what is retrying, what failed for good. Never a body. */
   async summary(): Promise<OutboxSummary> {
-    const counts = await this.pool.query<{ status: string; count: number; oldest: Date }>(
+    const counts = await this.db.query<{ status: string; count: number; oldest: Date }>(
       `SELECT status, count(*)::int AS count, min("createdAt") AS oldest FROM mail_outbox GROUP BY status ORDER BY status`,
     );
-    const retrying = await this.pool.query<OutboxRow>(
+    const retrying = await this.db.query<OutboxRow>(
       `SELECT ${ROW_COLUMNS} FROM mail_outbox WHERE status = 'pending' AND "lastError" IS NOT NULL ORDER BY "createdAt" LIMIT 20`,
     );
-    const failed = await this.pool.query<OutboxRow>(`SELECT ${ROW_COLUMNS} FROM mail_outbox WHERE status = 'failed' ORDER BY "lastAttemptAt" DESC LIMIT 20`);
+    const failed = await this.db.query<OutboxRow>(`SELECT ${ROW_COLUMNS} FROM mail_outbox WHERE status = 'failed' ORDER BY "lastAttemptAt" DESC LIMIT 20`);
     return { counts: counts.rows, retrying: retrying.rows, failed: failed.rows };
   }
 
   private async record(text: string, values: unknown[]): Promise<boolean> {
-    const { rowCount } = await this.pool.query(text, values);
+    const { rowCount } = await this.db.query(text, values);
     return (rowCount ?? 0) > 0;
   }
 
   /** Erasure: every message addressed to one of `recipients` (sent ones too: the row still holds the address). */
-  async deleteTo(tx: Queryable, recipients: string[]): Promise<number> {
-    const { rowCount } = await tx.query(`DELETE FROM mail_outbox WHERE recipient = ANY($1::text[])`, [recipients]);
+  async deleteTo(recipients: string[]): Promise<number> {
+    const { rowCount } = await this.db.query(`DELETE FROM mail_outbox WHERE recipient = ANY($1::text[])`, [recipients]);
     return rowCount ?? 0;
   }
 
   /** Metrics: how many messages wait, and since when the oldest (null when none). */
   async pendingDepth(): Promise<{ depth: number; oldest: Date | null }> {
-    const { rows } = await this.pool.query<{ depth: number; oldest: Date | null }>(
+    const { rows } = await this.db.query<{ depth: number; oldest: Date | null }>(
       `SELECT count(*)::int AS depth, min("createdAt") AS oldest FROM mail_outbox WHERE status = 'pending'`,
     );
     return rows[0] ?? { depth: 0, oldest: null };

@@ -4,9 +4,9 @@
  * after MAX_WRONG_CODES wrong codes. `amr` remembers how the first factor was made.
  */
 import { randomUUID } from 'node:crypto';
-import type pg from 'pg';
 import type { Clock } from '../clock';
 import type { Queryable } from '../db/transaction';
+import { Table } from './table';
 import type { AuthMethod } from '../domain/user';
 import { hashOpaqueToken, newOpaqueToken } from '../crypto/opaque-token';
 
@@ -25,11 +25,13 @@ export interface ChallengeRow {
 /** A challenge that may still be answered: not spent, not expired, fewer than MAX_WRONG_CODES wrong codes. $n: now. */
 const usable = (now: string) => `c."usedAt" IS NULL AND c."expiresAt" > ${now} AND c.failures < ${MAX_WRONG_CODES}`;
 
-export class MfaChallengesTable {
+export class MfaChallengesTable extends Table {
   constructor(
-    private readonly pool: pg.Pool,
+    db: Queryable,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    super(db);
+  }
 
   /**
    * Opens a challenge for `userId`, whose first factor was `amr`; returns its mfaToken. The user's
@@ -38,7 +40,7 @@ export class MfaChallengesTable {
   async open(userId: string, amr: AuthMethod[]): Promise<string> {
     const now = this.clock();
     const { token, hash } = newOpaqueToken();
-    await this.pool.query(
+    await this.db.query(
       `WITH purged AS (DELETE FROM mfa_challenge WHERE "userId" = $2 AND ("usedAt" IS NOT NULL OR "expiresAt" <= $5 OR failures >= ${MAX_WRONG_CODES}))
        INSERT INTO mfa_challenge (id, "userId", "tokenHash", amr, "createdAt", "expiresAt") VALUES ($1, $2, $3, $4, $5, $6)`,
       [randomUUID(), userId, hash, amr, now, new Date(now.getTime() + MFA_TOKEN_TTL * 1000)],
@@ -48,7 +50,7 @@ export class MfaChallengesTable {
 
   /** The usable challenge behind `mfaToken`, with its user's address (for the per-account throttle). */
   async findUsable(mfaToken: string): Promise<ChallengeRow | undefined> {
-    const { rows } = await this.pool.query<ChallengeRow>(
+    const { rows } = await this.db.query<ChallengeRow>(
       `SELECT c.id, c."userId", u.email AS "userEmail", c.amr FROM mfa_challenge c JOIN "user" u ON u.id = c."userId"
         WHERE c."tokenHash" = $1 AND ${usable('$2')}`,
       [hashOpaqueToken(mfaToken), this.clock()],
@@ -61,19 +63,21 @@ export class MfaChallengesTable {
    * are checked one at a time, so it never takes more than MAX_WRONG_CODES wrong codes, however
    * many arrive at once, and is spent once.
    */
-  async lockUsable(tx: Queryable, challengeId: string): Promise<boolean> {
-    const { rows } = await tx.query(`SELECT 1 FROM mfa_challenge c WHERE c.id = $1 AND ${usable('$2')} FOR UPDATE`, [challengeId, this.clock()]);
+  async lockUsable(challengeId: string): Promise<boolean> {
+    const { rows } = await this.tx.query(`SELECT 1 FROM mfa_challenge c WHERE c.id = $1 AND ${usable('$2')} FOR UPDATE`, [challengeId, this.clock()]);
     return rows.length > 0;
   }
 
   /** Spends the challenge (locked by lockUsable in the same transaction). */
-  async spend(tx: Queryable, challengeId: string): Promise<void> {
-    await tx.query(`UPDATE mfa_challenge SET "usedAt" = $2 WHERE id = $1`, [challengeId, this.clock()]);
+  async spend(challengeId: string): Promise<void> {
+    await this.db.query(`UPDATE mfa_challenge SET "usedAt" = $2 WHERE id = $1`, [challengeId, this.clock()]);
   }
 
   /** Counts a wrong code against the challenge (locked by lockUsable); returns how many wrong codes it has had. */
-  async countWrongCode(tx: Queryable, challengeId: string): Promise<number> {
-    const { rows } = await tx.query<{ failures: number }>(`UPDATE mfa_challenge SET failures = failures + 1 WHERE id = $1 RETURNING failures`, [challengeId]);
+  async countWrongCode(challengeId: string): Promise<number> {
+    const { rows } = await this.db.query<{ failures: number }>(`UPDATE mfa_challenge SET failures = failures + 1 WHERE id = $1 RETURNING failures`, [
+      challengeId,
+    ]);
     return rows[0]?.failures ?? MAX_WRONG_CODES;
   }
 }

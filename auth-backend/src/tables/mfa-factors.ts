@@ -4,8 +4,7 @@
  * newest time step accepted, advanced by one conditional UPDATE so that a code is accepted at
  * most once, even by concurrent requests.
  */
-import type pg from 'pg';
-import type { Queryable } from '../db/transaction';
+import { Table } from './table';
 
 export interface FactorRow {
   id: string;
@@ -17,15 +16,13 @@ export interface FactorRow {
 
 const COLUMNS = `id, "userId", "sealedSecret", "createdAt", "confirmedAt"`;
 
-export class MfaFactorsTable {
-  constructor(private readonly pool: pg.Pool) {}
-
+export class MfaFactorsTable extends Table {
   /**
    * Stores a pending factor, replacing the user's pending one; nothing when the user has an
    * active factor (then false). One statement: the unique "userId" decides between the two.
    */
   async putPending(factor: { id: string; userId: string; sealedSecret: string; now: Date }): Promise<boolean> {
-    const { rowCount } = await this.pool.query(
+    const { rowCount } = await this.db.query(
       `INSERT INTO mfa_factor AS f (id, "userId", "sealedSecret", "createdAt") VALUES ($1, $2, $3, $4)
        ON CONFLICT ("userId") DO UPDATE SET id = EXCLUDED.id, "sealedSecret" = EXCLUDED."sealedSecret", "createdAt" = EXCLUDED."createdAt", "lastStep" = 0
        WHERE f."confirmedAt" IS NULL`,
@@ -35,8 +32,8 @@ export class MfaFactorsTable {
   }
 
   /** The user's factor, pending or active. */
-  async findOfUser(userId: string, db: Queryable = this.pool): Promise<FactorRow | undefined> {
-    const { rows } = await db.query<FactorRow>(`SELECT ${COLUMNS} FROM mfa_factor WHERE "userId" = $1`, [userId]);
+  async findOfUser(userId: string): Promise<FactorRow | undefined> {
+    const { rows } = await this.db.query<FactorRow>(`SELECT ${COLUMNS} FROM mfa_factor WHERE "userId" = $1`, [userId]);
     return rows[0];
   }
 
@@ -45,8 +42,8 @@ export class MfaFactorsTable {
    * before (one conditional UPDATE: of two concurrent requests with one code, one wins).
    * `state`: only while the factor is pending, or only while it is active.
    */
-  async acceptStep(db: Queryable, factorId: string, step: number, state: 'pending' | 'active'): Promise<boolean> {
-    const { rowCount } = await db.query(
+  async acceptStep(factorId: string, step: number, state: 'pending' | 'active'): Promise<boolean> {
+    const { rowCount } = await this.db.query(
       `UPDATE mfa_factor SET "lastStep" = $2 WHERE id = $1 AND "lastStep" < $2 AND "confirmedAt" IS ${state === 'pending' ? '' : 'NOT '}NULL`,
       [factorId, step],
     );
@@ -54,26 +51,26 @@ export class MfaFactorsTable {
   }
 
   /** The pending factor becomes active. */
-  async confirm(tx: Queryable, factorId: string, now: Date): Promise<boolean> {
-    const { rowCount } = await tx.query(`UPDATE mfa_factor SET "confirmedAt" = $2 WHERE id = $1 AND "confirmedAt" IS NULL`, [factorId, now]);
+  async confirm(factorId: string, now: Date): Promise<boolean> {
+    const { rowCount } = await this.db.query(`UPDATE mfa_factor SET "confirmedAt" = $2 WHERE id = $1 AND "confirmedAt" IS NULL`, [factorId, now]);
     return (rowCount ?? 0) > 0;
   }
 
   /** Every factor's sealed secret, oldest first: what `npm run secrets:reseal` goes through. */
   async listSealed(): Promise<Array<Pick<FactorRow, 'id' | 'userId' | 'sealedSecret'>>> {
-    const { rows } = await this.pool.query<FactorRow>(`SELECT id, "userId", "sealedSecret" FROM mfa_factor ORDER BY "createdAt", id`);
+    const { rows } = await this.db.query<FactorRow>(`SELECT id, "userId", "sealedSecret" FROM mfa_factor ORDER BY "createdAt", id`);
     return rows;
   }
 
   /** The secret sealed anew (another KEY_ENCRYPTION_KEY), only while it is still `from`: a setup in between wins. */
   async replaceSealedSecret(factorId: string, from: string, to: string): Promise<boolean> {
-    const { rowCount } = await this.pool.query(`UPDATE mfa_factor SET "sealedSecret" = $3 WHERE id = $1 AND "sealedSecret" = $2`, [factorId, from, to]);
+    const { rowCount } = await this.db.query(`UPDATE mfa_factor SET "sealedSecret" = $3 WHERE id = $1 AND "sealedSecret" = $2`, [factorId, from, to]);
     return (rowCount ?? 0) > 0;
   }
 
   /** Removes the factor; false when it was gone already. */
-  async remove(tx: Queryable, factorId: string): Promise<boolean> {
-    const { rowCount } = await tx.query(`DELETE FROM mfa_factor WHERE id = $1`, [factorId]);
+  async remove(factorId: string): Promise<boolean> {
+    const { rowCount } = await this.db.query(`DELETE FROM mfa_factor WHERE id = $1`, [factorId]);
     return (rowCount ?? 0) > 0;
   }
 }

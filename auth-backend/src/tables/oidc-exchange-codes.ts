@@ -4,23 +4,25 @@
  * use, short-lived; it carries the user and how they signed in.
  */
 import { randomUUID } from 'node:crypto';
-import type pg from 'pg';
 import type { Clock } from '../clock';
 import type { Queryable } from '../db/transaction';
+import { Table } from './table';
 import type { AuthMethod } from '../domain/user';
 import { hashOpaqueToken, newOpaqueToken } from '../crypto/opaque-token';
 
-export class OidcExchangeCodesTable {
+export class OidcExchangeCodesTable extends Table {
   constructor(
-    private readonly pool: pg.Pool,
+    db: Queryable,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    super(db);
+  }
 
   /** Issues a code for the user; returns the code itself (only its hash is stored). */
-  async issue(tx: Queryable, grant: { userId: string; amr: AuthMethod[]; ttlSeconds: number }): Promise<string> {
+  async issue(grant: { userId: string; amr: AuthMethod[]; ttlSeconds: number }): Promise<string> {
     const { token, hash } = newOpaqueToken();
     const now = this.clock();
-    await tx.query(`INSERT INTO oidc_exchange_code (id, "codeHash", "userId", amr, "createdAt", "expiresAt") VALUES ($1, $2, $3, $4, $5, $6)`, [
+    await this.db.query(`INSERT INTO oidc_exchange_code (id, "codeHash", "userId", amr, "createdAt", "expiresAt") VALUES ($1, $2, $3, $4, $5, $6)`, [
       randomUUID(),
       hash,
       grant.userId,
@@ -28,13 +30,13 @@ export class OidcExchangeCodesTable {
       now,
       new Date(now.getTime() + grant.ttlSeconds * 1000),
     ]);
-    await tx.query(`DELETE FROM oidc_exchange_code WHERE id IN (SELECT id FROM oidc_exchange_code WHERE "expiresAt" < $1 LIMIT 100)`, [now]);
+    await this.db.query(`DELETE FROM oidc_exchange_code WHERE id IN (SELECT id FROM oidc_exchange_code WHERE "expiresAt" < $1 LIMIT 100)`, [now]);
     return token;
   }
 
   /** Spends the code in one statement: its user and methods, or undefined when unknown, spent or expired. */
   async consume(code: string): Promise<{ userId: string; amr: AuthMethod[] } | undefined> {
-    const { rows } = await this.pool.query<{ userId: string; amr: AuthMethod[] }>(
+    const { rows } = await this.db.query<{ userId: string; amr: AuthMethod[] }>(
       `UPDATE oidc_exchange_code SET "usedAt" = $2 WHERE "codeHash" = $1 AND "usedAt" IS NULL AND "expiresAt" > $2 RETURNING "userId", amr`,
       [hashOpaqueToken(code), this.clock()],
     );

@@ -5,9 +5,10 @@
  * cookie is stored, and a state is consumed only together with the cookie's value.
  */
 import { randomUUID } from 'node:crypto';
-import type pg from 'pg';
 import type { Clock } from '../clock';
 import { hashOpaqueToken, newOpaqueToken } from '../crypto/opaque-token';
+import type { Queryable } from '../db/transaction';
+import { Table } from './table';
 
 export interface StartedSignIn {
   provider: string;
@@ -15,17 +16,19 @@ export interface StartedSignIn {
   redirectTo: string;
 }
 
-export class OidcStatesTable {
+export class OidcStatesTable extends Table {
   constructor(
-    private readonly pool: pg.Pool,
+    db: Queryable,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    super(db);
+  }
 
   /** Stores a new sign-in; returns its opaque `state` value. */
   async create(signIn: StartedSignIn & { binding: string; ttlSeconds: number }): Promise<string> {
     const { token, hash } = newOpaqueToken();
     const now = this.clock();
-    await this.pool.query(
+    await this.db.query(
       `INSERT INTO oidc_state (id, "stateHash", provider, "bindingHash", nonce, "redirectTo", "createdAt", "expiresAt")
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
       [
@@ -40,7 +43,7 @@ export class OidcStatesTable {
       ],
     );
     // Expired states are worth nothing: each new one clears a few (no sweeper needed).
-    await this.pool.query(`DELETE FROM oidc_state WHERE id IN (SELECT id FROM oidc_state WHERE "expiresAt" < $1 LIMIT 100)`, [now]);
+    await this.db.query(`DELETE FROM oidc_state WHERE id IN (SELECT id FROM oidc_state WHERE "expiresAt" < $1 LIMIT 100)`, [now]);
     return token;
   }
 
@@ -50,7 +53,7 @@ export class OidcStatesTable {
    * spent then).
    */
   async consume(provider: string, state: string, binding: string): Promise<StartedSignIn | undefined> {
-    const { rows } = await this.pool.query<StartedSignIn>(
+    const { rows } = await this.db.query<StartedSignIn>(
       `UPDATE oidc_state SET "usedAt" = $4
         WHERE "stateHash" = $1 AND provider = $2 AND "bindingHash" = $3 AND "usedAt" IS NULL AND "expiresAt" > $4
         RETURNING provider, nonce, "redirectTo"`,

@@ -3,16 +3,13 @@
  * usable once: spending one is one conditional UPDATE, so two concurrent uses cannot both pass.
  */
 import { randomUUID } from 'node:crypto';
-import type pg from 'pg';
-import type { Queryable } from '../db/transaction';
+import { Table } from './table';
 
-export class RecoveryCodesTable {
-  constructor(private readonly pool: pg.Pool) {}
-
+export class RecoveryCodesTable extends Table {
   /** The user's codes become exactly `hashes` (the old ones stop working). */
-  async replace(tx: Queryable, userId: string, hashes: string[], now: Date): Promise<void> {
-    await tx.query(`DELETE FROM recovery_code WHERE "userId" = $1`, [userId]);
-    await tx.query(
+  async replace(userId: string, hashes: string[], now: Date): Promise<void> {
+    await this.db.query(`DELETE FROM recovery_code WHERE "userId" = $1`, [userId]);
+    await this.db.query(
       `INSERT INTO recovery_code (id, "userId", "codeHash", "createdAt")
        SELECT id, $1, hash, $4 FROM unnest($2::uuid[], $3::text[]) AS c(id, hash)`,
       [userId, hashes.map(() => randomUUID()), hashes, now],
@@ -20,8 +17,8 @@ export class RecoveryCodesTable {
   }
 
   /** Spends the user's unused code with this hash; false when there is none. */
-  async spend(tx: Queryable, userId: string, hash: string, now: Date): Promise<boolean> {
-    const { rowCount } = await tx.query(`UPDATE recovery_code SET "usedAt" = $3 WHERE "userId" = $1 AND "codeHash" = $2 AND "usedAt" IS NULL`, [
+  async spend(userId: string, hash: string, now: Date): Promise<boolean> {
+    const { rowCount } = await this.db.query(`UPDATE recovery_code SET "usedAt" = $3 WHERE "userId" = $1 AND "codeHash" = $2 AND "usedAt" IS NULL`, [
       userId,
       hash,
       now,
@@ -29,13 +26,13 @@ export class RecoveryCodesTable {
     return (rowCount ?? 0) > 0;
   }
 
-  async removeOfUser(tx: Queryable, userId: string): Promise<void> {
-    await tx.query(`DELETE FROM recovery_code WHERE "userId" = $1`, [userId]);
+  async removeOfUser(userId: string): Promise<void> {
+    await this.db.query(`DELETE FROM recovery_code WHERE "userId" = $1`, [userId]);
   }
 
   /** How many unused codes the user has. */
-  async countUnused(userId: string, db: Queryable = this.pool): Promise<number> {
-    const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM recovery_code WHERE "userId" = $1 AND "usedAt" IS NULL`, [userId]);
+  async countUnused(userId: string): Promise<number> {
+    const { rows } = await this.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM recovery_code WHERE "userId" = $1 AND "usedAt" IS NULL`, [userId]);
     return rows[0]?.n ?? 0;
   }
 }

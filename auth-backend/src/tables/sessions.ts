@@ -7,9 +7,9 @@
  * and rotation needs row locks inside one statement.
  */
 import { randomUUID } from 'node:crypto';
-import type pg from 'pg';
 import type { Clock } from '../clock';
 import type { Queryable } from '../db/transaction';
+import { Table } from './table';
 import type { Authenticated, AuthMethod, User } from '../domain/user';
 import type { RequestMeta } from '../domain/audit';
 import { hashOpaqueToken, newOpaqueToken } from '../crypto/opaque-token';
@@ -125,25 +125,22 @@ const ROTATE = `
   )
   SELECT found.*, EXISTS (SELECT 1 FROM successor) AS rotated, EXISTS (SELECT 1 FROM reuse) AS reuse_detected FROM found`;
 
-export class SessionsTable {
+export class SessionsTable extends Table {
   constructor(
-    private readonly pool: pg.Pool,
+    db: Queryable,
     private readonly policy: SessionPolicy,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    super(db);
+  }
 
   /** Opens a session for `userId`, signed in by `amr`, with its first refresh token, in one statement. */
-  async open(
-    userId: string,
-    amr: AuthMethod[],
-    userAgent: string | null = null,
-    db: Queryable = this.pool,
-  ): Promise<{ sessionId: string; refreshToken: string }> {
+  async open(userId: string, amr: AuthMethod[], userAgent: string | null = null): Promise<{ sessionId: string; refreshToken: string }> {
     const now = this.clock();
     const sessionId = randomUUID();
     const sessionExpiresAt = addSeconds(now, this.policy.ttl);
     const { token, hash } = newOpaqueToken();
-    await db.query({
+    await this.db.query({
       name: 'session-open',
       text: `WITH opened AS (
          INSERT INTO session (id, "userId", "createdAt", "expiresAt", "lastUsedAt", "userAgent", amr) VALUES ($1, $2, $3, $4, $3, $8, $9) RETURNING id
@@ -165,7 +162,7 @@ export class SessionsTable {
   async rotate(refreshToken: string, meta?: RequestMeta): Promise<RotateResult> {
     const now = this.clock();
     const { token, hash } = newOpaqueToken();
-    const { rows } = await this.pool.query<TokenRow>({
+    const { rows } = await this.db.query<TokenRow>({
       name: 'refresh-token-rotate',
       text: ROTATE,
       values: [
@@ -207,7 +204,7 @@ export class SessionsTable {
    * each connection plans it once.
    */
   async findLive(userId: string, sessionId: string, amr: AuthMethod[]): Promise<Authenticated | null> {
-    const { rows } = await this.pool.query<User>({
+    const { rows } = await this.db.query<User>({
       name: 'user-by-live-session',
       text: `SELECT u.id, u.email, u.name, u."createdAt", u."emailVerifiedAt", u."mfaEnabled"
                FROM session s JOIN "user" u ON u.id = s."userId"
@@ -218,8 +215,8 @@ export class SessionsTable {
   }
 
   /** Whether `sessionId` is a live session of `userId`. */
-  async isLive(db: Queryable, userId: string, sessionId: string): Promise<boolean> {
-    const { rows } = await db.query(`SELECT 1 FROM session s WHERE s.id = $2 AND s."userId" = $1 AND ${liveSession('s', '$3', '$4')}`, [
+  async isLive(userId: string, sessionId: string): Promise<boolean> {
+    const { rows } = await this.db.query(`SELECT 1 FROM session s WHERE s.id = $2 AND s."userId" = $1 AND ${liveSession('s', '$3', '$4')}`, [
       userId,
       sessionId,
       this.clock(),
@@ -230,7 +227,7 @@ export class SessionsTable {
 
   /** The user's live sessions, newest first. */
   async listLive(userId: string): Promise<SessionSummary[]> {
-    const { rows } = await this.pool.query<SessionSummary>({
+    const { rows } = await this.db.query<SessionSummary>({
       name: 'sessions-live-of-user',
       text: `SELECT s.id, s."createdAt", s."lastUsedAt", s."userAgent" FROM session s
               WHERE s."userId" = $1 AND ${liveSession('s', '$2', '$3')}
@@ -241,9 +238,9 @@ export class SessionsTable {
   }
 
   /** Revokes one live session of `userId`; false when it is not one (unknown, another user's, malformed or over). */
-  async revokeOne(userId: string, sessionId: string, reason: RevokeReason, db: Queryable = this.pool): Promise<boolean> {
+  async revokeOne(userId: string, sessionId: string, reason: RevokeReason): Promise<boolean> {
     if (!UUID.test(sessionId)) return false;
-    const { rowCount } = await db.query(
+    const { rowCount } = await this.db.query(
       `UPDATE session s SET "revokedAt" = $3, "revokedReason" = $5 WHERE s.id = $2 AND s."userId" = $1 AND ${liveSession('s', '$3', '$4')}`,
       [userId, sessionId, this.clock(), this.policy.idleTtl, reason],
     );
@@ -254,8 +251,8 @@ export class SessionsTable {
   // by time stays over even if the timeouts are later raised.
 
   /** Revokes the session that `refreshToken` belongs to; its user, or null when there is none not yet revoked. */
-  async revokeByToken(refreshToken: string, reason: RevokeReason, db: Queryable = this.pool): Promise<{ userId: string; sessionId: string } | null> {
-    const { rows } = await db.query<{ userId: string; sessionId: string }>(
+  async revokeByToken(refreshToken: string, reason: RevokeReason): Promise<{ userId: string; sessionId: string } | null> {
+    const { rows } = await this.db.query<{ userId: string; sessionId: string }>(
       `UPDATE session SET "revokedAt" = $2, "revokedReason" = $3
         WHERE id = (SELECT "sessionId" FROM refresh_token WHERE "tokenHash" = $1) AND "revokedAt" IS NULL
         RETURNING "userId", id AS "sessionId"`,
@@ -264,9 +261,9 @@ export class SessionsTable {
     return rows[0] ?? null;
   }
 
-  /** Revokes every session of the user not yet revoked, except `keepSessionId`; returns how many. `db`: a transaction's client. */
-  async revokeAllOfUser(userId: string, reason: RevokeReason, keepSessionId?: string, db: Queryable = this.pool): Promise<number> {
-    const { rowCount } = await db.query(
+  /** Revokes every session of the user not yet revoked, except `keepSessionId`; returns how many. */
+  async revokeAllOfUser(userId: string, reason: RevokeReason, keepSessionId?: string): Promise<number> {
+    const { rowCount } = await this.db.query(
       `UPDATE session SET "revokedAt" = $2, "revokedReason" = $3
         WHERE "userId" = $1 AND "revokedAt" IS NULL AND ($4::uuid IS NULL OR id <> $4::uuid)`,
       [userId, this.clock(), reason, keepSessionId ?? null],

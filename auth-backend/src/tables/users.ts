@@ -3,11 +3,10 @@
  * Plain SQL on the pg pool, like every runtime query (docs/decisions/0010-runtime-queries.md).
  */
 import { randomUUID } from 'node:crypto';
-import type pg from 'pg';
 import { AppError } from '../errors';
 import { isUniqueViolation } from '../db/database-errors';
-import type { Queryable } from '../db/transaction';
-import type { AdminUser, Role, User, UserWithHash } from '../domain/user';
+import { Table } from './table';
+import type { Account, AdminUser, Role, User, UserWithHash } from '../domain/user';
 
 /** A page of the admin list: newest first, optionally filtered by a case-insensitive substring. */
 export interface UserListQuery {
@@ -39,13 +38,11 @@ const WITH_HASH = `${USER_COLUMNS}, "passwordHash", "disabledAt"`;
 const ADMIN_COLUMNS = `${USER_COLUMNS}, role, "disabledAt", "lastSignInAt",
   ARRAY(SELECT i.provider FROM user_identity i WHERE i."userId" = "user".id ORDER BY i."createdAt", i.id) AS identities`;
 
-export class UsersTable {
-  constructor(private readonly pool: pg.Pool) {}
-
+export class UsersTable extends Table {
   /** Creates a user; AppError email_taken when the (normalised) email exists. */
-  async create(data: { email: string; passwordHash: string; name: string | null }, db: Queryable = this.pool): Promise<User> {
+  async create(data: { email: string; passwordHash: string; name: string | null }): Promise<User> {
     try {
-      const { rows } = await db.query<User>({
+      const { rows } = await this.db.query<User>({
         name: 'user-create',
         text: `INSERT INTO "user" (id, email, "passwordHash", name, "createdAt", "updatedAt") VALUES ($1, $2, $3, $4, now(), now())
                RETURNING ${USER_COLUMNS}`,
@@ -59,8 +56,8 @@ export class UsersTable {
   }
 
   /** A user without a password (made by an OpenID Connect provider); a unique violation on the address propagates. */
-  async createWithoutPassword(tx: Queryable, data: { email: string; name: string | null; emailVerifiedAt: Date | null }): Promise<User> {
-    const { rows } = await tx.query<User>(
+  async createWithoutPassword(data: { email: string; name: string | null; emailVerifiedAt: Date | null }): Promise<User> {
+    const { rows } = await this.db.query<User>(
       `INSERT INTO "user" (id, email, "passwordHash", name, "createdAt", "updatedAt", "emailVerifiedAt") VALUES ($1, $2, NULL, $3, now(), now(), $4)
        RETURNING ${USER_COLUMNS}`,
       [randomUUID(), data.email, data.name, data.emailVerifiedAt],
@@ -68,14 +65,14 @@ export class UsersTable {
     return rows[0]!;
   }
 
-  async findByEmail(email: string, db: Queryable = this.pool): Promise<UserWithHash | null> {
-    const { rows } = await db.query<UserWithHash>({ name: 'user-by-email', text: `SELECT ${WITH_HASH} FROM "user" WHERE email = $1`, values: [email] });
+  async findByEmail(email: string): Promise<UserWithHash | null> {
+    const { rows } = await this.db.query<UserWithHash>({ name: 'user-by-email', text: `SELECT ${WITH_HASH} FROM "user" WHERE email = $1`, values: [email] });
     return rows[0] ?? null;
   }
 
   /** The user with its hash, its row locked until `tx` ends (changes to its sign-in methods wait for each other). */
-  async lockById(tx: Queryable, id: string): Promise<UserWithHash | null> {
-    const { rows } = await tx.query<UserWithHash>(`SELECT ${WITH_HASH} FROM "user" WHERE id = $1 FOR UPDATE`, [id]);
+  async lockById(id: string): Promise<UserWithHash | null> {
+    const { rows } = await this.tx.query<UserWithHash>(`SELECT ${WITH_HASH} FROM "user" WHERE id = $1 FOR UPDATE`, [id]);
     return rows[0] ?? null;
   }
 
@@ -84,23 +81,33 @@ export class UsersTable {
    * password, set by whoever registered the address without proving it, is removed, and the
    * address counts as verified from now on.
    */
-  async removeUnprovedPassword(tx: Queryable, userId: string, now: Date): Promise<void> {
-    await tx.query(`UPDATE "user" SET "passwordHash" = NULL, "emailVerifiedAt" = $2, "updatedAt" = $2 WHERE id = $1`, [userId, now]);
+  async removeUnprovedPassword(userId: string, now: Date): Promise<void> {
+    await this.db.query(`UPDATE "user" SET "passwordHash" = NULL, "emailVerifiedAt" = $2, "updatedAt" = $2 WHERE id = $1`, [userId, now]);
   }
 
-  async findById(id: string, db: Queryable = this.pool): Promise<User | null> {
-    const { rows } = await db.query<User>({ name: 'user-by-id', text: `SELECT ${USER_COLUMNS} FROM "user" WHERE id = $1`, values: [id] });
+  async findById(id: string): Promise<User | null> {
+    const { rows } = await this.db.query<User>({ name: 'user-by-id', text: `SELECT ${USER_COLUMNS} FROM "user" WHERE id = $1`, values: [id] });
+    return rows[0] ?? null;
+  }
+
+  /** The user and whether it is disabled: what a sign-in door hands the pipeline. */
+  async findAccount(id: string): Promise<Account | null> {
+    const { rows } = await this.db.query<Account>({
+      name: 'user-account-by-id',
+      text: `SELECT ${USER_COLUMNS}, "disabledAt" FROM "user" WHERE id = $1`,
+      values: [id],
+    });
     return rows[0] ?? null;
   }
 
   async findByIdWithHash(id: string): Promise<UserWithHash | null> {
-    const { rows } = await this.pool.query<UserWithHash>({ name: 'user-by-id-with-hash', text: `SELECT ${WITH_HASH} FROM "user" WHERE id = $1`, values: [id] });
+    const { rows } = await this.db.query<UserWithHash>({ name: 'user-by-id-with-hash', text: `SELECT ${WITH_HASH} FROM "user" WHERE id = $1`, values: [id] });
     return rows[0] ?? null;
   }
 
   /** A fresh hash of the same password (a login found the stored one weaker than configured). */
   async rehashPassword(id: string, expectedHash: string, passwordHash: string): Promise<void> {
-    await this.pool.query(`UPDATE "user" SET "passwordHash" = $3, "updatedAt" = now() WHERE id = $1 AND "passwordHash" = $2`, [id, expectedHash, passwordHash]);
+    await this.db.query(`UPDATE "user" SET "passwordHash" = $3, "updatedAt" = now() WHERE id = $1 AND "passwordHash" = $2`, [id, expectedHash, passwordHash]);
   }
 
   /**
@@ -109,8 +116,8 @@ export class UsersTable {
    * later ones find the hash replaced and change nothing. Run it in the transaction that then
    * revokes the user's other sessions.
    */
-  async replacePasswordHash(tx: Queryable, change: { userId: string; expectedHash: string; newHash: string }): Promise<boolean> {
-    const { rowCount } = await tx.query(`UPDATE "user" SET "passwordHash" = $3, "updatedAt" = now() WHERE id = $1 AND "passwordHash" = $2`, [
+  async replacePasswordHash(change: { userId: string; expectedHash: string; newHash: string }): Promise<boolean> {
+    const { rowCount } = await this.db.query(`UPDATE "user" SET "passwordHash" = $3, "updatedAt" = now() WHERE id = $1 AND "passwordHash" = $2`, [
       change.userId,
       change.expectedHash,
       change.newHash,
@@ -119,8 +126,8 @@ export class UsersTable {
   }
 
   /** A password reset: the new hash, and the address counts as verified (opening the link proved control of it). */
-  async resetPassword(tx: Queryable, userId: string, passwordHash: string, now: Date): Promise<void> {
-    await tx.query(`UPDATE "user" SET "passwordHash" = $2, "updatedAt" = $3, "emailVerifiedAt" = COALESCE("emailVerifiedAt", $3) WHERE id = $1`, [
+  async resetPassword(userId: string, passwordHash: string, now: Date): Promise<void> {
+    await this.db.query(`UPDATE "user" SET "passwordHash" = $2, "updatedAt" = $3, "emailVerifiedAt" = COALESCE("emailVerifiedAt", $3) WHERE id = $1`, [
       userId,
       passwordHash,
       now,
@@ -128,38 +135,38 @@ export class UsersTable {
   }
 
   /** Kept in the transaction that confirms or removes the user's second factor (mfa/mfa-service.ts). */
-  async setMfaEnabled(tx: Queryable, userId: string, enabled: boolean): Promise<void> {
-    await tx.query(`UPDATE "user" SET "mfaEnabled" = $2, "updatedAt" = now() WHERE id = $1`, [userId, enabled]);
+  async setMfaEnabled(userId: string, enabled: boolean): Promise<void> {
+    await this.db.query(`UPDATE "user" SET "mfaEnabled" = $2, "updatedAt" = now() WHERE id = $1`, [userId, enabled]);
   }
 
-  async markEmailVerified(tx: Queryable, userId: string, now: Date): Promise<void> {
-    await tx.query(`UPDATE "user" SET "emailVerifiedAt" = COALESCE("emailVerifiedAt", $2), "updatedAt" = $2 WHERE id = $1`, [userId, now]);
+  async markEmailVerified(userId: string, now: Date): Promise<void> {
+    await this.db.query(`UPDATE "user" SET "emailVerifiedAt" = COALESCE("emailVerifiedAt", $2), "updatedAt" = $2 WHERE id = $1`, [userId, now]);
   }
 
   /** The address of a verified email change; a unique violation (the address was taken meanwhile) propagates. */
-  async changeEmail(tx: Queryable, userId: string, email: string, now: Date): Promise<void> {
-    await tx.query(`UPDATE "user" SET email = $2, "emailVerifiedAt" = $3, "updatedAt" = $3 WHERE id = $1`, [userId, email, now]);
+  async changeEmail(userId: string, email: string, now: Date): Promise<void> {
+    await this.db.query(`UPDATE "user" SET email = $2, "emailVerifiedAt" = $3, "updatedAt" = $3 WHERE id = $1`, [userId, email, now]);
   }
 
   /** A sign-in completed (the admin list's lastSignInAt). */
-  async recordSignIn(tx: Queryable, userId: string): Promise<void> {
-    await tx.query({ name: 'user-record-sign-in', text: `UPDATE "user" SET "lastSignInAt" = now() WHERE id = $1`, values: [userId] });
+  async recordSignIn(userId: string): Promise<void> {
+    await this.db.query({ name: 'user-record-sign-in', text: `UPDATE "user" SET "lastSignInAt" = now() WHERE id = $1`, values: [userId] });
   }
 
   /** What an admin endpoint checks on every call: the caller's role, read now (a demotion acts at once). */
   async roleOf(id: string): Promise<Role | null> {
-    const { rows } = await this.pool.query<{ role: Role }>({ name: 'user-role', text: `SELECT role FROM "user" WHERE id = $1`, values: [id] });
+    const { rows } = await this.db.query<{ role: Role }>({ name: 'user-role', text: `SELECT role FROM "user" WHERE id = $1`, values: [id] });
     return rows[0]?.role ?? null;
   }
 
   /** The operators' way in (users:set-role); false when no account has that (normalised) address. */
-  async setRoleByEmail(tx: Queryable, email: string, role: Role): Promise<string | null> {
-    const { rows } = await tx.query<{ id: string }>(`UPDATE "user" SET role = $2, "updatedAt" = now() WHERE email = $1 RETURNING id`, [email, role]);
+  async setRoleByEmail(email: string, role: Role): Promise<string | null> {
+    const { rows } = await this.db.query<{ id: string }>(`UPDATE "user" SET role = $2, "updatedAt" = now() WHERE email = $1 RETURNING id`, [email, role]);
     return rows[0]?.id ?? null;
   }
 
-  async findAdminView(id: string, db: Queryable = this.pool): Promise<AdminUser | null> {
-    const { rows } = await db.query<AdminUser>(`SELECT ${ADMIN_COLUMNS} FROM "user" WHERE id = $1`, [id]);
+  async findAdminView(id: string): Promise<AdminUser | null> {
+    const { rows } = await this.db.query<AdminUser>(`SELECT ${ADMIN_COLUMNS} FROM "user" WHERE id = $1`, [id]);
     return rows[0] ?? null;
   }
 
@@ -169,7 +176,7 @@ export class UsersTable {
    */
   async list(query: UserListQuery): Promise<AdminUser[]> {
     const pattern = query.search ? `%${likeLiteral(query.search)}%` : null;
-    const { rows } = await this.pool.query<AdminUser>(
+    const { rows } = await this.db.query<AdminUser>(
       `SELECT ${ADMIN_COLUMNS} FROM "user"
         WHERE ($1::text IS NULL OR ${SEARCHABLE} ILIKE $1)
           AND ($2::timestamptz IS NULL OR ("createdAt", id) < ($2::timestamptz, $3::uuid))
@@ -180,8 +187,8 @@ export class UsersTable {
   }
 
   /** An administrator's changes, on the caller's transaction; null when there is no such user. */
-  async applyAdminChanges(tx: Queryable, id: string, changes: AdminChanges, now: Date): Promise<AdminUser | null> {
-    const { rows } = await tx.query<AdminUser>(
+  async applyAdminChanges(id: string, changes: AdminChanges, now: Date): Promise<AdminUser | null> {
+    const { rows } = await this.db.query<AdminUser>(
       `UPDATE "user" SET
           role = COALESCE($2, role),
           "disabledAt" = CASE WHEN $3::boolean IS NULL THEN "disabledAt" WHEN $3 THEN COALESCE("disabledAt", $6) ELSE NULL END,
@@ -198,8 +205,8 @@ export class UsersTable {
    * Erases the account: the row goes, and the foreign keys take its sessions, refresh tokens and
    * email tokens (and v3's identities and factors) with it. Returns the address it had, or null.
    */
-  async erase(tx: Queryable, id: string): Promise<string | null> {
-    const { rows } = await tx.query<{ email: string }>(`DELETE FROM "user" WHERE id = $1 RETURNING email`, [id]);
+  async erase(id: string): Promise<string | null> {
+    const { rows } = await this.db.query<{ email: string }>(`DELETE FROM "user" WHERE id = $1 RETURNING email`, [id]);
     return rows[0]?.email ?? null;
   }
 }

@@ -33,7 +33,16 @@ export interface ThrottlePolicy {
   accountMaxDelay: number;
 }
 
-export type ThrottledAction = 'login' | 'register';
+/** What is counted per client IP: logins (and second-factor answers), registrations, provider sign-ins started (each stores state). */
+export type ThrottledAction = 'login' | 'register' | 'oidc-start';
+
+/** How an attempt on the account's counter ended (LoginThrottle.guard). */
+export type Verdict = 'succeeded' | 'failed' | 'first-factor' | 'uncounted';
+export interface Judged<T> {
+  verdict: Verdict;
+  result: T;
+}
+export const judged = <T>(verdict: Verdict, result: T): Judged<T> => ({ verdict, result });
 
 const TOO_MANY_ATTEMPTS = 'Too many attempts; try again later.';
 const accountKey = (email: string) => addressDigest(email, 'login-throttle');
@@ -47,7 +56,7 @@ export class LoginThrottle {
     private readonly policy: ThrottlePolicy,
   ) {
     const perIp = (keyPrefix: string) => windows.create(keyPrefix, policy.ipMax, policy.ipWindow, TOO_MANY_ATTEMPTS);
-    this.perIp = { login: perIp('ip-login'), register: perIp('ip-register') };
+    this.perIp = { login: perIp('ip-login'), register: perIp('ip-register'), 'oidc-start': perIp('ip-oidc-start') };
   }
 
   /** Counts one attempt from `ip`; throws the 429 past the limit. */
@@ -56,14 +65,41 @@ export class LoginThrottle {
   }
 
   /**
-   * One login attempt on the account, checked and counted in one statement: throws the 429 while
-   * the account is in a delay, else counts the attempt as a failure and returns its number. An
-   * attempt beyond the free failures also takes a lease until its outcome is known:
-   * attemptFailed then starts its delay, recordSuccess resets the account, attemptAbandoned
-   * undoes it. Attempts that find the lease taken wait for it for up to LEASE_WAIT_MS.
+   * Runs one attempt on the account's counter (a login, a second-factor code, a reauthentication
+   * behind a bearer token): checked and counted in one statement before `attempt` runs (the 429
+   * while the account is in a delay; beyond the free failures one attempt at a time, the others
+   * waiting up to LEASE_WAIT_MS for its outcome), then settled by the verdict it returns:
+   * - `failed`: the delay it earned runs from now;
+   * - `succeeded`: the account's count is reset;
+   * - `first-factor`: a right password of an account with a second factor is not a failure, but
+   *   the count stands until the second factor is passed too (fresh mfaTokens buy no fresh guesses);
+   * - `uncounted` (or `attempt` throws: its client left, the database failed): as if it never ran.
+   * Returns what `attempt` returned.
    */
-  async beginAttempt(email: string): Promise<number> {
+  async guard<T>(email: string, attempt: () => Promise<Judged<T>>): Promise<T> {
     const key = accountKey(email);
+    const number = await this.begin(key);
+    const holdsLease = number >= this.policy.accountFreeFailures;
+    let judged: Judged<T>;
+    try {
+      judged = await attempt();
+    } catch (error) {
+      await this.failures.uncount(key, holdsLease).catch(() => undefined);
+      throw error;
+    }
+    if (judged.verdict === 'failed') {
+      if (holdsLease) await this.failures.startDelay(key);
+    } else if (judged.verdict === 'succeeded') await this.failures.reset(key);
+    else await this.failures.uncount(key, holdsLease);
+    return judged.result;
+  }
+
+  /** Clears the account's counter: its delays were for guesses at a password that a reset has just replaced. */
+  async forgive(email: string): Promise<void> {
+    await this.failures.reset(accountKey(email));
+  }
+
+  private async begin(key: string): Promise<number> {
     const deadline = Date.now() + LEASE_WAIT_MS;
     for (;;) {
       const attempt = await this.failures.beginAttempt(key);
@@ -72,33 +108,5 @@ export class LoginThrottle {
       if (!leased || seconds > 0 || Date.now() >= deadline) throw throttled(TOO_MANY_ATTEMPTS, seconds);
       await new Promise((resolve) => setTimeout(resolve, LEASE_POLL_MS));
     }
-  }
-
-  /** Attempt number `attempt` had a wrong password: if it held the lease, the delay it earned runs from now. */
-  async attemptFailed(email: string, attempt: number): Promise<void> {
-    if (attempt >= this.policy.accountFreeFailures) await this.failures.startDelay(accountKey(email));
-  }
-
-  /**
-   * Attempt number `attempt` ended before its password was checked (its client left while it
-   * waited for a hashing slot, or the database failed): it is not counted. A lease it held is
-   * released, and no delay replaces it: the attempt was only let in because the last one was over.
-   */
-  async attemptAbandoned(email: string, attempt: number): Promise<void> {
-    await this.failures.uncount(accountKey(email), attempt >= this.policy.accountFreeFailures);
-  }
-
-  /**
-   * Attempt number `attempt` had the right password for an account with a second factor: it is
-   * not a failure (uncounted, its lease released, no delay), but the account's count stands until
-   * the second factor is passed too (recordSuccess). Wrong codes at POST /auth/mfa/verify are
-   * attempts on the same counter, so fresh mfaTokens do not buy fresh guesses.
-   */
-  async passwordAccepted(email: string, attempt: number): Promise<void> {
-    await this.attemptAbandoned(email, attempt);
-  }
-
-  async recordSuccess(email: string): Promise<void> {
-    await this.failures.reset(accountKey(email));
   }
 }

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConcurrencyLimit } from '../../src/auth/concurrency-limit';
+import { ConcurrencyLimit } from '../../src/passwords/concurrency-limit';
 import { CancelledError } from '../../src/errors';
 import { createTestApp, registerUser, STRONG_PASSWORD, type TestApp } from '../support/test-app';
 

@@ -57,11 +57,11 @@ describe('POST /auth/password, five sessions of one user at once', () => {
     const change = { userId: user.user.id, newHash: '$2b$10$not.a.real.hash.but.never.stored' };
 
     // Another change landed first: the hash is no longer the one that was checked.
-    expect(await users.replacePasswordHash(t.db.pool, { ...change, expectedHash: `${passwordHash}x` })).toBe(false);
+    expect(await users.replacePasswordHash({ ...change, expectedHash: `${passwordHash}x` })).toBe(false);
     // The session was revoked (logout) after it was authenticated: the change's transaction finds it no longer live.
-    expect(await sessions.isLive(t.db.pool, user.user.id, sessionId)).toBe(true);
+    expect(await sessions.isLive(user.user.id, sessionId)).toBe(true);
     await request(t.app).post('/auth/logout').send({ refreshToken: user.refreshToken }).expect(204);
-    expect(await sessions.isLive(t.db.pool, user.user.id, sessionId)).toBe(false);
+    expect(await sessions.isLive(user.user.id, sessionId)).toBe(false);
     await request(t.app)
       .post('/auth/password')
       .set('Authorization', `Bearer ${user.accessToken}`)

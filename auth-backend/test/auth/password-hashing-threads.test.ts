@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import bcrypt from 'bcrypt';
-import { PasswordHasher } from '../../src/auth/password-hasher';
-import { HASHING_NICENESS, HashingStoppedError } from '../../src/auth/hashing-pool';
+import { PasswordHasher } from '../../src/passwords/password-hasher';
+import { HASHING_NICENESS, HashingStoppedError } from '../../src/passwords/hashing-pool';
 
 const PEPPER = 'a pepper of at least thirty-two bytes, for tests';
 

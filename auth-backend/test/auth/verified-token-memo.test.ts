@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
-import { AccessTokens, InvalidAccessToken, VERIFIED_TOKENS_REMEMBERED } from '../../src/auth/access-tokens';
+import { AccessTokens, InvalidAccessToken, VERIFIED_TOKENS_REMEMBERED } from '../../src/tokens/access-tokens';
 import { SharedSecretKey } from '../../src/keys/token-keys';
 import { TEST_JWT_SECRET } from '../support/test-app';
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
-import { listLocalMigrations } from '../../src/db/migration-state';
+import { listLocalMigrations } from '../../src/migrations/migration-state';
 import { migrationsDir } from '../../src/paths';
 
 const EMAIL_MIGRATION = '20261201100000_email_verification_and_outbox';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { checkMigrationSql } from '../../src/db/migration-safety';
+import { checkMigrationSql } from '../../src/migrations/migration-safety';
 import { PROJECT_MIGRATIONS } from '../support/app-root';
 
 const problems = async (sql: string) => (await checkMigrationSql('m.sql', sql)).map((finding) => finding.problem);
@@ -67,7 +67,7 @@ describe('npm run db:check-migrations', () => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'check-migrations'));
   afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
   const run = (...args: string[]) =>
-    spawnSync('node', [path.resolve(__dirname, '../../dist/db/check-migrations.js'), ...args], {
+    spawnSync('node', [path.resolve(__dirname, '../../dist/migrations/check-migrations.js'), ...args], {
       cwd: work,
       encoding: 'utf8',
       env: { PATH: process.env.PATH },

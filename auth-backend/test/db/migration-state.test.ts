@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { PRISMA_MIGRATE_LOCK, prismaIsMigrating } from '../../src/db/migration-state';
+import { PRISMA_MIGRATE_LOCK, prismaIsMigrating } from '../../src/migrations/migration-state';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 describe("Prisma's migration lock (prismaIsMigrating)", () => {

@@ -8,9 +8,10 @@
 import type { Express } from 'express';
 import request from 'supertest';
 import type { z } from 'zod';
-import type { ChangePasswordBody, LoginBody, LogoutBody, MeResponse, RefreshBody, RegisterBody, TokenResponse } from '../../src/auth/auth-schemas';
+import type { ChangePasswordBody, LoginBody, MeResponse, RegisterBody } from '../../src/auth/auth-schemas';
+import type { TokenResponse } from '../../src/tokens/token-response';
+import type { LogoutBody, RefreshBody, SessionsResponse } from '../../src/sessions/session-schemas';
 import type { ChangeEmailBody, ForgotPasswordBody, ResetPasswordBody, VerifyEmailBody } from '../../src/account/recovery-schemas';
-import type { SessionsResponse } from '../../src/sessions/session-endpoints';
 
 export type TokenBody = z.output<typeof TokenResponse>;
 export type MeBody = z.output<typeof MeResponse>;

@@ -55,7 +55,7 @@ describe('the tables', () => {
       audit_event: ['tables/audit-events.ts'],
       oidc_state: ['tables/oidc-states.ts'],
       oidc_exchange_code: ['tables/oidc-exchange-codes.ts'],
-      _prisma_migrations: ['db/migration-state.ts'],
+      _prisma_migrations: ['migrations/migration-state.ts'],
     });
   });
 });

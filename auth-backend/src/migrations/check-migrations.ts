@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { resolveFileSecrets } from '../config/file-secrets';
 import { migrationsDir } from '../paths';
-import { withClient } from './connection';
+import { withClient } from '../db/connection';
 import { listLocalMigrations, readMigrationState } from './migration-state';
 import { checkMigrationFolders, checkMigrationSql, formatFinding, type Finding } from './migration-safety';
 

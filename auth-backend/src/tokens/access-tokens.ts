@@ -20,7 +20,7 @@ export interface AccessClaims {
   amr: AuthMethod[];
 }
 
-const AUTH_METHODS: ReadonlySet<string> = new Set<AuthMethod>(['pwd', 'otp', 'mfa', 'ext']);
+const AUTH_METHODS: ReadonlySet<string> = new Set<AuthMethod>(['pwd', 'otp', 'mfa', 'ext', 'hwk']);
 const isAmr = (value: unknown): value is AuthMethod[] =>
   Array.isArray(value) && value.length > 0 && value.every((method) => typeof method === 'string' && AUTH_METHODS.has(method));
 

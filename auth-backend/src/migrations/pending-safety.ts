@@ -5,7 +5,7 @@
  * applies, `off` skips the check.
  */
 import path from 'node:path';
-import { withClient } from './connection';
+import { withClient } from '../db/connection';
 import { listLocalMigrations, readMigrationState } from './migration-state';
 import { checkMigrationFolders, formatFinding } from './migration-safety';
 import { appRoot, migrationsDir } from '../paths';

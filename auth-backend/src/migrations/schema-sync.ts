@@ -3,7 +3,7 @@
  * prisma/migrations holds migrations, else `prisma db push` without --accept-data-loss.
  * Call it while holding the migration lock (see advisory-lock.ts).
  */
-import { withClient } from './connection';
+import { withClient } from '../db/connection';
 import { listLocalMigrations, markRolledBack, prismaIsMigrating, readMigrationState, PRISMA_MIGRATE_LOCK, type MigrationState } from './migration-state';
 import { runPrismaCli, type CliResult } from './prisma-cli';
 import { migrationsDir } from '../paths';

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { connectionConfig, withClient } from './connection';
+import { connectionConfig, withClient } from '../db/connection';
 import type { Logger } from '../logger';
 import { EXIT, StartupError } from '../startup-error';
 

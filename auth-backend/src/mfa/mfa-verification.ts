@@ -1,0 +1,101 @@
+/**
+ * Passing the second factor of a sign-in that the pipeline's second-factor step (mfa-step.ts)
+ * challenged: a TOTP code or a recovery code against the mfaToken. Knows nothing of HTTP. What it
+ * returns is the sign-in attempt that the pipeline then finishes like any other (so a disabled
+ * account, say, is refused here as at every door).
+ *
+ * Each answer is one attempt on the account's login counter (a wrong code is a failure there too,
+ * so fresh mfaTokens buy no fresh guesses). The answers to one mfaToken are checked one at a time
+ * under its row lock: it dies at its MAX_WRONG_CODES-th wrong code, and is spent in the
+ * transaction that accepts the code (so a code is not used up by an mfaToken spent meanwhile).
+ */
+import type { Logger } from '../logger';
+import { AppError } from '../errors';
+import type { AuthMethod } from '../domain/user';
+import type { RequestMeta } from '../domain/audit';
+import type { Transactions } from '../db/transaction';
+import type { UsersTable } from '../tables/users';
+import type { AuditEventsTable } from '../tables/audit-events';
+import { MAX_WRONG_CODES, type MfaChallengesTable } from '../tables/mfa-challenges';
+import { judged, type LoginThrottle } from '../throttle/login-throttle';
+import type { SignInAttempt } from '../sign-in/sign-in-attempt';
+import type { SecondFactorCodes } from './second-factor-codes';
+
+export interface MfaVerificationDeps {
+  transaction: Transactions;
+  users: UsersTable;
+  audit: AuditEventsTable;
+  mfaChallenges: MfaChallengesTable;
+  codes: SecondFactorCodes;
+  throttle: LoginThrottle;
+}
+
+export interface MfaAnswer {
+  mfaToken: string;
+  code?: string;
+  recoveryCode?: string;
+  userAgent?: string | null;
+  meta?: RequestMeta;
+  /** The provider client a hosted sign-in serves. */
+  clientId?: string;
+}
+
+const invalidMfaToken = () => new AppError('invalid_mfa_token', 'The mfaToken is invalid, expired or already used; sign in again.');
+
+export class MfaVerification {
+  constructor(private readonly deps: MfaVerificationDeps) {}
+
+  /** The sign-in attempt after a right code (for the pipeline to finish); 401 otherwise, 429 past the account's limit. */
+  async verify(input: MfaAnswer, log: Logger): Promise<SignInAttempt> {
+    const { mfaChallenges, throttle, transaction, codes, users, audit } = this.deps;
+    const challenge = await mfaChallenges.findUsable(input.mfaToken);
+    if (!challenge) {
+      log.info({ event: 'mfa.verify', outcome: 'failure', reason: 'invalid-mfa-token' }, 'second factor refused');
+      throw invalidMfaToken();
+    }
+    const { userId, userEmail } = challenge;
+    const method: AuthMethod = input.code !== undefined ? 'otp' : 'mfa';
+    const line = { event: 'mfa.verify', userId, method: method === 'otp' ? 'totp' : 'recovery-code' };
+    let outcome: 'passed' | 'spent' | { wrongCodes: number };
+    try {
+      outcome = await throttle.guard(userEmail, async () => {
+        const answered = await transaction(async (tx) => {
+          if (!(await mfaChallenges.in(tx).lockUsable(challenge.id))) return 'spent' as const;
+          const accepted =
+            input.code !== undefined ? await codes.acceptTotp(tx, userId, input.code) : await codes.spendRecoveryCode(tx, userId, input.recoveryCode ?? '');
+          if (!accepted) return { wrongCodes: await mfaChallenges.in(tx).countWrongCode(challenge.id) };
+          await mfaChallenges.in(tx).spend(challenge.id);
+          return 'passed' as const;
+        });
+        // Spent, expired or dead while this request waited: not a guess.
+        return judged(answered === 'passed' ? 'succeeded' : answered === 'spent' ? 'uncounted' : 'failed', answered);
+      });
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'throttled') log.warn({ ...line, outcome: 'throttled' }, 'second factor throttled');
+      throw error;
+    }
+    if (outcome === 'spent') {
+      log.info({ ...line, outcome: 'failure', reason: 'invalid-mfa-token' }, 'second factor refused');
+      throw invalidMfaToken();
+    }
+    if (outcome !== 'passed') {
+      const { wrongCodes } = outcome;
+      log.info({ ...line, outcome: 'failure', reason: 'invalid-code', wrongCodes, mfaTokenDead: wrongCodes >= MAX_WRONG_CODES }, 'second factor refused');
+      // Nothing changed but the counters: the event stands alone, like a failed login's.
+      await audit.record({ type: 'mfa.failed', userId, meta: input.meta, data: { method: line.method, wrongCodes } });
+      throw new AppError('invalid_code', 'The code is not valid (wrong, expired, or already used).', { status: 401 });
+    }
+    // Read now: an account disabled since its password was checked is refused by the pipeline.
+    const account = await users.findAccount(userId);
+    if (!account) throw invalidMfaToken();
+    log.info({ ...line, outcome: 'passed' }, 'second factor passed');
+    return {
+      account,
+      amr: [...challenge.amr, method],
+      door: 'second-factor',
+      userAgent: input.userAgent ?? null,
+      meta: input.meta,
+      clientId: input.clientId,
+    };
+  }
+}
