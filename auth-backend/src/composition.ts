@@ -58,7 +58,9 @@ import { IdentitiesService } from './oidc/identities-service';
 import { oidcEndpoints } from './oidc/oidc-endpoints';
 import { AuditEventsTable } from './tables/audit-events';
 import { AuditRetention } from './audit/audit-retention';
+import { AuditLog } from './audit/audit-log';
 import { AccountDeletion } from './account/account-deletion';
+import { UnprovedAccount } from './account/unproved-account';
 import { deletionEndpoints } from './account/deletion-endpoints';
 import { AdminService } from './admin/admin-service';
 import { adminEndpoints } from './admin/admin-endpoints';
@@ -89,12 +91,14 @@ export interface Tables {
   mfaFactors: MfaFactorsTable;
   recoveryCodes: RecoveryCodesTable;
   mfaChallenges: MfaChallengesTable;
-  audit: AuditEventsTable;
+  auditEvents: AuditEventsTable;
 }
 
 /** Every service of the process, built once. */
 export interface Services {
   tables: Tables;
+  /** Records events; webhooks and notifications subscribe to it. */
+  audit: AuditLog;
   /** The rate_limit counters (and their pruning worker). */
   windows: WindowLimits;
   hasher: PasswordHasher;
@@ -149,13 +153,16 @@ function buildTables(config: Config, db: Database, clock: Clock): Tables {
     mfaFactors: new MfaFactorsTable(db.pool),
     recoveryCodes: new RecoveryCodesTable(db.pool),
     mfaChallenges: new MfaChallengesTable(db.pool, clock),
-    audit: new AuditEventsTable(db.pool, clock),
+    auditEvents: new AuditEventsTable(db.pool, clock),
   };
 }
 
 export function compose({ config, db, clock, checkReadiness, logger = silentLogger }: CompositionDeps): Composition {
   const tables = buildTables(config, db, clock);
   const { users, sessions } = tables;
+  const unproved = new UnprovedAccount(tables);
+  // Every event through the log: what reacts to events (webhooks, notifications) subscribes to it.
+  const audit = new AuditLog(tables.auditEvents);
   const { transaction } = db;
   const hasher = new PasswordHasher(config.password.pepper, config.password.bcryptCost, config.password.hashConcurrency);
   // Every password is hashed and verified in its normalised form, wherever it comes from (register, login, change, reset).
@@ -180,6 +187,8 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
   const mailThrottle = new MailThrottle(windows, mail.throttle);
   const recovery = new RecoveryService({
     ...tables,
+    audit,
+    unproved,
     transaction,
     hasher: passwords,
     policy,
@@ -210,7 +219,7 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
     transaction,
     users,
     sessions,
-    audit: tables.audit,
+    audit,
     secondFactor: new MfaStep({ mfaChallenges: tables.mfaChallenges }),
     tokens,
     requireVerifiedEmail: mail.requireVerifiedEmail,
@@ -225,19 +234,20 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
     policy,
     confirmation,
     onRegistered: (user, log) => recovery.sendVerification(user, log),
-    audit: tables.audit,
+    audit,
     onLoginAttempt: countLogin,
   });
-  const sessionService = new SessionService({ transaction, sessions, audit: tables.audit, tokens });
-  const oidc = composeOidc(config, tables, transaction, clock, logger);
-  const mfa = new MfaService({ ...tables, transaction, codes, secrets, throttle, templates, clock, issuer: mail.productName });
-  const mfaVerification = new MfaVerification({ ...tables, transaction, codes, throttle });
+  const sessionService = new SessionService({ transaction, sessions, audit, tokens });
+  const oidc = composeOidc(config, tables, { audit, unproved, transaction }, clock, logger);
+  const mfa = new MfaService({ ...tables, audit, transaction, codes, secrets, throttle, templates, clock, issuer: mail.productName });
+  const mfaVerification = new MfaVerification({ ...tables, audit, transaction, codes, throttle });
   const deletion = new AccountDeletion({
     transaction,
     users,
     outbox: tables.outbox,
     emailTokens: tables.emailTokens,
-    audit: tables.audit,
+    audit,
+    auditEvents: tables.auditEvents,
     confirmation,
     confirmsSecondFactor: (user, code) => mfa.confirmsIdentity(user, code),
   });
@@ -245,12 +255,13 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
     transaction,
     users,
     sessions,
-    audit: tables.audit,
+    audit,
+    auditEvents: tables.auditEvents,
     deletion,
     resetSecondFactor: (userId, actorId, meta) => mfa.resetByAdmin(userId, actorId, meta),
     requireMfa: config.admin.requireMfa,
   });
-  const auditRetention = new AuditRetention(tables.audit, config.audit, clock, logger);
+  const auditRetention = new AuditRetention(tables.auditEvents, config.audit, clock, logger);
   const metricsServer =
     metrics && config.metrics.port !== undefined ? new MetricsServer(metrics, { port: config.metrics.port, host: config.metrics.host }, logger) : undefined;
   const lifecycle = new Lifecycle(logger);
@@ -266,6 +277,7 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
   return {
     services: {
       tables,
+      audit,
       windows,
       hasher,
       policy,
@@ -303,10 +315,16 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
   };
 }
 
-function composeOidc(config: Config, tables: Tables, transaction: Database['transaction'], clock: Clock, logger: Logger): Services['oidc'] {
-  const { users, sessions, emailTokens, identities } = tables;
+function composeOidc(
+  config: Config,
+  tables: Tables,
+  { audit, unproved, transaction }: { audit: AuditLog; unproved: UnprovedAccount; transaction: Database['transaction'] },
+  clock: Clock,
+  logger: Logger,
+): Services['oidc'] {
+  const { users, identities } = tables;
   const registry = new ProviderRegistry(config.oidc.providers, logger);
-  const accounts = new AccountResolution({ transaction, users, sessions, emailTokens, identities, audit: tables.audit, clock });
+  const accounts = new AccountResolution({ transaction, users, identities, unproved, audit, clock });
   const signIn = new OidcSignIn({
     registry,
     states: tables.oidcStates,

@@ -9,6 +9,7 @@ import type { RequestMeta } from '../domain/audit';
 import type { UsersTable } from '../tables/users';
 import type { MailOutboxTable } from '../tables/mail-outbox';
 import type { EmailTokensTable } from '../tables/email-tokens';
+import type { AuditLog } from '../audit/audit-log';
 import type { AuditEventsTable } from '../tables/audit-events';
 import type { Authenticated } from '../domain/user';
 import type { PasswordConfirmation } from '../auth/password-confirmation';
@@ -20,7 +21,9 @@ export interface AccountDeletionDeps {
   users: UsersTable;
   outbox: MailOutboxTable;
   emailTokens: EmailTokensTable;
-  audit: AuditEventsTable;
+  audit: AuditLog;
+  /** Erasure makes the audit log forget the person (the events keep the user id). */
+  auditEvents: AuditEventsTable;
   /** The current password, checked as an attempt on the account's login throttle. */
   confirmation: PasswordConfirmation;
   /** Whether `code` is a current second-factor code of the user, counted like the password (mfa/mfa-service.ts, confirmsIdentity). */
@@ -62,14 +65,14 @@ export class AccountDeletion {
 
   /** Erases `userId`; false when there is no such account. `actorId`: the administrator, if not the user. */
   async erase(userId: string, by: { actorId?: string; meta?: RequestMeta } = {}): Promise<boolean> {
-    const { transaction, users, outbox, emailTokens, audit } = this.deps;
+    const { transaction, users, outbox, emailTokens, audit, auditEvents } = this.deps;
     return transaction(async (tx) => {
       // Read before the row goes (its tokens go with it): a pending email change's new address.
       const sentTo = await emailTokens.in(tx).addressesOfUser(userId);
       const email = await users.in(tx).erase(userId);
       if (email === null) return false;
       await outbox.in(tx).deleteTo([email, ...sentTo]);
-      await audit.in(tx).forget(userId, email);
+      await auditEvents.in(tx).forget(userId, email);
       await audit.in(tx).record({
         type: 'user.deleted',
         userId,

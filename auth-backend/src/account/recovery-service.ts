@@ -12,7 +12,7 @@ import { isUniqueViolation } from '../db/database-errors';
 import type { Authenticated, User } from '../domain/user';
 import { emailRef } from '../crypto/address-digest';
 import type { UsersTable } from '../tables/users';
-import type { AuditEventsTable } from '../tables/audit-events';
+import type { AuditLog } from '../audit/audit-log';
 import type { RequestMeta } from '../domain/audit';
 import type { SessionsTable } from '../tables/sessions';
 import { isUsable, type EmailTokensTable, type TokenPurpose, type TokenRow } from '../tables/email-tokens';
@@ -21,6 +21,7 @@ import type { PasswordHashing } from '../passwords/password-normalization';
 import type { PasswordPolicy } from '../passwords/password-policy';
 import type { LoginThrottle } from '../throttle/login-throttle';
 import type { PasswordConfirmation } from '../auth/password-confirmation';
+import type { UnprovedAccount } from './unproved-account';
 import type { MailThrottle } from '../throttle/mail-throttle';
 import type { MailTemplates } from '../mail/templates';
 
@@ -30,11 +31,13 @@ export interface RecoveryServiceDeps {
   sessions: SessionsTable;
   emailTokens: EmailTokensTable;
   outbox: MailOutboxTable;
-  audit: AuditEventsTable;
+  audit: AuditLog;
   /** Over normalised passwords: a reset password logs in as typed on any keyboard. */
   hasher: PasswordHashing;
   policy: PasswordPolicy;
   loginThrottle: LoginThrottle;
+  /** What the first proof of a never-verified address removes (account/unproved-account.ts). */
+  unproved: UnprovedAccount;
   /** The current password behind a bearer token, counted on the account's login throttle. */
   confirmation: PasswordConfirmation;
   mailThrottle: MailThrottle;
@@ -74,6 +77,8 @@ export class RecoveryService {
       const row = await emailTokens.in(tx).find(input.token, ['reset-password']);
       if (!row || !this.usableReset(row)) return undefined;
       const now = clock();
+      // The first proof of a never-verified address: whoever registered it keeps no way back in.
+      if (row.userEmailVerifiedAt === null) await this.deps.unproved.secure(tx, row.userId, now, 'password-it-sets');
       await users.in(tx).resetPassword(row.userId, passwordHash, now);
       await emailTokens.in(tx).markUsed(row.id, now);
       await emailTokens.in(tx).revokeOfUser(row.userId, now, ['reset-password']);
@@ -107,7 +112,9 @@ export class RecoveryService {
           await users.in(tx).changeEmail(row.userId, row.email, now);
           await audit.in(tx).record({ type: 'email.changed', userId: row.userId, meta });
         } else {
-          await users.in(tx).markEmailVerified(row.userId, now);
+          // The registration's own link: the first proof of the address (its password and sessions stay).
+          if (row.userEmailVerifiedAt === null) await this.deps.unproved.secure(tx, row.userId, now, 'registration');
+          else await users.in(tx).markEmailVerified(row.userId, now);
           await audit.in(tx).record({ type: 'email.verified', userId: row.userId, meta });
         }
         return users.in(tx).findById(row.userId);

@@ -9,6 +9,7 @@ import type { AdminUser, Authenticated } from '../domain/user';
 import type { AuditEvent, AuditEventType, RequestMeta } from '../domain/audit';
 import type { AdminChanges, UsersTable } from '../tables/users';
 import type { SessionsTable } from '../tables/sessions';
+import type { AuditLog } from '../audit/audit-log';
 import type { AuditEventsTable } from '../tables/audit-events';
 import type { AccountDeletion } from '../account/account-deletion';
 import { decodeCursor, nextCursor } from './cursor';
@@ -17,7 +18,9 @@ export interface AdminServiceDeps {
   transaction: Transactions;
   users: UsersTable;
   sessions: SessionsTable;
-  audit: AuditEventsTable;
+  audit: AuditLog;
+  /** The audit log's table, for the admin list. */
+  auditEvents: AuditEventsTable;
   deletion: AccountDeletion;
   /** Removes the user's second factor as support (mfa/mfa-service.ts, resetByAdmin); false when there is none. */
   resetSecondFactor: (userId: string, actorId: string, meta?: RequestMeta) => Promise<boolean>;
@@ -110,7 +113,7 @@ export class AdminService {
 
   async listAudit(query: { userId?: string; type?: AuditEventType; limit: number; cursor?: string }): Promise<Page<AuditEvent>> {
     const before = decodeCursor(query.cursor);
-    const items = await this.deps.audit.list({ userId: query.userId, type: query.type, limit: query.limit, before });
+    const items = await this.deps.auditEvents.list({ userId: query.userId, type: query.type, limit: query.limit, before });
     return { items, nextCursor: nextCursor(items, query.limit, (event) => ({ at: event.at, id: event.id })) };
   }
 }

@@ -10,7 +10,7 @@ import type { Authenticated } from '../domain/user';
 import type { Transactions } from '../db/transaction';
 import type { UsersTable } from '../tables/users';
 import type { SessionsTable } from '../tables/sessions';
-import type { AuditEventsTable } from '../tables/audit-events';
+import type { AuditLog } from '../audit/audit-log';
 import type { RequestMeta } from '../domain/audit';
 import { judged, type LoginThrottle } from '../throttle/login-throttle';
 import { emailRef } from '../crypto/address-digest';
@@ -24,7 +24,7 @@ export interface AuthServiceDeps {
   sessions: SessionsTable;
   transaction: Transactions;
   /** The audit log: each event written in the transaction of the change it records. */
-  audit: AuditEventsTable;
+  audit: AuditLog;
   /** Over normalised passwords (normalizingHasher), like every other use of passwords. */
   hasher: PasswordHashing;
   throttle: LoginThrottle;

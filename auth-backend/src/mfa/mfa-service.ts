@@ -15,7 +15,7 @@ import { totpSecretContext, type Envelope } from '../crypto/key-encryption';
 import type { UsersTable } from '../tables/users';
 import type { SessionsTable } from '../tables/sessions';
 import type { MailOutboxTable } from '../tables/mail-outbox';
-import type { AuditEventsTable } from '../tables/audit-events';
+import type { AuditLog } from '../audit/audit-log';
 import type { RequestMeta } from '../domain/audit';
 import type { MfaFactorsTable } from '../tables/mfa-factors';
 import type { RecoveryCodesTable } from '../tables/recovery-codes';
@@ -32,7 +32,7 @@ export interface MfaServiceDeps {
   sessions: SessionsTable;
   outbox: MailOutboxTable;
   /** The audit log: each event in the transaction of the change it records. */
-  audit: AuditEventsTable;
+  audit: AuditLog;
   mfaFactors: MfaFactorsTable;
   recoveryCodes: RecoveryCodesTable;
   codes: SecondFactorCodes;

@@ -15,7 +15,7 @@ import type { AuthMethod } from '../domain/user';
 import type { RequestMeta } from '../domain/audit';
 import type { Transactions } from '../db/transaction';
 import type { UsersTable } from '../tables/users';
-import type { AuditEventsTable } from '../tables/audit-events';
+import type { AuditLog } from '../audit/audit-log';
 import { MAX_WRONG_CODES, type MfaChallengesTable } from '../tables/mfa-challenges';
 import { judged, type LoginThrottle } from '../throttle/login-throttle';
 import type { SignInAttempt } from '../sign-in/sign-in-attempt';
@@ -24,7 +24,7 @@ import type { SecondFactorCodes } from './second-factor-codes';
 export interface MfaVerificationDeps {
   transaction: Transactions;
   users: UsersTable;
-  audit: AuditEventsTable;
+  audit: AuditLog;
   mfaChallenges: MfaChallengesTable;
   codes: SecondFactorCodes;
   throttle: LoginThrottle;

@@ -2,8 +2,8 @@
  * Which account a provider's identity signs in to (../shared/API.md, "Sign in with an OpenID
  * Connect provider"): a known identity signs its user in; an unknown one whose provider asserts a
  * verified address that an account has is linked to that account (an account whose own address
- * was never proved loses its password, sessions and mail tokens first: whoever registered the
- * address without owning it loses access); otherwise a new account without a password. An
+ * was never proved loses every other way in first, account/unproved-account.ts: whoever
+ * registered the address without owning it keeps no way back); otherwise a new account without a password. An
  * unverified provider address never links. Everything happens in one transaction: a failure
  * creates and links nothing.
  */
@@ -12,9 +12,8 @@ import type { Logger } from '../logger';
 import type { Transactions } from '../db/transaction';
 import { isUniqueViolation } from '../db/database-errors';
 import type { UsersTable } from '../tables/users';
-import type { SessionsTable } from '../tables/sessions';
-import type { EmailTokensTable } from '../tables/email-tokens';
-import type { AuditEventsTable } from '../tables/audit-events';
+import type { UnprovedAccount } from '../account/unproved-account';
+import type { AuditLog } from '../audit/audit-log';
 import type { RequestMeta } from '../domain/audit';
 import type { IdentitiesTable } from '../tables/identities';
 
@@ -35,10 +34,10 @@ export type Resolution =
 export interface AccountResolutionDeps {
   transaction: Transactions;
   users: UsersTable;
-  sessions: SessionsTable;
-  emailTokens: EmailTokensTable;
   identities: IdentitiesTable;
-  audit: AuditEventsTable;
+  /** A verified address takes an unproved account over: every other way in goes first. */
+  unproved: UnprovedAccount;
+  audit: AuditLog;
   clock: Clock;
 }
 
@@ -57,7 +56,7 @@ export class AccountResolution {
   }
 
   private async attempt(asserted: AssertedIdentity, log: Logger, meta?: RequestMeta): Promise<Resolution> {
-    const { transaction, users, sessions, emailTokens, identities, audit, clock } = this.deps;
+    const { transaction, users, identities, audit, clock, unproved } = this.deps;
     const known = await identities.find(asserted.provider, asserted.subject);
     if (known) {
       // The identity keeps the provider's current address; the account's address never follows it
@@ -83,11 +82,9 @@ export class AccountResolution {
       if (!account) throw new Error('the account holding the address was deleted during the sign-in');
       let how: 'linked' | 'taken-over' = 'linked';
       if (account.emailVerifiedAt === null) {
-        const revokedSessions = await sessions.in(tx).revokeAllOfUser(account.id, 'identity-takeover');
-        await emailTokens.in(tx).revokeOfUser(account.id, now);
-        await users.in(tx).removeUnprovedPassword(account.id, now);
+        const removed = await unproved.secure(tx, account.id, now, 'nothing');
         log.warn(
-          { event: 'oidc.takeover', provider: asserted.provider, userId: account.id, revokedSessions },
+          { event: 'oidc.takeover', provider: asserted.provider, userId: account.id, removed },
           'unproved account taken over by a verified provider address',
         );
         how = 'taken-over';

@@ -9,14 +9,14 @@ import type { Authenticated } from '../domain/user';
 import type { RequestMeta } from '../domain/audit';
 import type { Transactions } from '../db/transaction';
 import type { SessionsTable, SessionSummary } from '../tables/sessions';
-import type { AuditEventsTable } from '../tables/audit-events';
+import type { AuditLog } from '../audit/audit-log';
 import type { AccessTokens } from '../tokens/access-tokens';
 import { tokenGrant, type TokenGrant } from '../tokens/token-grant';
 
 export interface SessionServiceDeps {
   transaction: Transactions;
   sessions: SessionsTable;
-  audit: AuditEventsTable;
+  audit: AuditLog;
   tokens: AccessTokens;
 }
 

@@ -16,7 +16,7 @@ import type { Logger } from '../logger';
 import type { Transactions } from '../db/transaction';
 import type { UsersTable } from '../tables/users';
 import type { SessionsTable } from '../tables/sessions';
-import type { AuditEventsTable } from '../tables/audit-events';
+import type { AuditLog } from '../audit/audit-log';
 import type { AccessTokens } from '../tokens/access-tokens';
 import { tokenGrant, type TokenGrant } from '../tokens/token-grant';
 import type { SecondFactorRequired, SecondFactorStep, SignedIn, SignInAttempt, SignInOutcome } from './sign-in-attempt';
@@ -28,7 +28,7 @@ export interface SignInPipelineDeps {
   transaction: Transactions;
   users: UsersTable;
   sessions: SessionsTable;
-  audit: AuditEventsTable;
+  audit: AuditLog;
   secondFactor: SecondFactorStep;
   tokens: AccessTokens;
   /** REQUIRE_VERIFIED_EMAIL. */
@@ -91,7 +91,14 @@ export class SignInPipeline {
     const opened = await transaction(async (tx) => {
       const session = await sessions.in(tx).open(user.id, amr, attempt.userAgent);
       await users.in(tx).recordSignIn(user.id);
-      await audit.in(tx).record({ type: 'user.login', userId: user.id, meta, data: { sessionId: session.sessionId, amr, ...(clientId ? { clientId } : {}) } });
+      await audit
+        .in(tx)
+        .record({
+          type: 'user.login',
+          userId: user.id,
+          meta,
+          data: { sessionId: session.sessionId, amr, door: attempt.door, ...(clientId ? { clientId } : {}) },
+        });
       return session;
     });
     return { kind: 'signed-in', user, amr, ...opened };

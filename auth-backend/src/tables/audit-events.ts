@@ -38,24 +38,26 @@ export class AuditEventsTable extends Table {
     super(db);
   }
 
-  /** Writes one event: bound to the transaction of the change it records (unbound: a failed login, which changes nothing). */
-  async record(event: AuditEventInput): Promise<void> {
-    const { meta } = event;
+  /** Writes one event (bound to the transaction of the change it records); returns it as stored. */
+  async record(input: AuditEventInput): Promise<AuditEvent> {
+    const { meta } = input;
+    const event: AuditEvent = {
+      id: randomUUID(),
+      type: input.type,
+      at: this.clock(),
+      userId: input.userId,
+      actorId: input.actorId ?? null,
+      ip: meta?.ip ?? null,
+      userAgent: meta?.userAgent ?? null,
+      requestId: meta?.requestId ?? null,
+      data: input.data ?? {},
+    };
     await this.db.query({
       name: 'audit-event-record',
       text: `INSERT INTO audit_event (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      values: [
-        randomUUID(),
-        event.type,
-        this.clock(),
-        event.userId,
-        event.actorId ?? null,
-        meta?.ip ?? null,
-        meta?.userAgent ?? null,
-        meta?.requestId ?? null,
-        JSON.stringify(event.data ?? {}),
-      ],
+      values: [event.id, event.type, event.at, event.userId, event.actorId, event.ip, event.userAgent, event.requestId, JSON.stringify(event.data)],
     });
+    return event;
   }
 
   /** Newest first, `limit` of them, after the keyset position `before`. */

@@ -55,4 +55,10 @@ export class IdentitiesTable extends Table {
     const { rowCount } = await this.db.query(`DELETE FROM user_identity WHERE id = $1 AND "userId" = $2`, [id, userId]);
     return (rowCount ?? 0) > 0;
   }
+
+  /** Removes every identity of the user; returns how many. */
+  async removeOfUser(userId: string): Promise<number> {
+    const { rowCount } = await this.db.query(`DELETE FROM user_identity WHERE "userId" = $1`, [userId]);
+    return rowCount ?? 0;
+  }
 }

@@ -80,4 +80,9 @@ export class MfaChallengesTable extends Table {
     ]);
     return rows[0]?.failures ?? MAX_WRONG_CODES;
   }
+
+  /** Ends every open challenge of the user (its mfaTokens stop working). */
+  async removeOfUser(userId: string): Promise<void> {
+    await this.db.query(`DELETE FROM mfa_challenge WHERE "userId" = $1`, [userId]);
+  }
 }

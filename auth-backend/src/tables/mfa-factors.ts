@@ -73,4 +73,10 @@ export class MfaFactorsTable extends Table {
     const { rowCount } = await this.db.query(`DELETE FROM mfa_factor WHERE id = $1`, [factorId]);
     return (rowCount ?? 0) > 0;
   }
+
+  /** Removes the user's factor, pending or active; false when there was none. */
+  async removeOfUser(userId: string): Promise<boolean> {
+    const { rowCount } = await this.db.query(`DELETE FROM mfa_factor WHERE "userId" = $1`, [userId]);
+    return (rowCount ?? 0) > 0;
+  }
 }

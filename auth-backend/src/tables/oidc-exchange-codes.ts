@@ -42,4 +42,9 @@ export class OidcExchangeCodesTable extends Table {
     );
     return rows[0];
   }
+
+  /** Ends every unused code of the user. */
+  async removeOfUser(userId: string): Promise<void> {
+    await this.db.query(`DELETE FROM oidc_exchange_code WHERE "userId" = $1`, [userId]);
+  }
 }
