@@ -91,14 +91,12 @@ export class SignInPipeline {
     const opened = await transaction(async (tx) => {
       const session = await sessions.in(tx).open(user.id, amr, attempt.userAgent);
       await users.in(tx).recordSignIn(user.id);
-      await audit
-        .in(tx)
-        .record({
-          type: 'user.login',
-          userId: user.id,
-          meta,
-          data: { sessionId: session.sessionId, amr, door: attempt.door, ...(clientId ? { clientId } : {}) },
-        });
+      await audit.in(tx).record({
+        type: 'user.login',
+        userId: user.id,
+        meta,
+        data: { sessionId: session.sessionId, amr, door: attempt.door, ...(clientId ? { clientId } : {}) },
+      });
       return session;
     });
     return { kind: 'signed-in', user, amr, ...opened };
