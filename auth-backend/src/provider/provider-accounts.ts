@@ -8,8 +8,12 @@ import { inLibraryRealm, type OidcProvider } from './provider-library';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Claims by scope (oidc-provider's `claims` option): what each scope lets a client read. */
-export const CLAIMS_BY_SCOPE = { openid: ['sub'], profile: ['name'], email: ['email', 'email_verified'], amr: null, sid: null, auth_time: null } as const;
+/**
+ * Claims by scope (oidc-provider's `claims` option): what each scope lets a client read. The ID
+ * token's own claims (auth_time, amr: the sign-in's methods, as in the JSON API) come with openid;
+ * `sid` is set on every ID token (provider-host.ts).
+ */
+export const CLAIMS_BY_SCOPE = { openid: ['sub', 'auth_time', 'amr'], profile: ['name'], email: ['email', 'email_verified'] } as const;
 
 export function findAccount(users: UsersTable): OidcProvider.FindAccount {
   return async (_ctx, sub) => {

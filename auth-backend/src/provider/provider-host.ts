@@ -107,6 +107,8 @@ export class ProviderHost implements Worker {
       const given = Buffer.from(sha256(actual));
       return expected.length === given.length && timingSafeEqual(expected, given);
     };
+    // Every ID token names its browser session (`sid`), which RP-initiated logout and the contract use.
+    provider.Client.prototype.includeSid = () => true;
     const { hooks, logger } = this.deps;
     provider.use(async (ctx, next) => {
       await next();
