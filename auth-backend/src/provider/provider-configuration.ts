@@ -63,6 +63,8 @@ export interface ProviderConfigurationDeps {
   adapter: OidcProvider.AdapterFactory;
   findAccount: OidcProvider.FindAccount;
   loadExistingGrant: NonNullable<ProviderConfiguration['loadExistingGrant']>;
+  /** offline_access for first-party clients without prompt=consent (provider-grants.ts). */
+  offlineAccessPolicy: (ctx: ProviderContext) => Promise<void>;
   pages: ProviderPageSources;
 }
 
@@ -103,6 +105,8 @@ export function providerConfiguration(deps: ProviderConfigurationDeps, signing: 
     } as ProviderConfiguration['enabledJWA'],
     extraClientMetadata: { properties: [...EXTRA_METADATA] },
     allowOmittingSingleRegisteredRedirectUri: false,
+    // Not a parameter of ours: the library runs this validator on every authorization request, after it has read the scopes.
+    extraParams: { offline_access_policy: deps.offlineAccessPolicy },
     cookies: { keys: deps.cookieKeys, long: cookie, short: cookie },
     interactions: { url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}` },
     ttl: {

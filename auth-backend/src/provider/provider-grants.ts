@@ -5,7 +5,8 @@
  * - another client gets what the user consented to before (remembered per client and scopes, in
  *   oauth_consent); what it asks beyond that brings the consent page (the library's consent prompt);
  * - offline_access (a refresh token) is honoured, as OpenID Connect Core section 11 says, only when
- *   the authorization request also has prompt=consent, or for a first-party client.
+ *   the authorization request also has prompt=consent (the library's rule), or for a first-party
+ *   client (keepOfflineAccessForFirstParty).
  * Each grant the user gives is an `oauth.consent_granted` event, in the transaction that remembers it.
  */
 import type { Clock } from '../clock';
@@ -22,9 +23,6 @@ export interface ProviderGrantsDeps {
   clock: Clock;
 }
 
-/** The authorization endpoint's routes, where the request's prompt parameter is known (not the device flow's). */
-const AUTHORIZATION_ROUTES = new Set(['authorization', 'resume']);
-
 type Grant = InstanceType<OidcProvider.default['Grant']>;
 
 export const isFirstParty = (client: { [key: string]: unknown } | undefined) => client?.['first_party'] === true;
@@ -38,7 +36,6 @@ export class ProviderGrants {
     const client = oidc.client!;
     const accountId = oidc.account!.accountId;
     const firstParty = isFirstParty(client as unknown as Record<string, unknown>);
-    this.applyOfflineAccessRule(ctx, firstParty);
     const grantId = oidc.session?.grantIdFor(client.clientId);
     let grant = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
     if (grant && grant.accountId !== accountId) grant = undefined;
@@ -78,12 +75,22 @@ export class ProviderGrants {
     });
   }
 
-  /** OpenID Connect Core section 11: offline_access only with prompt=consent, or for a first-party client. */
-  private applyOfflineAccessRule(ctx: ProviderContext, firstParty: boolean): void {
-    const { oidc } = ctx;
-    const params = oidc.params as { scope?: string } | undefined;
-    if (firstParty || !params?.scope || !AUTHORIZATION_ROUTES.has(oidc.route) || oidc.prompts.has('consent')) return;
-    const scopes = params.scope.split(' ').filter((scope) => scope !== 'offline_access');
-    params.scope = scopes.length > 0 ? scopes.join(' ') : undefined;
-  }
+}
+
+/**
+ * OpenID Connect Core section 11: the library ignores offline_access unless the authorization
+ * request also has prompt=consent; a first-party client keeps it without (it is never asked for
+ * consent). Run by the library on every authorization request after it has read the scopes
+ * (an `extraParams` validator, which the library runs whether or not its parameter is present).
+ */
+export async function keepOfflineAccessForFirstParty(ctx: ProviderContext): Promise<void> {
+  const { oidc } = ctx;
+  const params = oidc.params as { scope?: string } | undefined;
+  if (oidc.route !== 'authorization' || !params || !isFirstParty(oidc.client as unknown as Record<string, unknown>)) return;
+  if (!oidc.client!.grantTypeAllowed('refresh_token')) return;
+  const raw = ctx.method === 'POST' ? (oidc.body as { scope?: unknown } | undefined)?.scope : ctx.query.scope;
+  if (typeof raw !== 'string' || !raw.split(' ').includes('offline_access')) return;
+  const scopes = new Set((params.scope ?? '').split(' ').filter(Boolean));
+  scopes.add('offline_access');
+  params.scope = [...scopes].join(' ');
 }

@@ -31,7 +31,7 @@ import { Assets } from '../web/assets';
 import { CsrfTokens } from '../web/csrf';
 import { providerAdapterFactory } from './provider-adapter';
 import { findAccount } from './provider-accounts';
-import { ProviderGrants } from './provider-grants';
+import { ProviderGrants, keepOfflineAccessForFirstParty } from './provider-grants';
 import { providerConfiguration } from './provider-configuration';
 import { providerPageSources } from './provider-pages';
 import { ProviderHost } from './provider-host';
@@ -104,6 +104,7 @@ export function composeProvider(deps: ProviderModuleDeps): ProviderModule {
     adapter: providerAdapterFactory({ state: tables.state, clients: tables.clients, envelope: providerStateEnvelope(config.keys), clock }),
     findAccount: findAccount(deps.users),
     loadExistingGrant: grants.loadExistingGrant,
+    offlineAccessPolicy: keepOfflineAccessForFirstParty,
     pages: providerPageSources(assets),
   });
   const host = new ProviderHost({

@@ -150,7 +150,8 @@ describe('GET /oidc/auth (code + PKCE) through the hosted pages', () => {
   it('refuses an authorization request without PKCE, or with the plain method', async () => {
     const { rp } = await webApp();
     const user = await registerUser(t.app);
-    for (const parameters of [{ code_challenge: '', code_challenge_method: '' }, { code_challenge_method: 'plain' }]) {
+    const cases: Array<Record<string, string>> = [{ code_challenge: '', code_challenge_method: '' }, { code_challenge_method: 'plain' }];
+    for (const parameters of cases) {
       const authorization = await rp.authorize(parameters);
       const url = new URL(authorization.url);
       for (const [key, value] of Object.entries(parameters)) if (value === '') url.searchParams.delete(key);
