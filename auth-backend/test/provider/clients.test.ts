@@ -118,7 +118,7 @@ describe('/admin/clients', () => {
     expect(left).toEqual([]);
     expect(refreshed.refresh_token ?? tokens.refresh_token).toEqual(expect.any(String));
     const types = await t.database.query<{ type: string }>(`SELECT type FROM audit_event WHERE data->>'clientId' = $1 ORDER BY at`, [client.id]);
-    expect(types.map((row) => row.type)).toEqual(['oauth.client_created', 'oauth.consent_granted', 'oauth.client_secret_rotated', 'oauth.client_deleted']);
+    expect(types.map((row) => row.type)).toEqual(['oauth.client_created', 'user.login', 'oauth.consent_granted', 'oauth.client_secret_rotated', 'oauth.client_deleted']);
   });
 });
 
