@@ -280,7 +280,22 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
   lifecycle.add(oidc.registry);
   lifecycle.add(auditRetention);
   if (metricsServer) lifecycle.add(metricsServer);
-  const provider = composeProvider({ config, db, clock, logger, users, sessions, audit, ring: keyRing, auth, mfaVerification, oidc, pipeline, throttle, admin });
+  const provider = composeProvider({
+    config,
+    db,
+    clock,
+    logger,
+    users,
+    sessions,
+    audit,
+    ring: keyRing,
+    auth,
+    mfaVerification,
+    oidc,
+    pipeline,
+    throttle,
+    admin,
+  });
   for (const worker of provider.workers) lifecycle.add(worker);
   return {
     services: {

@@ -426,7 +426,8 @@ export function publicUrlProblem(value: string): string | undefined {
   } catch {
     return 'must be an absolute http(s) URL';
   }
-  if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) return `must be an origin, without a path, query or credentials (got "${value}")`;
+  if (url.pathname !== '/' || url.search || url.hash || url.username || url.password)
+    return `must be an origin, without a path, query or credentials (got "${value}")`;
   const loopback = url.hostname === 'localhost' || url.hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(url.hostname);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
     return `must be https, or http on a loopback address such as http://127.0.0.1:3000: it is the OpenID Provider's issuer (got "${value}")`;

@@ -30,7 +30,7 @@ export function jwksEndpoints(ring: KeyRing, maxAgeSeconds: number): AnyEndpoint
       operationId: 'jwks',
       summary: 'Public keys that verify access tokens (JWK Set)',
       description:
-        'Every key that may have signed a still-valid token (access tokens with ES256/RS256, and the OpenID Provider\'s ID tokens and JWT access tokens in every mode), and the next signing key once it is published. ' +
+        "Every key that may have signed a still-valid token (access tokens with ES256/RS256, and the OpenID Provider's ID tokens and JWT access tokens in every mode), and the next signing key once it is published. " +
         'Pick the key by the token header `kid`; a token whose `kid` is not listed is not ours (or its key was retired or revoked).',
       tag: 'keys',
       success: { status: 200, description: 'The JWK Set; cacheable for Cache-Control max-age seconds', schema: JwksResponse },

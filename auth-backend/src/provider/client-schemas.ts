@@ -55,12 +55,19 @@ export const ClientSchema = z
 export const CreateClientBody = z
   .strictObject({
     name,
-    type: z.enum(['confidential', 'public']).openapi({ description: 'confidential: a server-side app with a secret; public: a single-page or native app (PKCE only)' }),
+    type: z
+      .enum(['confidential', 'public'])
+      .openapi({ description: 'confidential: a server-side app with a secret; public: a single-page or native app (PKCE only)' }),
     redirectUris: uris(redirectUri),
     postLogoutRedirectUris: uris(redirectUri).optional(),
-    grantTypes: z.array(z.enum(GRANT_TYPES)).min(1).max(GRANT_TYPES.length).optional().openapi({ description: 'Default: authorization_code and refresh_token' }),
+    grantTypes: z
+      .array(z.enum(GRANT_TYPES))
+      .min(1)
+      .max(GRANT_TYPES.length)
+      .optional()
+      .openapi({ description: 'Default: authorization_code and refresh_token' }),
     resources: uris(resource).optional(),
-    firstParty: z.boolean().optional().openapi({ description: 'The team\'s own app: no consent page. Default false' }),
+    firstParty: z.boolean().optional().openapi({ description: "The team's own app: no consent page. Default false" }),
   })
   .openapi('CreateClientRequest');
 

@@ -81,7 +81,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof AppError && error.status < 500) {
-      for (const problem of error.extras.errors ?? [{ path: 'arguments', message: error.detail }]) process.stderr.write(`${problem.path}: ${problem.message}\n`);
+      for (const problem of error.extras.errors ?? [{ path: 'arguments', message: error.detail }])
+        process.stderr.write(`${problem.path}: ${problem.message}\n`);
       return 1;
     }
     process.stderr.write(`clients:create failed: ${error instanceof Error ? error.message : String(error)}\n`);

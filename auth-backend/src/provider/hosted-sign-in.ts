@@ -46,11 +46,7 @@ export class HostedSignIn {
   }
 
   /** A TOTP code or a recovery code for the sign-in waiting on `mfaToken`; counted like POST /auth/mfa/verify. */
-  async secondFactor(
-    input: { mfaToken: string; code?: string; recoveryCode?: string },
-    context: SignInContext,
-    log: Logger,
-  ): Promise<SignInOutcome> {
+  async secondFactor(input: { mfaToken: string; code?: string; recoveryCode?: string }, context: SignInContext, log: Logger): Promise<SignInOutcome> {
     await this.deps.throttle.consumeIp('login', context.ip);
     const attempt = await this.deps.mfa.verify({ ...input, userAgent: context.userAgent, meta: context.meta, clientId: context.clientId }, log);
     return this.deps.pipeline.finish(attempt, log);

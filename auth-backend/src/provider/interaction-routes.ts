@@ -111,7 +111,14 @@ export function interactionRoutes(deps: InteractionRoutesDeps): RequestHandler {
       name,
       href: `/auth/oidc/${encodeURIComponent(id)}/start?redirectTo=${encodeURIComponent(returnTo)}`,
     }));
-    const page = SignInPage({ stylesheet: stylesheet(), clientName: current.clientName, action: path(uid, '/sign-in'), csrf: current.csrf, providers, ...options });
+    const page = SignInPage({
+      stylesheet: stylesheet(),
+      clientName: current.clientName,
+      action: path(uid, '/sign-in'),
+      csrf: current.csrf,
+      providers,
+      ...options,
+    });
     sendPage(res, status, renderPage(page), { formTargets: current.formTargets });
   }
 
@@ -204,7 +211,12 @@ export function interactionRoutes(deps: InteractionRoutesDeps): RequestHandler {
       } catch (error) {
         // A dead mfaToken means starting over with the password; a wrong code, another try.
         const dead = error instanceof AppError && error.code === 'invalid_mfa_token';
-        refused(res, error, (status, text) => (dead ? signInPage(res, status, current, { error: text }) : secondFactorPage(res, status, current, mfaToken, text)), req.log);
+        refused(
+          res,
+          error,
+          (status, text) => (dead ? signInPage(res, status, current, { error: text }) : secondFactorPage(res, status, current, mfaToken, text)),
+          req.log,
+        );
       }
     }),
   );
@@ -218,9 +230,15 @@ export function interactionRoutes(deps: InteractionRoutesDeps): RequestHandler {
       const provider = host.current();
       const { details } = current;
       const decision = formField(req.body, 'decision');
-      if (details.prompt.name !== 'consent' || (decision !== 'allow' && decision !== 'deny')) return message(res, 400, 'Not a consent', 'Choose Allow or Deny.');
+      if (details.prompt.name !== 'consent' || (decision !== 'allow' && decision !== 'deny'))
+        return message(res, 400, 'Not a consent', 'Choose Allow or Deny.');
       if (decision === 'deny') {
-        await provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'The user denied the request.' }, { mergeWithLastSubmission: false });
+        await provider.interactionFinished(
+          req,
+          res,
+          { error: 'access_denied', error_description: 'The user denied the request.' },
+          { mergeWithLastSubmission: false },
+        );
         return;
       }
       const accountId = details.session!.accountId;

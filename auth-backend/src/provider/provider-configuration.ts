@@ -28,7 +28,8 @@ export const PROVIDER_ROUTES = {
 } as const;
 
 /** The paths the provider answers (the JWK Set is the service's own endpoint). */
-export const isProviderPath = (path: string) => path === '/.well-known/openid-configuration' || (path.startsWith('/oidc/') && !path.startsWith('/oidc/interaction/'));
+export const isProviderPath = (path: string) =>
+  path === '/.well-known/openid-configuration' || (path.startsWith('/oidc/') && !path.startsWith('/oidc/interaction/'));
 
 export const INTERACTION_PATH = '/oidc/interaction';
 
@@ -144,7 +145,8 @@ export function providerConfiguration(deps: ProviderConfigurationDeps, signing: 
         charset: 'base-20',
         mask: '****-****',
         userCodeInputSource: (ctx, _form, _out, error) => pages.userCodeInputSource(ctx, sessionXsrf(ctx), error ? deviceError(error) : undefined),
-        userCodeConfirmSource: (ctx, _form, client, _deviceInfo, userCode) => pages.userCodeConfirmSource(ctx, sessionXsrf(ctx), client.clientName ?? client.clientId, userCode),
+        userCodeConfirmSource: (ctx, _form, client, _deviceInfo, userCode) =>
+          pages.userCodeConfirmSource(ctx, sessionXsrf(ctx), client.clientName ?? client.clientId, userCode),
         successSource: (ctx) => pages.successSource(ctx),
       },
       resourceIndicators: {
@@ -188,4 +190,3 @@ function deviceError(error: Error): string {
       return 'Something went wrong. Start again on your device.';
   }
 }
-

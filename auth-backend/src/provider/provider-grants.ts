@@ -74,7 +74,6 @@ export class ProviderGrants {
       if (added.length > 0) await audit.in(tx).record({ type: 'oauth.consent_granted', userId, meta, data: { clientId, scopes: added, how } });
     });
   }
-
 }
 
 /**

@@ -63,6 +63,10 @@ export function providerPageSources(assets: Assets): ProviderPageSources {
       sendKoaPage(ctx, 200, DeviceConfirmPage({ stylesheet: stylesheet(), action, xsrf, clientName, userCode }));
     },
     successSource: async (ctx) =>
-      sendKoaPage(ctx, 200, MessagePage({ stylesheet: stylesheet(), title: 'Device connected', message: 'Your device is signed in. You can close this window.' })),
+      sendKoaPage(
+        ctx,
+        200,
+        MessagePage({ stylesheet: stylesheet(), title: 'Device connected', message: 'Your device is signed in. You can close this window.' }),
+      ),
   };
 }

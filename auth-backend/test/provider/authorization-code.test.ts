@@ -8,7 +8,17 @@ import request from 'supertest';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { registerUser, STRONG_PASSWORD } from '../support/test-app';
 import { relyingParty, startProviderApp, type ProviderTestApp } from '../support/provider-app';
-import { APP_CALLBACK, OTHER_CALLBACK, authorize, decide, isConsentPage, isSignInPage, newBrowser, signInAndExchange, submitPassword } from '../support/provider-flows';
+import {
+  APP_CALLBACK,
+  OTHER_CALLBACK,
+  authorize,
+  decide,
+  isConsentPage,
+  isSignInPage,
+  newBrowser,
+  signInAndExchange,
+  submitPassword,
+} from '../support/provider-flows';
 import { bearer } from '../support/admin';
 
 let t: ProviderTestApp;

@@ -99,7 +99,11 @@ describe('/admin/clients', () => {
   });
 
   it('rotates a secret (the old one stops working) and deletes a client with every token it holds', async () => {
-    const created = await request(t.app).post('/admin/clients').set(bearer(admin.accessToken)).send(newClient({ firstParty: true })).expect(201);
+    const created = await request(t.app)
+      .post('/admin/clients')
+      .set(bearer(admin.accessToken))
+      .send(newClient({ firstParty: true }))
+      .expect(201);
     const { client, clientSecret } = created.body as { client: { id: string }; clientSecret: string };
     const user = await registerUser(t.app);
     const rp = await relyingParty(t.issuer, { clientId: client.id, clientSecret }, APP_CALLBACK);
@@ -108,7 +112,10 @@ describe('/admin/clients', () => {
     const rotated = await request(t.app).post(`/admin/clients/${client.id}/secret`).set(bearer(admin.accessToken)).expect(200);
     const newSecret = rotated.body.clientSecret as string;
     expect(newSecret).not.toBe(clientSecret);
-    await expect(rp.oidc.refreshTokenGrant(rp.configuration, tokens.refresh_token!)).rejects.toMatchObject({ status: 401, cause: [expect.objectContaining({ parameters: expect.objectContaining({ error: 'invalid_client' }) })] });
+    await expect(rp.oidc.refreshTokenGrant(rp.configuration, tokens.refresh_token!)).rejects.toMatchObject({
+      status: 401,
+      cause: [expect.objectContaining({ parameters: expect.objectContaining({ error: 'invalid_client' }) })],
+    });
     const renewed = await relyingParty(t.issuer, { clientId: client.id, clientSecret: newSecret }, APP_CALLBACK);
     const refreshed = await renewed.oidc.refreshTokenGrant(renewed.configuration, tokens.refresh_token!);
 
@@ -118,7 +125,13 @@ describe('/admin/clients', () => {
     expect(left).toEqual([]);
     expect(refreshed.refresh_token ?? tokens.refresh_token).toEqual(expect.any(String));
     const types = await t.database.query<{ type: string }>(`SELECT type FROM audit_event WHERE data->>'clientId' = $1 ORDER BY at`, [client.id]);
-    expect(types.map((row) => row.type)).toEqual(['oauth.client_created', 'user.login', 'oauth.consent_granted', 'oauth.client_secret_rotated', 'oauth.client_deleted']);
+    expect(types.map((row) => row.type)).toEqual([
+      'oauth.client_created',
+      'user.login',
+      'oauth.consent_granted',
+      'oauth.client_secret_rotated',
+      'oauth.client_deleted',
+    ]);
   });
 });
 
@@ -128,13 +141,29 @@ describe('npm run clients:create', () => {
     spawnSync(process.execPath, [cli, ...args], { env: { PATH: process.env.PATH, NODE_ENV: 'test', DATABASE_URL: t.database.url }, encoding: 'utf8' });
 
   it('prints { clientId, clientSecret } and registers the client (with its event, no actor)', () => {
-    const result = run(['--name', 'CLI App', '--redirect-uri', APP_CALLBACK, '--first-party', '--grant', 'authorization_code', '--grant', 'client_credentials', '--resource', 'https://api.test/']);
+    const result = run([
+      '--name',
+      'CLI App',
+      '--redirect-uri',
+      APP_CALLBACK,
+      '--first-party',
+      '--grant',
+      'authorization_code',
+      '--grant',
+      'client_credentials',
+      '--resource',
+      'https://api.test/',
+    ]);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     const printed = JSON.parse(result.stdout) as { clientId: string; clientSecret: string };
     expect(printed).toEqual({ clientId: expect.any(String), clientSecret: expect.any(String) });
     return t.database
-      .query<{ firstParty: boolean; grantTypes: string[]; resources: string[] }>(`SELECT "firstParty", "grantTypes", resources FROM oauth_client WHERE id = $1`, [printed.clientId])
+      .query<{
+        firstParty: boolean;
+        grantTypes: string[];
+        resources: string[];
+      }>(`SELECT "firstParty", "grantTypes", resources FROM oauth_client WHERE id = $1`, [printed.clientId])
       .then(([row]) => expect(row).toEqual({ firstParty: true, grantTypes: ['authorization_code', 'client_credentials'], resources: ['https://api.test/'] }));
   });
 
@@ -158,7 +187,14 @@ describe('/auth/apps', () => {
 
     const apps = await request(t.app).get('/auth/apps').set(bearer(user.accessToken)).expect(200);
     expect(apps.body).toEqual({
-      apps: [{ clientId: client.clientId, name: 'Partner App', scopes: expect.arrayContaining(['openid', 'email', 'offline_access']), grantedAt: expect.any(String) }],
+      apps: [
+        {
+          clientId: client.clientId,
+          name: 'Partner App',
+          scopes: expect.arrayContaining(['openid', 'email', 'offline_access']),
+          grantedAt: expect.any(String),
+        },
+      ],
     });
     const stranger = await registerUser(t.app);
     await request(t.app).delete(`/auth/apps/${client.clientId}`).set(bearer(stranger.accessToken)).expect(404);
@@ -167,9 +203,10 @@ describe('/auth/apps', () => {
     expect((await request(t.app).get('/auth/apps').set(bearer(user.accessToken)).expect(200)).body).toEqual({ apps: [] });
     await expect(rp.oidc.refreshTokenGrant(rp.configuration, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
     expect(await rp.oidc.tokenIntrospection(rp.configuration, tokens.access_token)).toEqual({ active: false });
-    const [event] = await t.database.query<{ data: { clientId: string } }>(`SELECT data FROM audit_event WHERE "userId" = $1 AND type = 'oauth.consent_revoked'`, [
-      user.user.id,
-    ]);
+    const [event] = await t.database.query<{ data: { clientId: string } }>(
+      `SELECT data FROM audit_event WHERE "userId" = $1 AND type = 'oauth.consent_revoked'`,
+      [user.user.id],
+    );
     expect(event!.data.clientId).toBe(client.clientId);
     await request(t.app).delete(`/auth/apps/${client.clientId}`).set(bearer(user.accessToken)).expect(404);
   });

@@ -35,7 +35,11 @@ describe('the sign-in page', () => {
     const user = await registerUser(t.app);
     const setup = await request(t.app).post('/auth/mfa/totp/setup').set(bearer(user.accessToken)).expect(200);
     const step = stepOf(Date.now());
-    await request(t.app).post('/auth/mfa/totp/confirm').set(bearer(user.accessToken)).send({ code: totpAtStep(setup.body.secret, step) }).expect(200);
+    await request(t.app)
+      .post('/auth/mfa/totp/confirm')
+      .set(bearer(user.accessToken))
+      .send({ code: totpAtStep(setup.body.secret, step) })
+      .expect(200);
 
     const { page, authorization } = await signInPage();
     const second = await submitPassword(page, user.email);

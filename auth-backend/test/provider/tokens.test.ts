@@ -58,7 +58,13 @@ describe('refresh tokens', () => {
 
 describe('client_credentials', () => {
   it('issues an RFC 9068 JWT for an allowed resource, verifiable offline with the JWKS (jose createRemoteJWKSet)', async () => {
-    const service = await t.registerClient({ name: 'Billing job', type: 'confidential', redirectUris: [], grantTypes: ['client_credentials'], resources: [API] });
+    const service = await t.registerClient({
+      name: 'Billing job',
+      type: 'confidential',
+      redirectUris: [],
+      grantTypes: ['client_credentials'],
+      resources: [API],
+    });
     const response = await tokenRequest('token', { grant_type: 'client_credentials', resource: API }, service);
     expect(response.status).toBe(200);
     expect(response.headers.get('cache-control')).toMatch(/no-store/);

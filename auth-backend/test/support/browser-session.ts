@@ -100,7 +100,9 @@ export class BrowserSession {
   }
 
   private form(pageUrl: string, document: HTMLElement, selector?: string): Form {
-    const element = selector ? document.querySelector(selector) : document.querySelectorAll('form').find((form) => form.querySelector('button, input[type=submit]'));
+    const element = selector
+      ? document.querySelector(selector)
+      : document.querySelectorAll('form').find((form) => form.querySelector('button, input[type=submit]'));
     if (!element) throw new Error(`no form ${selector ?? ''} on ${pageUrl}: ${document.textContent.replace(/\s+/g, ' ').slice(0, 300)}`);
     const fields: Record<string, string> = {};
     for (const input of element.querySelectorAll('input')) {

@@ -95,7 +95,11 @@ export async function relyingParty(issuer: string, client: { clientId: string; c
       return { url: url.href, verifier, state, nonce };
     },
     /** The callback URL the browser was sent to, exchanged for tokens (every check of openid-client). */
-    exchange(callback: URL, request: AuthorizationRequest, parameters: Record<string, string> = {}): Promise<OpenIdClient.TokenEndpointResponse & OpenIdClient.TokenEndpointResponseHelpers> {
+    exchange(
+      callback: URL,
+      request: AuthorizationRequest,
+      parameters: Record<string, string> = {},
+    ): Promise<OpenIdClient.TokenEndpointResponse & OpenIdClient.TokenEndpointResponseHelpers> {
       return oidc.authorizationCodeGrant(
         configuration,
         callback,

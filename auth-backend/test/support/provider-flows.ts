@@ -15,7 +15,8 @@ export const OTHER_CALLBACK = 'https://other.test/callback';
 export const newBrowser = () => new BrowserSession([APP_CALLBACK, OTHER_CALLBACK, 'https://app.test/', 'https://other.test/']);
 
 export const isSignInPage = (page: Page) => page.document.querySelector('input[name=password]') !== null;
-export const isConsentPage = (page: Page) => page.document.querySelector('button[name=decision][value=allow]') !== null && page.url.pathname.startsWith('/oidc/interaction/');
+export const isConsentPage = (page: Page) =>
+  page.document.querySelector('button[name=decision][value=allow]') !== null && page.url.pathname.startsWith('/oidc/interaction/');
 
 /** Fills in the sign-in page's password form. */
 export const submitPassword = (page: Page, email: string, password = STRONG_PASSWORD) => page.form().submit({ email, password });
@@ -46,7 +47,12 @@ export async function authorize(
 }
 
 /** authorize() and the code exchange: the tokens and the ID token's claims. */
-export async function signInAndExchange(browser: BrowserSession, rp: RelyingParty, user: { email: string; password?: string }, parameters: Record<string, string> = {}) {
+export async function signInAndExchange(
+  browser: BrowserSession,
+  rp: RelyingParty,
+  user: { email: string; password?: string },
+  parameters: Record<string, string> = {},
+) {
   const { request, callback, pages } = await authorize(browser, rp, user, parameters);
   const tokens = await rp.exchange(callback, request);
   return { tokens, idToken: decodeJwt(tokens.id_token!), pages, callback };
