@@ -79,6 +79,7 @@ const service = startService({
   port: servicePort,
   logFile: path.join(resultsDir, 'provider.log'),
   env: { PUBLIC_URL: url, JWT_ALGORITHM: 'ES256', BCRYPT_COST: '10', THROTTLE_IP_MAX: '100000' },
+  nodeArgs: process.argv.includes('--profile') ? ['--cpu-prof', `--cpu-prof-dir=${path.join(resultsDir, 'profiles')}`] : [],
 });
 const referencePort = await freePort();
 const reference = await startReference(referencePort);
