@@ -1,6 +1,6 @@
 /**
  * Table "user": every statement on it, and the one mapping from its row to the domain's User.
- * Plain SQL on the pg pool, like every runtime query (docs/decisions/0010-runtime-queries.md).
+ * Plain SQL on the pg pool, like every runtime query (docs/decisions/0012-runtime-queries.md).
  */
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../errors';
