@@ -246,7 +246,7 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
   const sessionService = new SessionService({ transaction, sessions, audit, tokens });
   const oidc = composeOidc(config, tables, { audit, unproved, transaction, digests }, clock, logger);
   const mfa = new MfaService({ ...tables, audit, transaction, codes, secrets, throttle, templates, clock, issuer: mail.productName });
-  const mfaVerification = new MfaVerification({ ...tables, audit, transaction, codes, throttle });
+  const mfaVerification = new MfaVerification({ mfaChallenges: tables.mfaChallenges, audit, codes, throttle });
   const deletion = new AccountDeletion({
     transaction,
     users,
