@@ -61,8 +61,10 @@ import { AuditRetention } from './audit/audit-retention';
 import { AuditLog } from './audit/audit-log';
 import { AccountDeletion } from './account/account-deletion';
 import { UnprovedAccount } from './account/unproved-account';
+import { AddressDigests } from './crypto/address-digest';
 import { deletionEndpoints } from './account/deletion-endpoints';
 import { AdminService } from './admin/admin-service';
+import { Cursors } from './admin/cursor';
 import { adminEndpoints } from './admin/admin-endpoints';
 import { Metrics } from './metrics/metrics';
 import { composeProvider, type ProviderModule } from './provider/provider-module';
@@ -177,7 +179,9 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
   const { keys, ring: keyRing } = tokenKeys(config, db.pool, clock, logger);
   const tokens = new AccessTokens({ issuer: config.jwt.issuer, audience: config.jwt.audience, ttlSeconds: config.jwt.accessTokenTtl }, keys);
   const windows = new WindowLimits(db.pool);
-  const throttle = new LoginThrottle(windows, tables.loginFailures, config.throttle);
+  // Throttle keys and log references of addresses, keyed so that nobody can confirm a guessed address offline.
+  const digests = new AddressDigests(config.keys.encryptionKey);
+  const throttle = new LoginThrottle(windows, tables.loginFailures, config.throttle, digests);
   const confirmation = new PasswordConfirmation({ hasher: passwords, throttle });
   // Mail: the outbox's delivery worker, and the recovery/verification use cases that fill the outbox.
   const { mail } = config;
@@ -190,7 +194,7 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
     clock,
     policy: mail,
   });
-  const mailThrottle = new MailThrottle(windows, mail.throttle);
+  const mailThrottle = new MailThrottle(windows, mail.throttle, digests);
   const recovery = new RecoveryService({
     ...tables,
     audit,
@@ -199,6 +203,7 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
     hasher: passwords,
     policy,
     loginThrottle: throttle,
+    digests,
     confirmation,
     mailThrottle,
     templates,
@@ -237,6 +242,7 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
     transaction,
     hasher: passwords,
     throttle,
+    digests,
     policy,
     confirmation,
     onRegistered: (user, log) => recovery.sendVerification(user, log),
@@ -244,9 +250,9 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
     onLoginAttempt: countLogin,
   });
   const sessionService = new SessionService({ transaction, sessions, audit, tokens });
-  const oidc = composeOidc(config, tables, { audit, unproved, transaction }, clock, logger);
+  const oidc = composeOidc(config, tables, { audit, unproved, transaction, digests }, clock, logger);
   const mfa = new MfaService({ ...tables, audit, transaction, codes, secrets, throttle, templates, clock, issuer: mail.productName });
-  const mfaVerification = new MfaVerification({ ...tables, audit, transaction, codes, throttle });
+  const mfaVerification = new MfaVerification({ mfaChallenges: tables.mfaChallenges, audit, codes, throttle });
   const deletion = new AccountDeletion({
     transaction,
     users,
@@ -264,6 +270,7 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
     audit,
     auditEvents: tables.auditEvents,
     deletion,
+    cursors: new Cursors(config.keys.encryptionKey),
     resetSecondFactor: (userId, actorId, meta) => mfa.resetByAdmin(userId, actorId, meta),
     requireMfa: config.admin.requireMfa,
   });
@@ -344,7 +351,7 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
 function composeOidc(
   config: Config,
   tables: Tables,
-  { audit, unproved, transaction }: { audit: AuditLog; unproved: UnprovedAccount; transaction: Database['transaction'] },
+  { audit, unproved, transaction, digests }: { audit: AuditLog; unproved: UnprovedAccount; transaction: Database['transaction']; digests: AddressDigests },
   clock: Clock,
   logger: Logger,
 ): Services['oidc'] {
@@ -358,6 +365,7 @@ function composeOidc(
     users,
     transaction,
     accounts,
+    digests,
     publicUrl: config.oidc.publicUrl,
     // The service's own origin too: the provider's hosted sign-in page comes back to itself.
     redirectOrigins: [...config.oidc.redirectOrigins, new URL(config.oidc.publicUrl).origin],
