@@ -17,7 +17,13 @@ const provider = new Provider(`http://127.0.0.1:${process.env.PORT}`, {
     resourceIndicators: {
       enabled: true,
       defaultResource: () => undefined,
-      getResourceServerInfo: () => ({ scope: 'openid profile email', audience: API, accessTokenTTL: 900, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'ES256' } } }),
+      getResourceServerInfo: () => ({
+        scope: 'openid profile email',
+        audience: API,
+        accessTokenTTL: 900,
+        accessTokenFormat: 'jwt',
+        jwt: { sign: { alg: 'ES256' } },
+      }),
     },
   },
 });

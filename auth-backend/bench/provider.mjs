@@ -10,7 +10,21 @@ import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
-import { database, freePort, median, option, processCpuMicros, register, resultsDir, root, seedRefreshTokens, startService, stop, untilReady, refreshRequest } from './service.mjs';
+import {
+  database,
+  freePort,
+  median,
+  option,
+  processCpuMicros,
+  register,
+  resultsDir,
+  root,
+  seedRefreshTokens,
+  startService,
+  stop,
+  untilReady,
+  refreshRequest,
+} from './service.mjs';
 
 const SECONDS = Number(option('seconds', 8));
 const CODES = Number(option('codes', 400));
@@ -24,13 +38,19 @@ const form = (fields) => new URLSearchParams(fields).toString();
 
 /** The reference: oidc-provider alone, in-memory adapter, one static client, an ES256 key (bench/provider-reference.mjs). */
 async function startReference(port) {
-  const child = spawn(process.execPath, [path.join(root, 'bench', 'provider-reference.mjs')], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [path.join(root, 'bench', 'provider-reference.mjs')], {
+    env: { ...process.env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await new Promise((resolve) => child.stdout.once('data', resolve));
   return child;
 }
 
 function clientsCreate(databaseUrl, args) {
-  const result = spawnSync(process.execPath, [path.join(root, 'dist/provider/clients-cli.js'), ...args], { env: { ...process.env, DATABASE_URL: databaseUrl, NODE_ENV: 'test' }, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [path.join(root, 'dist/provider/clients-cli.js'), ...args], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, NODE_ENV: 'test' },
+    encoding: 'utf8',
+  });
   if (result.status !== 0) throw new Error(result.stderr);
   return JSON.parse(result.stdout);
 }
@@ -108,14 +128,26 @@ try {
   const authorization = () => {
     const verifier = b64url(randomBytes(32));
     const challenge = b64url(createHash('sha256').update(verifier).digest());
-    const query = form({ client_id: web.clientId, response_type: 'code', redirect_uri: CALLBACK, scope: 'openid', code_challenge: challenge, code_challenge_method: 'S256', state: b64url(randomBytes(8)) });
+    const query = form({
+      client_id: web.clientId,
+      response_type: 'code',
+      redirect_uri: CALLBACK,
+      scope: 'openid',
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+      state: b64url(randomBytes(8)),
+    });
     return { verifier, url: `${url}/oidc/auth?${query}` };
   };
   const first = authorization();
   const signIn = await follow(first.url);
   const action = /<form method="post" action="([^"]+)"/.exec(signIn.page)[1];
   const csrf = /name="csrf" value="([^"]+)"/.exec(signIn.page)[1];
-  await follow(`${url}${action}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form({ csrf, email: user.user.email, password: PASSWORD }) });
+  await follow(`${url}${action}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: form({ csrf, email: user.user.email, password: PASSWORD }),
+  });
   for (let round = 0; round < ROUNDS; round++) {
     const codes = [];
     for (let i = 0; i < CODES; i++) {

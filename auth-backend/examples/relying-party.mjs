@@ -56,7 +56,9 @@ app.get('/callback', async (req, res) => {
   });
   const claims = tokens.claims();
   const profile = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);
-  res.type('html').send(`<!DOCTYPE html><html lang="en"><title>Example</title><p id="user">Signed in as ${escape(profile.email)} (${escape(claims.sub)})</p></html>`);
+  res
+    .type('html')
+    .send(`<!DOCTYPE html><html lang="en"><title>Example</title><p id="user">Signed in as ${escape(profile.email)} (${escape(claims.sub)})</p></html>`);
 });
 
 // An API of the team: accepts the provider's RFC 9068 access tokens issued for it (resource=APP_URL/api).
