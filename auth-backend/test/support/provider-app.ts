@@ -26,12 +26,20 @@ export interface ProviderTestApp extends TestApp {
   registerClient(client: NewClient): Promise<{ clientId: string; clientSecret?: string }>;
 }
 
-export async function startProviderApp(env: Record<string, string> = {}, options: { clock?: Clock } = {}): Promise<ProviderTestApp> {
+/**
+ * `env` may depend on the issuer (say, an upstream provider that must know the service's callback);
+ * `host: 'localhost'` gives the issuer a host name of its own, so that its cookies never mix with
+ * those of another server on 127.0.0.1 (cookies ignore ports).
+ */
+export async function startProviderApp(
+  env: Record<string, string> | ((issuer: string) => Promise<Record<string, string>>) = {},
+  options: { clock?: Clock; host?: '127.0.0.1' | 'localhost' } = {},
+): Promise<ProviderTestApp> {
   let handler: Express | undefined;
   const server = http.createServer((req, res) => (handler ? handler(req, res) : res.writeHead(503).end()));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const fullEnv = { PUBLIC_URL: issuer, ...env };
+  const issuer = `http://${options.host ?? '127.0.0.1'}:${(server.address() as AddressInfo).port}`;
+  const fullEnv = { PUBLIC_URL: issuer, ...(typeof env === 'function' ? await env(issuer) : env) };
   const t = await createTestApp(fullEnv, options);
   handler = t.app;
   const replicas: TestApp[] = [];
