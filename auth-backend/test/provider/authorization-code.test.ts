@@ -157,6 +157,20 @@ describe('GET /oidc/auth (code + PKCE) through the hosted pages', () => {
     }
   });
 
+  it('matches a native app’s loopback redirect URI with any port (RFC 8252 section 7.3), and nothing else about it', async () => {
+    const client = await t.registerClient({ name: 'CLI', type: 'public', redirectUris: ['http://127.0.0.1/callback'] });
+    const user = await registerUser(t.app);
+    const anyPort = 'http://127.0.0.1:51234/callback';
+    const native = await relyingParty(t.issuer, client, anyPort);
+    const browser = newBrowser();
+    browser.stopAtPrefix('http://127.0.0.1:51234/');
+    const { request: authorization, callback } = await authorize(browser, native, user);
+    expect(callback.href.startsWith(`${anyPort}?`)).toBe(true);
+    expect((await native.exchange(callback, authorization)).claims()!.sub).toBe(user.user.id);
+    const otherPath = await native.authorize({ redirect_uri: 'http://127.0.0.1:51234/elsewhere' });
+    expect((await newBrowser().open(otherPath.url)).status).toBe(400);
+  });
+
   it('refuses an authorization request without PKCE, or with the plain method', async () => {
     const { rp } = await webApp();
     const user = await registerUser(t.app);
