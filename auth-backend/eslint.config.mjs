@@ -24,6 +24,7 @@ export default tseslint.config(
           'performance',
           'Buffer',
           'URL',
+          'URLSearchParams',
           'AbortController',
           'module',
           'require',

@@ -3,10 +3,11 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // Pages are TSX (src/web/, src/provider/pages/): transpiled like the rest.
   // The fast tier runs on its own (jest.unit.config.js, npm run test:unit).
   testPathIgnorePatterns: ['/node_modules/', '\\.unit\\.test\\.ts$'],
   // Type checking is `npm run typecheck`; tests only transpile.
-  transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
+  transform: { '^.+\\.tsx?$': ['ts-jest', { diagnostics: false }] },
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 60_000,

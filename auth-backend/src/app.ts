@@ -74,7 +74,7 @@ export function createService({ config, logger, db, clock = systemClock, isShutt
 /** Just the HTTP side, for callers that run no workers. */
 export const createApp = (deps: AppDeps): Express => createService(deps).app;
 
-function buildExpressApp(config: Config, logger: Logger, { endpoints, services }: Composition): Express {
+function buildExpressApp(config: Config, logger: Logger, { endpoints, services, routers }: Composition): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.http.trustProxy ?? false);
@@ -97,6 +97,8 @@ function buildExpressApp(config: Config, logger: Logger, { endpoints, services }
       }),
     );
   }
+  // Pages (with their own headers and form bodies) and the OpenID Provider (which reads its own bodies).
+  for (const router of routers) app.use(router);
   app.use(jsonBody());
 
   const router = Router();

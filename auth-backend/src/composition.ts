@@ -67,6 +67,8 @@ import { AdminService } from './admin/admin-service';
 import { Cursors } from './admin/cursor';
 import { adminEndpoints } from './admin/admin-endpoints';
 import { Metrics } from './metrics/metrics';
+import { composeProvider, type ProviderModule } from './provider/provider-module';
+import type { RequestHandler } from 'express';
 import { MetricsServer } from './metrics/metrics-server';
 
 const silentLogger = pino({ level: 'silent' });
@@ -120,8 +122,8 @@ export interface Services {
   mfa: MfaService;
   mfaVerification: MfaVerification;
   mailDelivery: MailDeliveryWorker;
-  /** The ES256/RS256 signing keys; undefined with HS256 (JWT_SECRET). */
-  keyRing: KeyRing | undefined;
+  /** The asymmetric signing keys (v4: in every mode; with HS256 the JSON API's access tokens use JWT_SECRET). */
+  keyRing: KeyRing;
   /** Sign in with an OpenID Connect provider. */
   oidc: { registry: ProviderRegistry; signIn: OidcSignIn; identities: IdentitiesService };
   deletion: AccountDeletion;
@@ -130,11 +132,15 @@ export interface Services {
   /** undefined when metrics are off (METRICS_PORT=). */
   metrics: Metrics | undefined;
   metricsServer: MetricsServer | undefined;
+  /** The service as an OpenID Provider (provider/). */
+  provider: ProviderModule;
 }
 
 export interface Composition {
   services: Services;
   endpoints: AnyEndpoint[];
+  /** Server-rendered pages, their assets and the OpenID Provider: mounted before the JSON body parser. */
+  routers: RequestHandler[];
   lifecycle: Lifecycle;
 }
 
@@ -213,7 +219,7 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
           outbox: () => tables.outbox.pendingDepth(),
           hashingQueueDepth: () => hasher.queueDepth,
           pool: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
-          signingKeyActivatedAt: keyRing && (() => keyRing.signingKeyActivatedAt()),
+          signingKeyActivatedAt: () => keyRing.signingKeyActivatedAt(),
         });
   const countLogin = metrics && ((outcome: Parameters<Metrics['loginAttempt']>[0]) => metrics.loginAttempt(outcome));
   // The second factor: the codes, the pipeline's step that asks for it, and passing it.
@@ -276,11 +282,28 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
   lifecycle.add(hasher);
   lifecycle.add(policy);
   lifecycle.add(windows);
-  if (keyRing) lifecycle.add(keyRing);
+  lifecycle.add(keyRing);
   lifecycle.add(mailDelivery);
   lifecycle.add(oidc.registry);
   lifecycle.add(auditRetention);
   if (metricsServer) lifecycle.add(metricsServer);
+  const provider = composeProvider({
+    config,
+    db,
+    clock,
+    logger,
+    users,
+    sessions,
+    audit,
+    ring: keyRing,
+    auth,
+    mfaVerification,
+    oidc,
+    pipeline,
+    throttle,
+    admin,
+  });
+  for (const worker of provider.workers) lifecycle.add(worker);
   return {
     services: {
       tables,
@@ -306,7 +329,9 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
       auditRetention,
       metrics,
       metricsServer,
+      provider,
     },
+    routers: provider.routers,
     endpoints: [
       ...healthEndpoints(checkReadiness),
       ...authEndpoints(auth, pipeline, throttle),
@@ -317,6 +342,7 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
       ...adminEndpoints(admin),
       ...jwksEndpoints(keyRing, config.keys.jwksMaxAge),
       ...oidcEndpoints({ ...oidc, pipeline, throttle, publicUrl: config.oidc.publicUrl }),
+      ...provider.endpoints,
     ],
     lifecycle,
   };
@@ -341,7 +367,8 @@ function composeOidc(
     accounts,
     digests,
     publicUrl: config.oidc.publicUrl,
-    redirectOrigins: config.oidc.redirectOrigins,
+    // The service's own origin too: the provider's hosted sign-in page comes back to itself.
+    redirectOrigins: [...config.oidc.redirectOrigins, new URL(config.oidc.publicUrl).origin],
   });
   return { registry, signIn, identities: new IdentitiesService({ transaction, users, identities }) };
 }

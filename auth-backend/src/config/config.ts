@@ -280,7 +280,10 @@ export interface Config {
   /** Sign in with an OpenID Connect provider. */
   readonly oidc: {
     readonly providers: readonly OidcProviderConfig[];
-    /** The service's external base URL, without a trailing slash: callbacks are PUBLIC_URL/auth/oidc/<id>/callback. */
+    /**
+     * The service's external base URL, without a trailing slash: callbacks are
+     * PUBLIC_URL/auth/oidc/<id>/callback, and (v4) it is the OpenID Provider's issuer, exactly.
+     */
     readonly publicUrl: string;
     /** Origins a browser may be sent back to after a sign-in (REDIRECT_ALLOWLIST, default APP_URL's origin). */
     readonly redirectOrigins: readonly string[];
@@ -328,6 +331,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, randomSecret
   if (production && oidcProviders.length > 0 && env.PUBLIC_URL === undefined)
     oidcProblems.push('PUBLIC_URL: is required in production when OIDC_PROVIDERS is set');
   if (oidcProblems.length > 0) throw new ConfigError(oidcProblems);
+  const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '');
+  const issuerProblem = publicUrlProblem(publicUrl);
+  if (issuerProblem) throw new ConfigError([`PUBLIC_URL: ${issuerProblem}`]);
   const appUrl = (env.APP_URL ?? 'http://localhost:3000').replace(/\/+$/, '');
   const jwtSecret = env.JWT_SECRET ?? randomSecret();
   return deepFreeze({
@@ -399,13 +405,33 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, randomSecret
     },
     oidc: {
       providers: oidcProviders,
-      publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
+      publicUrl,
       redirectOrigins: env.REDIRECT_ALLOWLIST.length > 0 ? env.REDIRECT_ALLOWLIST.map((origin) => new URL(origin).origin) : [new URL(appUrl).origin],
     },
     admin: { requireMfa: source.ADMIN_REQUIRE_MFA === undefined ? env.NODE_ENV === 'production' : env.ADMIN_REQUIRE_MFA },
     audit: { retention: env.AUDIT_RETENTION, pruneInterval: env.AUDIT_PRUNE_INTERVAL },
     metrics: { port: env.METRICS_PORT, host: env.METRICS_HOST },
   });
+}
+
+/**
+ * Why PUBLIC_URL cannot be the OpenID Provider's issuer (OpenID Connect Discovery: https, no query
+ * or fragment), or undefined: https, or http on a loopback address for development and tests (in
+ * any NODE_ENV); an origin, since the provider's endpoints hang off its root.
+ */
+export function publicUrlProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'must be an absolute http(s) URL';
+  }
+  if (url.pathname !== '/' || url.search || url.hash || url.username || url.password)
+    return `must be an origin, without a path, query or credentials (got "${value}")`;
+  const loopback = url.hostname === 'localhost' || url.hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
+    return `must be https, or http on a loopback address such as http://127.0.0.1:3000: it is the OpenID Provider's issuer (got "${value}")`;
+  return undefined;
 }
 
 function defaultRandomSecret(): string {

@@ -25,6 +25,13 @@ export const AUDIT_EVENT_TYPES = [
   'admin.user_updated',
   'admin.user_signed_out',
   'admin.mfa_reset',
+  // v4, the service as an OpenID Provider: clients registered by administrators, and what users grant them.
+  'oauth.client_created',
+  'oauth.client_updated',
+  'oauth.client_deleted',
+  'oauth.client_secret_rotated',
+  'oauth.consent_granted',
+  'oauth.consent_revoked',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

@@ -18,9 +18,11 @@ const JwkSchema = z
 
 export const JwksResponse = z.object({ keys: z.array(JwkSchema) }).openapi('JwkSet', { description: 'RFC 7517 JWK Set: public keys only' });
 
-/** Routed only with an asymmetric JWT_ALGORITHM; with HS256 the path is unknown (404). */
-export function jwksEndpoints(ring: KeyRing | undefined, maxAgeSeconds: number): AnyEndpoint[] {
-  if (!ring) return [];
+/**
+ * The key ring's public keys, in every mode (v4): with HS256 the JSON API's access tokens are
+ * signed with JWT_SECRET, and these keys sign what the OpenID Provider issues (its jwks_uri).
+ */
+export function jwksEndpoints(ring: KeyRing, maxAgeSeconds: number): AnyEndpoint[] {
   return [
     endpoint({
       method: 'get',
@@ -28,7 +30,7 @@ export function jwksEndpoints(ring: KeyRing | undefined, maxAgeSeconds: number):
       operationId: 'jwks',
       summary: 'Public keys that verify access tokens (JWK Set)',
       description:
-        'Every key that may have signed a still-valid access token, and the next signing key once it is published. ' +
+        "Every key that may have signed a still-valid token (access tokens with ES256/RS256, and the OpenID Provider's ID tokens and JWT access tokens in every mode), and the next signing key once it is published. " +
         'Pick the key by the token header `kid`; a token whose `kid` is not listed is not ours (or its key was retired or revoked).',
       tag: 'keys',
       success: { status: 200, description: 'The JWK Set; cacheable for Cache-Control max-age seconds', schema: JwksResponse },

@@ -8,7 +8,8 @@
  *   keys:revoke -- <kid>                emergency: refuse that key now (a new one signs if it was signing)
  *
  * Prints kids and instants only: private keys never leave the database, and there only sealed.
- * Exit codes: 0 done, 1 refused (bad arguments, HS256, unknown kid), 2 configuration or database error.
+ * With JWT_ALGORITHM=HS256 the keys are the OpenID Provider's (ES256): the same commands apply.
+ * Exit codes: 0 done, 1 refused (bad arguments, unknown kid), 2 configuration or database error.
  */
 import { readConfigOrReport } from '../config/read-config';
 import { createPool } from '../db/pg-adapter';
@@ -71,10 +72,6 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = readConfigOrReport();
   if (!config) return 2;
-  if (config.keys.algorithm === 'HS256') {
-    process.stderr.write('JWT_ALGORITHM is HS256: tokens are signed with JWT_SECRET and there are no stored keys. Set JWT_ALGORITHM=ES256 or RS256.\n');
-    return 1;
-  }
   const pool = createPool(config.databaseUrl, { max: 1, connectionTimeoutMillis: 5000 });
   try {
     await run(keyStore(config, pool), keyPolicy(config), args);

@@ -213,6 +213,13 @@ describe('admin API', () => {
           'delete /admin/users/{id}',
           'delete /admin/users/{id}/mfa',
           'post /admin/users/{id}/sign-out',
+          // v4: the OpenID Provider's clients.
+          'post /admin/clients',
+          'get /admin/clients',
+          'get /admin/clients/{id}',
+          'patch /admin/clients/{id}',
+          'delete /admin/clients/{id}',
+          'post /admin/clients/{id}/secret',
         ].sort(),
       );
       for (const entry of admin) expect(entry.security).toEqual([{ adminBearer: [] }]);

@@ -125,11 +125,12 @@ describe('GET /.well-known/jwks.json with JWT_ALGORITHM=RS256', () => {
 });
 
 describe('GET /.well-known/jwks.json with JWT_ALGORITHM=HS256 (the default)', () => {
-  it('answers 404 and tokens carry no kid, as in v1', async () => {
+  it('serves the key ring (ES256) that the OpenID Provider signs with (v4; v2 answered 404), while access tokens stay HS256 without a kid', async () => {
     const t = await createTestApp();
     try {
-      const response = await request(t.app).get('/.well-known/jwks.json').expect(404);
-      expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+      const response = await request(t.app).get('/.well-known/jwks.json').expect(200);
+      expect(response.body.keys).toEqual([expect.objectContaining({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig', kid: expect.any(String) })]);
+      expect(JSON.stringify(response.body)).not.toMatch(/"d"/);
       const { accessToken } = await registerUser(t.app);
       expect(headerOf(accessToken)).toEqual({ alg: 'HS256', typ: 'at+jwt' });
     } finally {

@@ -9,7 +9,8 @@ import { createTestApp, registerUser, STRONG_PASSWORD, uniqueEmail, type TestApp
 import { followToCallback, startOidcTestProvider, type OidcTestProvider, type TestAccount } from '../support/oidc-test-provider';
 import { stepOf, totpAtStep } from '../mfa/totp-reference';
 
-const PUBLIC_URL = 'http://auth.test';
+// https: PUBLIC_URL is also the OpenID Provider's issuer (v4), https or loopback http only.
+const PUBLIC_URL = 'https://auth.test';
 const APP = 'https://app.test';
 const CALLBACK = `${PUBLIC_URL}/auth/oidc/acme/callback`;
 const REDIRECT_TO = `${APP}/signed-in?from=test`;

@@ -55,6 +55,11 @@ describe('the tables', () => {
       audit_event: ['tables/audit-events.ts'],
       oidc_state: ['tables/oidc-states.ts'],
       oidc_exchange_code: ['tables/oidc-exchange-codes.ts'],
+      oauth_client: ['tables/oauth-clients.ts'],
+      oauth_consent: ['tables/oauth-consents.ts'],
+      // The OpenID Provider's state and the service session each browser session rides on: one aggregate.
+      oidc_provider_state: ['tables/provider-state.ts'],
+      oidc_session_binding: ['tables/provider-state.ts'],
       _prisma_migrations: ['migrations/migration-state.ts'],
     });
   });

@@ -1,0 +1,31 @@
+/**
+ * The one stylesheet of the server-rendered pages, served by assets.ts under a name with its
+ * content hash. Kept in a module (not a file beside dist/) so the built service, the container and
+ * the tests all serve the same bytes. Colours meet WCAG AA contrast; focus is always visible; the
+ * layout is one column that fits a phone.
+ */
+export const STYLESHEET = `
+:root { color-scheme: light; --ink: #1b1f24; --muted: #4a5260; --line: #c3c8d0; --accent: #0b57d0; --accent-ink: #ffffff; --danger: #a4161a; --surface: #ffffff; --page: #f3f5f8; }
+*, *::before, *::after { box-sizing: border-box; }
+html { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; font-size: 100%; line-height: 1.5; color: var(--ink); background: var(--page); }
+body { margin: 0; min-height: 100vh; display: flex; align-items: flex-start; justify-content: center; padding: 2rem 1rem; }
+main { width: 100%; max-width: 26rem; background: var(--surface); border: 1px solid var(--line); border-radius: 0.75rem; padding: 1.75rem 1.5rem; }
+h1 { font-size: 1.5rem; margin: 0 0 0.5rem; line-height: 1.25; }
+p { margin: 0 0 1rem; }
+.muted { color: var(--muted); }
+form { margin: 0 0 1rem; }
+.field { margin: 0 0 1rem; }
+label { display: block; font-weight: 600; margin-bottom: 0.25rem; }
+input[type=email], input[type=password], input[type=text] { width: 100%; font: inherit; padding: 0.625rem 0.75rem; border: 1px solid #6b7280; border-radius: 0.5rem; background: #fff; color: var(--ink); }
+button, .button { display: inline-block; width: 100%; font: inherit; font-weight: 600; padding: 0.625rem 1rem; border-radius: 0.5rem; border: 1px solid var(--accent); background: var(--accent); color: var(--accent-ink); cursor: pointer; text-align: center; text-decoration: none; }
+button.secondary, .button.secondary { background: #fff; color: var(--accent); }
+.actions { display: grid; gap: 0.75rem; }
+:focus-visible { outline: 3px solid #f59e0b; outline-offset: 2px; }
+.alert { border: 1px solid var(--danger); color: var(--danger); background: #fff5f5; border-radius: 0.5rem; padding: 0.75rem; margin: 0 0 1rem; }
+.divider { display: flex; align-items: center; gap: 0.75rem; color: var(--muted); margin: 1.25rem 0; }
+.divider::before, .divider::after { content: ""; flex: 1; border-top: 1px solid var(--line); }
+ul.scopes { padding-left: 1.25rem; margin: 0 0 1rem; }
+.code { font-family: ui-monospace, Menlo, Consolas, monospace; letter-spacing: 0.1em; }
+.slot:empty { display: none; }
+@media (max-width: 30rem) { body { padding: 0; } main { border: 0; border-radius: 0; min-height: 100vh; } }
+`;
