@@ -66,6 +66,10 @@ import { AdminService } from './admin/admin-service';
 import { adminEndpoints } from './admin/admin-endpoints';
 import { Metrics } from './metrics/metrics';
 import { MetricsServer } from './metrics/metrics-server';
+import { PasskeysTable } from './tables/passkeys';
+import { PasskeyChallengesTable } from './tables/passkey-challenges';
+import { composePasskeys, passkeyHooks, type Passkeys } from './passkeys/passkeys-module';
+import type { SignInMethods } from './account/sign-in-methods';
 
 const silentLogger = pino({ level: 'silent' });
 
@@ -92,6 +96,8 @@ export interface Tables {
   recoveryCodes: RecoveryCodesTable;
   mfaChallenges: MfaChallengesTable;
   auditEvents: AuditEventsTable;
+  passkeys: PasskeysTable;
+  passkeyChallenges: PasskeyChallengesTable;
 }
 
 /** Every service of the process, built once. */
@@ -128,6 +134,8 @@ export interface Services {
   /** undefined when metrics are off (METRICS_PORT=). */
   metrics: Metrics | undefined;
   metricsServer: MetricsServer | undefined;
+  /** Passkeys: management, the username-less sign-in door, the second factor. */
+  passkeys: Passkeys;
 }
 
 export interface Composition {
@@ -154,13 +162,16 @@ function buildTables(config: Config, db: Database, clock: Clock): Tables {
     recoveryCodes: new RecoveryCodesTable(db.pool),
     mfaChallenges: new MfaChallengesTable(db.pool, clock),
     auditEvents: new AuditEventsTable(db.pool, clock),
+    passkeys: new PasskeysTable(db.pool, clock),
+    passkeyChallenges: new PasskeyChallengesTable(db.pool, clock),
   };
 }
 
 export function compose({ config, db, clock, checkReadiness, logger = silentLogger }: CompositionDeps): Composition {
   const tables = buildTables(config, db, clock);
   const { users, sessions } = tables;
-  const unproved = new UnprovedAccount(tables);
+  const passkeyHook = passkeyHooks(tables.passkeys);
+  const unproved = new UnprovedAccount({ ...tables, alsoRemove: [passkeyHook.removeOfUser] });
   // Every event through the log: what reacts to events (webhooks, notifications) subscribes to it.
   const audit = new AuditLog(tables.auditEvents);
   const { transaction } = db;
@@ -220,7 +231,7 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
     users,
     sessions,
     audit,
-    secondFactor: new MfaStep({ mfaChallenges: tables.mfaChallenges }),
+    secondFactor: new MfaStep({ mfaChallenges: tables.mfaChallenges, extraMethods: passkeyHook.secondFactorMethods }),
     tokens,
     requireVerifiedEmail: mail.requireVerifiedEmail,
     onOutcome: countLogin,
@@ -238,9 +249,10 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
     onLoginAttempt: countLogin,
   });
   const sessionService = new SessionService({ transaction, sessions, audit, tokens });
-  const oidc = composeOidc(config, tables, { audit, unproved, transaction }, clock, logger);
+  const passkeys = composePasskeys({ webauthn: config.webauthn, keys: config.keys, tables, transaction, audit, templates, clock });
+  const oidc = composeOidc(config, tables, { audit, unproved, transaction, methods: passkeys.methods }, clock, logger);
   const mfa = new MfaService({ ...tables, audit, transaction, codes, secrets, throttle, templates, clock, issuer: mail.productName });
-  const mfaVerification = new MfaVerification({ ...tables, audit, transaction, codes, throttle });
+  const mfaVerification = new MfaVerification({ ...tables, audit, transaction, codes, throttle, passkeys: passkeys.secondFactor });
   const deletion = new AccountDeletion({
     transaction,
     users,
@@ -299,6 +311,7 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
       auditRetention,
       metrics,
       metricsServer,
+      passkeys,
     },
     endpoints: [
       ...healthEndpoints(checkReadiness),
@@ -310,6 +323,7 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
       ...adminEndpoints(admin),
       ...jwksEndpoints(keyRing, config.keys.jwksMaxAge),
       ...oidcEndpoints({ ...oidc, pipeline, throttle, publicUrl: config.oidc.publicUrl }),
+      ...passkeys.endpoints(pipeline, throttle),
     ],
     lifecycle,
   };
@@ -318,7 +332,7 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
 function composeOidc(
   config: Config,
   tables: Tables,
-  { audit, unproved, transaction }: { audit: AuditLog; unproved: UnprovedAccount; transaction: Database['transaction'] },
+  { audit, unproved, transaction, methods }: { audit: AuditLog; unproved: UnprovedAccount; transaction: Database['transaction']; methods: SignInMethods },
   clock: Clock,
   logger: Logger,
 ): Services['oidc'] {
@@ -335,5 +349,5 @@ function composeOidc(
     publicUrl: config.oidc.publicUrl,
     redirectOrigins: config.oidc.redirectOrigins,
   });
-  return { registry, signIn, identities: new IdentitiesService({ transaction, users, identities }) };
+  return { registry, signIn, identities: new IdentitiesService({ transaction, identities, methods }) };
 }

@@ -25,6 +25,10 @@ export const AUDIT_EVENT_TYPES = [
   'admin.user_updated',
   'admin.user_signed_out',
   'admin.mfa_reset',
+  'passkey.added',
+  'passkey.removed',
+  // A valid signature whose counter did not increase: a copy of the authenticator may be in use.
+  'passkey.clone_suspected',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

@@ -1,10 +1,11 @@
 /**
  * Passing the second factor of a sign-in that the pipeline's second-factor step (mfa-step.ts)
- * challenged: a TOTP code or a recovery code against the mfaToken. Knows nothing of HTTP. What it
+ * challenged: a TOTP code, a recovery code or (v4) a passkey's assertion against the mfaToken
+ * (amr: the first factor's, then otp; mfa; or hwk and mfa). Knows nothing of HTTP. What it
  * returns is the sign-in attempt that the pipeline then finishes like any other (so a disabled
  * account, say, is refused here as at every door).
  *
- * Each answer is one attempt on the account's login counter (a wrong code is a failure there too,
+ * Each answer is one attempt on the account's login counter (a wrong code or a refused passkey is a failure there too,
  * so fresh mfaTokens buy no fresh guesses). The answers to one mfaToken are checked one at a time
  * under its row lock: it dies at its MAX_WRONG_CODES-th wrong code, and is spent in the
  * transaction that accepts the code (so a code is not used up by an mfaToken spent meanwhile).
@@ -13,13 +14,15 @@ import type { Logger } from '../logger';
 import { AppError } from '../errors';
 import type { AuthMethod } from '../domain/user';
 import type { RequestMeta } from '../domain/audit';
-import type { Transactions } from '../db/transaction';
+import type { Transaction, Transactions } from '../db/transaction';
 import type { UsersTable } from '../tables/users';
 import type { AuditLog } from '../audit/audit-log';
 import { MAX_WRONG_CODES, type MfaChallengesTable } from '../tables/mfa-challenges';
 import { judged, type LoginThrottle } from '../throttle/login-throttle';
 import type { SignInAttempt } from '../sign-in/sign-in-attempt';
 import type { SecondFactorCodes } from './second-factor-codes';
+import type { PasskeySecondFactor } from '../passkeys/passkey-second-factor';
+import type { AuthenticationResponse } from '../passkeys/webauthn-schemas';
 
 export interface MfaVerificationDeps {
   transaction: Transactions;
@@ -28,12 +31,16 @@ export interface MfaVerificationDeps {
   mfaChallenges: MfaChallengesTable;
   codes: SecondFactorCodes;
   throttle: LoginThrottle;
+  /** A passkey as the answer (passkeys/); without it a passkey answer is refused like a wrong code. */
+  passkeys?: PasskeySecondFactor;
 }
 
 export interface MfaAnswer {
   mfaToken: string;
   code?: string;
   recoveryCode?: string;
+  /** An assertion to the options of POST /auth/mfa/passkey/options for this mfaToken. */
+  passkey?: AuthenticationResponse;
   userAgent?: string | null;
   meta?: RequestMeta;
   /** The provider client a hosted sign-in serves. */
@@ -42,27 +49,31 @@ export interface MfaAnswer {
 
 const invalidMfaToken = () => new AppError('invalid_mfa_token', 'The mfaToken is invalid, expired or already used; sign in again.');
 
+type Method = 'totp' | 'recovery-code' | 'passkey';
+/** What each way of passing the second factor adds to the first factor's amr (RFC 8176). */
+const PROVES: Record<Method, AuthMethod[]> = { totp: ['otp'], 'recovery-code': ['mfa'], passkey: ['hwk', 'mfa'] };
+const methodOf = (input: MfaAnswer): Method => (input.code !== undefined ? 'totp' : input.passkey !== undefined ? 'passkey' : 'recovery-code');
+
 export class MfaVerification {
   constructor(private readonly deps: MfaVerificationDeps) {}
 
   /** The sign-in attempt after a right code (for the pipeline to finish); 401 otherwise, 429 past the account's limit. */
   async verify(input: MfaAnswer, log: Logger): Promise<SignInAttempt> {
-    const { mfaChallenges, throttle, transaction, codes, users, audit } = this.deps;
+    const { mfaChallenges, throttle, transaction, users, audit } = this.deps;
     const challenge = await mfaChallenges.findUsable(input.mfaToken);
     if (!challenge) {
       log.info({ event: 'mfa.verify', outcome: 'failure', reason: 'invalid-mfa-token' }, 'second factor refused');
       throw invalidMfaToken();
     }
     const { userId, userEmail } = challenge;
-    const method: AuthMethod = input.code !== undefined ? 'otp' : 'mfa';
-    const line = { event: 'mfa.verify', userId, method: method === 'otp' ? 'totp' : 'recovery-code' };
+    const method = methodOf(input);
+    const line = { event: 'mfa.verify', userId, method };
     let outcome: 'passed' | 'spent' | { wrongCodes: number };
     try {
       outcome = await throttle.guard(userEmail, async () => {
         const answered = await transaction(async (tx) => {
           if (!(await mfaChallenges.in(tx).lockUsable(challenge.id))) return 'spent' as const;
-          const accepted =
-            input.code !== undefined ? await codes.acceptTotp(tx, userId, input.code) : await codes.spendRecoveryCode(tx, userId, input.recoveryCode ?? '');
+          const accepted = await this.accepts(tx, method, input, { userId, mfaChallengeId: challenge.id }, log);
           if (!accepted) return { wrongCodes: await mfaChallenges.in(tx).countWrongCode(challenge.id) };
           await mfaChallenges.in(tx).spend(challenge.id);
           return 'passed' as const;
@@ -82,7 +93,8 @@ export class MfaVerification {
       const { wrongCodes } = outcome;
       log.info({ ...line, outcome: 'failure', reason: 'invalid-code', wrongCodes, mfaTokenDead: wrongCodes >= MAX_WRONG_CODES }, 'second factor refused');
       // Nothing changed but the counters: the event stands alone, like a failed login's.
-      await audit.record({ type: 'mfa.failed', userId, meta: input.meta, data: { method: line.method, wrongCodes } });
+      await audit.record({ type: 'mfa.failed', userId, meta: input.meta, data: { method, wrongCodes } });
+      if (method === 'passkey') throw new AppError('invalid_passkey', 'The passkey could not be verified; try again, or answer with a code.', { status: 401 });
       throw new AppError('invalid_code', 'The code is not valid (wrong, expired, or already used).', { status: 401 });
     }
     // Read now: an account disabled since its password was checked is refused by the pipeline.
@@ -91,11 +103,19 @@ export class MfaVerification {
     log.info({ ...line, outcome: 'passed' }, 'second factor passed');
     return {
       account,
-      amr: [...challenge.amr, method],
+      amr: [...challenge.amr, ...PROVES[method]],
       door: 'second-factor',
       userAgent: input.userAgent ?? null,
       meta: input.meta,
       clientId: input.clientId,
     };
+  }
+
+  /** Whether the answer passes, checked (and spent) on `tx`, under the mfaToken's row lock. */
+  private async accepts(tx: Transaction, method: Method, input: MfaAnswer, sign: { userId: string; mfaChallengeId: string }, log: Logger): Promise<boolean> {
+    const { codes, passkeys } = this.deps;
+    if (method === 'totp') return codes.acceptTotp(tx, sign.userId, input.code!);
+    if (method === 'recovery-code') return codes.spendRecoveryCode(tx, sign.userId, input.recoveryCode ?? '');
+    return passkeys !== undefined && passkeys.accept(tx, { ...sign, response: input.passkey!, meta: input.meta }, log);
   }
 }

@@ -1,0 +1,67 @@
+/**
+ * Checking an assertion against a stored passkey: what a username-less sign-in (passkey-sign-in.ts)
+ * and a passkey as second factor (passkey-second-factor.ts) share. The passkey is found by the
+ * hash of the credential id, its sealed credential opened, the library checks the response, and
+ * the counter rule runs in one conditional UPDATE: a valid signature whose counter did not
+ * increase is refused and recorded as `passkey.clone_suspected` (only a valid signature: nobody
+ * can make that event with a forged one).
+ */
+import type { Logger } from '../logger';
+import type { RequestMeta } from '../domain/audit';
+import type { Transaction } from '../db/transaction';
+import type { AuditLog } from '../audit/audit-log';
+import type { PasskeyRow, PasskeysTable } from '../tables/passkeys';
+import { credentialIdHash, type CredentialSeal } from './credential-seal';
+import { PasskeyRefused, userHandleOf, type ChallengeCheck, type RelyingParty } from './relying-party';
+import type { AuthenticationResponse } from './webauthn-schemas';
+
+export interface PasskeyAssertionsDeps {
+  passkeys: PasskeysTable;
+  seal: CredentialSeal;
+  relyingParty: RelyingParty;
+  audit: AuditLog;
+}
+
+export interface AssertionCheck {
+  response: AuthenticationResponse;
+  challenge: ChallengeCheck;
+  /** The account the assertion must be for (a second factor); absent: whoever the passkey names (a username-less sign-in). */
+  userId?: string;
+  meta?: RequestMeta;
+}
+
+export class PasskeyAssertions {
+  constructor(private readonly deps: PasskeyAssertionsDeps) {}
+
+  /** The passkey that made a valid assertion (its use recorded), or PasskeyRefused; on `tx` when given. */
+  async verify(check: AssertionCheck, log: Logger, tx?: Transaction): Promise<PasskeyRow> {
+    const { seal, relyingParty } = this.deps;
+    const passkeys = tx ? this.deps.passkeys.in(tx) : this.deps.passkeys;
+    const audit = tx ? this.deps.audit.in(tx) : this.deps.audit;
+    const { response } = check;
+    const passkey = await passkeys.findByCredential(credentialIdHash(response.rawId));
+    if (!passkey || response.id !== response.rawId) throw new PasskeyRefused('unknown-credential');
+    if (check.userId !== undefined && passkey.userId !== check.userId) throw new PasskeyRefused('other-account');
+    // A discoverable credential names its user: it must be the passkey's (WebAuthn §7.2); a username-less sign-in needs it.
+    const { userHandle } = response.response;
+    if ((userHandle === undefined && check.userId === undefined) || (userHandle !== undefined && userHandle !== userHandleOf(passkey.userId))) {
+      throw new PasskeyRefused('user-handle');
+    }
+    const credential = seal.open(passkey);
+    const verified = await relyingParty.verifyAssertion(response, { ...credential, transports: passkey.transports }, check.challenge);
+    if (!(await passkeys.recordUse(passkey.id, verified.counter, verified.backedUp))) {
+      log.warn(
+        { event: 'passkey.clone-suspected', userId: passkey.userId, passkeyId: passkey.id, counter: verified.counter, storedCounter: passkey.counter },
+        'passkey refused: its signature counter did not increase (a copy of it may be in use)',
+      );
+      await audit.record({
+        type: 'passkey.clone_suspected',
+        userId: passkey.userId,
+        meta: check.meta,
+        data: { passkeyId: passkey.id, counter: verified.counter, storedCounter: passkey.counter },
+      });
+      throw new PasskeyRefused('counter');
+    }
+    return passkey;
+  }
+}
