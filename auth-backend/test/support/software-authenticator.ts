@@ -131,9 +131,9 @@ export class SoftwareAuthenticator {
       Buffer.from(coseKey),
     ]);
     const attestationObject = isoCBOR.encode(
-      new Map<string, string | Map<never, never> | Uint8Array>([
+      new Map<string, string | Map<string, never> | Uint8Array>([
         ['fmt', 'none'],
-        ['attStmt', new Map()],
+        ['attStmt', new Map<string, never>()],
         ['authData', new Uint8Array(authData)],
       ]),
     );

@@ -55,6 +55,8 @@ describe('the tables', () => {
       audit_event: ['tables/audit-events.ts'],
       oidc_state: ['tables/oidc-states.ts'],
       oidc_exchange_code: ['tables/oidc-exchange-codes.ts'],
+      passkey: ['tables/passkeys.ts'],
+      passkey_challenge: ['tables/passkey-challenges.ts'],
       _prisma_migrations: ['migrations/migration-state.ts'],
     });
   });
