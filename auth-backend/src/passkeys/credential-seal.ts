@@ -4,7 +4,7 @@
  * SHA-256 for finding it. Neither the id nor the key is ever in the table, a log line or an event.
  */
 import { createHash } from 'node:crypto';
-import { passkeyCredentialContext, type Envelope } from '../crypto/key-encryption';
+import { passkeyCredentialContext, SealedValueError, type Envelope } from '../crypto/key-encryption';
 
 export interface Credential {
   /** base64url, as WebAuthn's JSON forms carry it. */
@@ -30,5 +30,21 @@ export class CredentialSeal {
       publicKey: string;
     };
     return { id: opened.id, publicKey: new Uint8Array(Buffer.from(opened.publicKey, 'base64url')) };
+  }
+
+  /**
+   * The credentials of `passkeys` that open, with their transports (what options list); one that
+   * does not (sealed under a KEY_ENCRYPTION_KEY the service no longer has) is left out, as it can
+   * no longer sign in anyway.
+   */
+  openEach(passkeys: Array<{ id: string; userId: string; sealedCredential: string; transports: string[] }>): Array<Credential & { transports: string[] }> {
+    return passkeys.flatMap((passkey) => {
+      try {
+        return [{ ...this.open(passkey), transports: passkey.transports }];
+      } catch (error) {
+        if (error instanceof SealedValueError) return [];
+        throw error;
+      }
+    });
   }
 }

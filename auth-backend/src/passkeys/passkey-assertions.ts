@@ -10,6 +10,7 @@ import type { Logger } from '../logger';
 import type { RequestMeta } from '../domain/audit';
 import type { Transaction } from '../db/transaction';
 import type { AuditLog } from '../audit/audit-log';
+import { SealedValueError } from '../crypto/key-encryption';
 import type { PasskeyRow, PasskeysTable } from '../tables/passkeys';
 import { credentialIdHash, type CredentialSeal } from './credential-seal';
 import { PasskeyRefused, userHandleOf, type ChallengeCheck, type RelyingParty } from './relying-party';
@@ -47,7 +48,17 @@ export class PasskeyAssertions {
     if ((userHandle === undefined && check.userId === undefined) || (userHandle !== undefined && userHandle !== userHandleOf(passkey.userId))) {
       throw new PasskeyRefused('user-handle');
     }
-    const credential = seal.open(passkey);
+    let credential;
+    try {
+      credential = seal.open(passkey);
+    } catch (error) {
+      if (!(error instanceof SealedValueError)) throw error;
+      log.error(
+        { event: 'passkey.unreadable', userId: passkey.userId, passkeyId: passkey.id },
+        'a passkey sealed under another KEY_ENCRYPTION_KEY cannot be checked (npm run secrets:reseal while KEY_ENCRYPTION_KEY_PREVIOUS holds that value)',
+      );
+      throw new PasskeyRefused('unreadable');
+    }
     const verified = await relyingParty.verifyAssertion(response, { ...credential, transports: passkey.transports }, check.challenge);
     if (!(await passkeys.recordUse(passkey.id, verified.counter, verified.backedUp))) {
       log.warn(

@@ -47,7 +47,7 @@ export class PasskeySecondFactor {
     if (owned.length === 0) throw new AppError('no_passkey', 'This account has no passkey: answer with a code from the authenticator app or a recovery code.');
     const issued = await challenges.issue('second-factor', { mfaChallengeId: challenge.id });
     log.info({ event: 'passkey.options', purpose: 'second-factor', userId: challenge.userId }, 'passkey second-factor options issued');
-    const allowed = owned.map((passkey) => ({ ...seal.open(passkey), transports: passkey.transports }));
+    const allowed = seal.openEach(owned);
     return { options: await relyingParty.requestOptions(allowed, issued.challenge) };
   }
 

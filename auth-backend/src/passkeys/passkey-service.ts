@@ -49,7 +49,7 @@ export class PasskeyService {
   /** Options for navigator.credentials.create(): a discoverable credential, user verification required, none of the account's own again. */
   async registrationOptions(auth: Authenticated, log: Logger): Promise<CreationOptions> {
     const { passkeys, challenges, relyingParty } = this.deps;
-    const existing = (await passkeys.listOfUser(auth.user.id)).map((passkey) => ({ ...this.deps.seal.open(passkey), transports: passkey.transports }));
+    const existing = this.deps.seal.openEach(await passkeys.listOfUser(auth.user.id));
     const issued = await challenges.issue('registration', { userId: auth.user.id });
     log.info({ event: 'passkey.options', purpose: 'registration', userId: auth.user.id }, 'passkey registration options issued');
     return relyingParty.creationOptions(auth.user, existing, issued.challenge);

@@ -20,7 +20,8 @@ export type RefusalReason =
   | 'unknown-credential'
   | 'other-account'
   | 'user-handle'
-  | 'counter';
+  | 'counter'
+  | 'unreadable';
 
 const PATTERNS: Array<[RegExp, RefusalReason]> = [
   [/challenge/i, 'challenge'],
