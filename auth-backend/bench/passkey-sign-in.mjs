@@ -1,5 +1,5 @@
 // A passkey sign-in (POST /auth/passkeys/authentication: the assertion verified, the counter rule,
-// a new session) against POST /auth/refresh in one run (../shared/PERFORMANCE.md, v4: "at most 2x
+// a new session) against POST /auth/refresh in one run (the v4 target: "at most 2x
 // the CPU per request of POST /auth/refresh"). By hand:
 // `npm run build && node bench/passkey-sign-in.mjs [--requests 1500] [--accounts 20]`.
 // The assertions come from the tests' software authenticator (test/support/software-authenticator.ts,
