@@ -1,7 +1,8 @@
 // A passkey sign-in (POST /auth/passkeys/authentication: the assertion verified, the counter rule,
 // a new session) against POST /auth/refresh in one run (the v4 target: "at most 2x
 // the CPU per request of POST /auth/refresh"). By hand:
-// `npm run build && node bench/passkey-sign-in.mjs [--requests 1500] [--accounts 20]`.
+// `npm run build && node bench/passkey-sign-in.mjs [--requests 1500] [--accounts 20] [--profile]`
+// (--profile: the service's CPU profile under bench/results/profiles/).
 // The assertions come from the tests' software authenticator (test/support/software-authenticator.ts,
 // transpiled here with the project's TypeScript), with synced passkeys (counter 0, as iCloud and
 // Google passkeys report it) registered through the API. Each challenge answers once, so the run
@@ -40,7 +41,9 @@ const post = async (url, route, body, token) => {
   return response.json();
 };
 
-await withBuiltService({ logFile: path.join(resultsDir, 'passkey-sign-in.log'), env: { BCRYPT_COST: '10' } }, async ({ url, db, service }) => {
+const profile = process.argv.includes('--profile');
+const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(resultsDir, 'profiles')}`] : [];
+await withBuiltService({ logFile: path.join(resultsDir, 'passkey-sign-in.log'), env: { BCRYPT_COST: '10' }, nodeArgs }, async ({ url, db, service }) => {
   // The service's own origin as the browser would name it (PUBLIC_URL defaults to http://localhost:PORT, the RP id to localhost).
   const SoftwareAuthenticator = softwareAuthenticator();
   const authenticator = new SoftwareAuthenticator(`http://localhost:${new URL(url).port}`);

@@ -11,6 +11,7 @@ import type { RequestMeta } from '../domain/audit';
 import type { Transaction } from '../db/transaction';
 import type { AuditLog } from '../audit/audit-log';
 import { SealedValueError } from '../crypto/key-encryption';
+import type { Account } from '../domain/user';
 import type { PasskeyRow, PasskeysTable } from '../tables/passkeys';
 import { credentialIdHash, type CredentialSeal } from './credential-seal';
 import { PasskeyRefused, userHandleOf, type ChallengeCheck, type RelyingParty } from './relying-party';
@@ -24,6 +25,8 @@ export interface PasskeyAssertionsDeps {
 }
 
 export interface AssertionCheck {
+  /** The passkey the response's credential id names (by its hash), if the service has it. */
+  passkey: PasskeyRow | undefined;
   response: AuthenticationResponse;
   challenge: ChallengeCheck;
   /** The account the assertion must be for (a second factor); absent: whoever the passkey names (a username-less sign-in). */
@@ -34,13 +37,17 @@ export interface AssertionCheck {
 export class PasskeyAssertions {
   constructor(private readonly deps: PasskeyAssertionsDeps) {}
 
-  /** The passkey that made a valid assertion (its use recorded), or PasskeyRefused; on `tx` when given. */
-  async verify(check: AssertionCheck, log: Logger, tx?: Transaction): Promise<PasskeyRow> {
+  /** The passkey of the response's credential (for check()'s `passkey`), on `tx` when given. */
+  find(response: AuthenticationResponse, tx?: Transaction): Promise<PasskeyRow | undefined> {
+    return (tx ? this.deps.passkeys.in(tx) : this.deps.passkeys).findByCredential(credentialIdHash(response.rawId));
+  }
+
+  /** The passkey that made a valid assertion (its use recorded) and its account, or PasskeyRefused; on `tx` when given. */
+  async verify(check: AssertionCheck, log: Logger, tx?: Transaction): Promise<{ passkey: PasskeyRow; account: Account }> {
     const { seal, relyingParty } = this.deps;
     const passkeys = tx ? this.deps.passkeys.in(tx) : this.deps.passkeys;
     const audit = tx ? this.deps.audit.in(tx) : this.deps.audit;
-    const { response } = check;
-    const passkey = await passkeys.findByCredential(credentialIdHash(response.rawId));
+    const { response, passkey } = check;
     if (!passkey || response.id !== response.rawId) throw new PasskeyRefused('unknown-credential');
     if (check.userId !== undefined && passkey.userId !== check.userId) throw new PasskeyRefused('other-account');
     // A discoverable credential names its user: it must be the passkey's (WebAuthn §7.2); a username-less sign-in needs it.
@@ -60,7 +67,8 @@ export class PasskeyAssertions {
       throw new PasskeyRefused('unreadable');
     }
     const verified = await relyingParty.verifyAssertion(response, { ...credential, transports: passkey.transports }, check.challenge);
-    if (!(await passkeys.recordUse(passkey.id, verified.counter, verified.backedUp))) {
+    const account = await passkeys.recordUse(passkey.id, verified.counter, verified.backedUp);
+    if (!account) {
       log.warn(
         { event: 'passkey.clone-suspected', userId: passkey.userId, passkeyId: passkey.id, counter: verified.counter, storedCounter: passkey.counter },
         'passkey refused: its signature counter did not increase (a copy of it may be in use)',
@@ -73,6 +81,6 @@ export class PasskeyAssertions {
       });
       throw new PasskeyRefused('counter');
     }
-    return passkey;
+    return { passkey, account };
   }
 }

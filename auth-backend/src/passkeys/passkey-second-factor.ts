@@ -55,8 +55,10 @@ export class PasskeySecondFactor {
   async accept(tx: Transaction, answer: PasskeySecondFactorAnswer, log: Logger): Promise<boolean> {
     const challenges = this.deps.challenges.in(tx);
     try {
-      const passkey = await this.deps.assertions.verify(
+      const { assertions } = this.deps;
+      const { passkey } = await assertions.verify(
         {
+          passkey: await assertions.find(answer.response, tx),
           response: answer.response,
           challenge: (signed) => challenges.spend(signed, 'second-factor', { mfaChallengeId: answer.mfaChallengeId }),
           userId: answer.userId,

@@ -13,16 +13,15 @@
 import type { Logger } from '../logger';
 import { AppError } from '../errors';
 import type { RequestMeta } from '../domain/audit';
-import type { UsersTable } from '../tables/users';
 import type { PasskeyChallengesTable } from '../tables/passkey-challenges';
 import { hashOpaqueToken } from '../crypto/opaque-token';
 import type { SignInAttempt } from '../sign-in/sign-in-attempt';
 import { PasskeyRefused, type RelyingParty } from './relying-party';
+import { credentialIdHash } from './credential-seal';
 import type { PasskeyAssertions } from './passkey-assertions';
 import type { AuthenticationResponse, RequestOptions } from './webauthn-schemas';
 
 export interface PasskeySignInDeps {
-  users: UsersTable;
   challenges: PasskeyChallengesTable;
   relyingParty: RelyingParty;
   assertions: PasskeyAssertions;
@@ -53,20 +52,20 @@ export class PasskeySignIn {
 
   /** The sign-in attempt of a valid assertion; 401 invalid_passkey otherwise. */
   async authenticate(answer: PasskeyAnswer, log: Logger): Promise<SignInAttempt> {
-    const { challenges, assertions, users } = this.deps;
+    const { challenges, assertions } = this.deps;
     const line = { event: 'passkey.sign-in' };
     try {
       // Spent first, whatever the assertion turns out to be: a challenge is answered once.
-      const challengeHash = await challenges.spendById(answer.challengeId);
+      const found = await challenges.spendForSignIn(answer.challengeId, credentialIdHash(answer.response.rawId));
+      const { challengeHash } = found;
       if (!challengeHash) throw new PasskeyRefused('challenge');
-      const passkey = await assertions.verify(
-        { response: answer.response, challenge: (signed) => hashOpaqueToken(signed) === challengeHash, meta: answer.meta },
+      // The account is read with the use (now: the pipeline refuses one disabled since the passkey was made).
+      const { passkey, account } = await assertions.verify(
+        { passkey: found.passkey, response: answer.response, challenge: (signed) => hashOpaqueToken(signed) === challengeHash, meta: answer.meta },
         log,
       );
-      // Read now: the pipeline refuses an account disabled since the passkey was made.
-      const account = await users.findAccount(passkey.userId);
-      if (!account) throw new PasskeyRefused('unknown-credential');
-      log.info({ ...line, outcome: 'passed', userId: account.id, passkeyId: passkey.id }, 'passkey accepted');
+      // The pipeline's line says who signed in and how; which passkey it was is for debugging.
+      log.debug({ ...line, outcome: 'passed', userId: account.id, passkeyId: passkey.id }, 'passkey accepted');
       return { account, amr: ['hwk', 'mfa'], door: 'passkey', userAgent: answer.userAgent, meta: answer.meta, clientId: answer.clientId };
     } catch (error) {
       if (!(error instanceof PasskeyRefused)) throw error;

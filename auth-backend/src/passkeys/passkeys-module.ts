@@ -72,7 +72,7 @@ export function composePasskeys({ webauthn, keys, tables, transaction, audit, te
   const methods = new SignInMethods(tables);
   const assertions = new PasskeyAssertions({ passkeys, seal, relyingParty, audit });
   const service = new PasskeyService({ transaction, passkeys, challenges, outbox: tables.outbox, audit, methods, seal, relyingParty, templates, clock });
-  const signIn = new PasskeySignIn({ users: tables.users, challenges, relyingParty, assertions });
+  const signIn = new PasskeySignIn({ challenges, relyingParty, assertions });
   const secondFactor = new PasskeySecondFactor({ mfaChallenges: tables.mfaChallenges, passkeys, challenges, seal, relyingParty, assertions });
   return {
     service,

@@ -13,6 +13,7 @@ import type { Clock } from '../clock';
 import { hashOpaqueToken, newOpaqueToken } from '../crypto/opaque-token';
 import type { Queryable } from '../db/transaction';
 import { Table } from './table';
+import { PASSKEY_COLUMNS, type PasskeyRow } from './passkeys';
 
 /** How long a challenge can be answered, seconds (the options' timeout too). */
 export const CHALLENGE_TTL = 5 * 60;
@@ -60,18 +61,25 @@ export class PasskeyChallengesTable extends Table {
   }
 
   /**
-   * Spends the username-less sign-in challenge `id`: the hash of the challenge it was, or
-   * undefined when it is unknown, spent, expired or of another purpose (nothing is spent then).
+   * A username-less sign-in's first step, in one statement (one round trip on the sign-in's path):
+   * spends the challenge `id` and reads the passkey whose credential id hashes to
+   * `credentialIdHash` (a read of table passkey; tables/passkeys.ts owns its writes). The
+   * challenge's hash is undefined when it is unknown, spent, expired or of another purpose
+   * (nothing is spent then); the passkey, when there is none.
    */
-  async spendById(id: string): Promise<string | undefined> {
-    if (!UUID.test(id)) return undefined;
-    const { rows } = await this.db.query<{ challengeHash: string }>({
-      name: 'passkey-challenge-spend-by-id',
-      text: `UPDATE passkey_challenge SET "usedAt" = $2
-              WHERE id = $1 AND purpose = 'authentication' AND "usedAt" IS NULL AND "expiresAt" > $2 RETURNING "challengeHash"`,
-      values: [id, this.clock()],
+  async spendForSignIn(id: string, credentialIdHash: string): Promise<{ challengeHash: string | undefined; passkey: PasskeyRow | undefined }> {
+    const { rows } = await this.db.query<PasskeyRow & { challengeHash: string | null }>({
+      name: 'passkey-challenge-spend-for-sign-in',
+      text: `WITH spent AS (
+               UPDATE passkey_challenge SET "usedAt" = $2
+                WHERE id = $1::uuid AND purpose = 'authentication' AND "usedAt" IS NULL AND "expiresAt" > $2 RETURNING "challengeHash"
+             )
+             SELECT (SELECT "challengeHash" FROM spent) AS "challengeHash", found.* FROM (SELECT 1) AS one
+               LEFT JOIN (SELECT ${PASSKEY_COLUMNS} FROM passkey WHERE "credentialIdHash" = $3) AS found ON true`,
+      values: [UUID.test(id) ? id : null, this.clock(), credentialIdHash],
     });
-    return rows[0]?.challengeHash;
+    const { challengeHash, ...passkey } = rows[0]!;
+    return { challengeHash: challengeHash ?? undefined, passkey: passkey.id ? (passkey as PasskeyRow) : undefined };
   }
 
   /** Spends the challenge `challenge` (as signed back) issued for `purpose` and `binding`; false when there is no such live one. */

@@ -9,7 +9,9 @@
  */
 import type { Clock } from '../clock';
 import type { Queryable } from '../db/transaction';
+import type { Account } from '../domain/user';
 import { Table } from './table';
+import { USER_COLUMNS } from './users';
 
 export type DeviceType = 'singleDevice' | 'multiDevice';
 
@@ -40,7 +42,7 @@ export interface NewPasskey {
 }
 
 // The counter is a uint32 (BIGINT column): as a JavaScript number, exactly.
-const COLUMNS = `id, "userId", "sealedCredential", counter::float8 AS counter, transports, "deviceType", "backedUp", name, "createdAt", "lastUsedAt"`;
+export const PASSKEY_COLUMNS = `id, "userId", "sealedCredential", counter::float8 AS counter, transports, "deviceType", "backedUp", name, "createdAt", "lastUsedAt"`;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class PasskeysTable extends Table {
@@ -56,7 +58,7 @@ export class PasskeysTable extends Table {
     const { rows } = await this.db.query<PasskeyRow>(
       `INSERT INTO passkey (id, "userId", "credentialIdHash", "sealedCredential", counter, transports, "deviceType", "backedUp", name, "createdAt")
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-       ON CONFLICT ("credentialIdHash") DO NOTHING RETURNING ${COLUMNS}`,
+       ON CONFLICT ("credentialIdHash") DO NOTHING RETURNING ${PASSKEY_COLUMNS}`,
       [
         passkey.id,
         passkey.userId,
@@ -77,7 +79,7 @@ export class PasskeysTable extends Table {
   async findByCredential(credentialIdHash: string): Promise<PasskeyRow | undefined> {
     const { rows } = await this.db.query<PasskeyRow>({
       name: 'passkey-by-credential',
-      text: `SELECT ${COLUMNS} FROM passkey WHERE "credentialIdHash" = $1`,
+      text: `SELECT ${PASSKEY_COLUMNS} FROM passkey WHERE "credentialIdHash" = $1`,
       values: [credentialIdHash],
     });
     return rows[0];
@@ -85,7 +87,7 @@ export class PasskeysTable extends Table {
 
   /** The user's passkeys, oldest first. */
   async listOfUser(userId: string): Promise<PasskeyRow[]> {
-    const { rows } = await this.db.query<PasskeyRow>(`SELECT ${COLUMNS} FROM passkey WHERE "userId" = $1 ORDER BY "createdAt", id`, [userId]);
+    const { rows } = await this.db.query<PasskeyRow>(`SELECT ${PASSKEY_COLUMNS} FROM passkey WHERE "userId" = $1 ORDER BY "createdAt", id`, [userId]);
     return rows;
   }
 
@@ -101,14 +103,18 @@ export class PasskeysTable extends Table {
   /** Renames one passkey of the user; undefined when it is not one (unknown, another user's, malformed id). */
   async rename(userId: string, id: string, name: string): Promise<PasskeyRow | undefined> {
     if (!UUID.test(id)) return undefined;
-    const { rows } = await this.db.query<PasskeyRow>(`UPDATE passkey SET name = $3 WHERE id = $1 AND "userId" = $2 RETURNING ${COLUMNS}`, [id, userId, name]);
+    const { rows } = await this.db.query<PasskeyRow>(`UPDATE passkey SET name = $3 WHERE id = $1 AND "userId" = $2 RETURNING ${PASSKEY_COLUMNS}`, [
+      id,
+      userId,
+      name,
+    ]);
     return rows[0];
   }
 
   /** Removes one passkey of the user; what it was, or undefined when it is not one. */
   async remove(userId: string, id: string): Promise<PasskeyRow | undefined> {
     if (!UUID.test(id)) return undefined;
-    const { rows } = await this.db.query<PasskeyRow>(`DELETE FROM passkey WHERE id = $1 AND "userId" = $2 RETURNING ${COLUMNS}`, [id, userId]);
+    const { rows } = await this.db.query<PasskeyRow>(`DELETE FROM passkey WHERE id = $1 AND "userId" = $2 RETURNING ${PASSKEY_COLUMNS}`, [id, userId]);
     return rows[0];
   }
 
@@ -120,17 +126,22 @@ export class PasskeysTable extends Table {
 
   /**
    * A verified assertion: its counter, backup state and the time of use, if and only if the
-   * counter increased, or both it and the stored one are 0 (an authenticator without a counter).
-   * False otherwise: a counter that went backwards or stood still means a copy of the credential.
+   * counter increased, or both it and the stored one are 0 (an authenticator without a counter);
+   * then the passkey's account as a sign-in door hands it on (read in the same statement: one round
+   * trip on the sign-in's path). Undefined otherwise: a counter that went backwards or stood still
+   * means a copy of the credential.
    */
-  async recordUse(id: string, counter: number, backedUp: boolean): Promise<boolean> {
-    const { rowCount } = await this.db.query({
+  async recordUse(id: string, counter: number, backedUp: boolean): Promise<Account | undefined> {
+    const { rows } = await this.db.query<Account>({
       name: 'passkey-record-use',
-      text: `UPDATE passkey SET counter = $2, "backedUp" = $3, "lastUsedAt" = $4
-              WHERE id = $1 AND (counter < $2 OR (counter = 0 AND $2 = 0))`,
+      text: `WITH used AS (
+               UPDATE passkey SET counter = $2, "backedUp" = $3, "lastUsedAt" = $4
+                WHERE id = $1 AND (counter < $2 OR (counter = 0 AND $2 = 0)) RETURNING "userId"
+             )
+             SELECT ${USER_COLUMNS}, "disabledAt" FROM "user" WHERE id = (SELECT "userId" FROM used)`,
       values: [id, counter, backedUp, this.clock()],
     });
-    return (rowCount ?? 0) > 0;
+    return rows[0];
   }
 
   /** Every passkey's sealed credential, oldest first: what `npm run secrets:reseal` goes through. */

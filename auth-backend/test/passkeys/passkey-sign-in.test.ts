@@ -323,3 +323,22 @@ describe('passkeys: registration and username-less sign-in', () => {
     expect(TEST_ORIGIN).toBe('http://localhost:3000');
   });
 });
+
+describe('passkey sign-in with REQUIRE_VERIFIED_EMAIL', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ REQUIRE_VERIFIED_EMAIL: 'true' });
+  });
+  afterAll(() => t.close());
+
+  it('refuses an unproved address with 403 email_not_verified, as the pipeline does for every door, and signs in once it is proved', async () => {
+    const user = await registerUser(t.app);
+    const device = newAuthenticator();
+    await addedPasskey(t.app, user.accessToken, device);
+    const { response } = await passkeySignIn(t.app, device);
+    expect(response.status).toBe(403);
+    expect(response.body.code).toBe('email_not_verified');
+    await t.database.query(`UPDATE "user" SET "emailVerifiedAt" = now() WHERE id = $1`, [user.user.id]);
+    await signedInWithPasskey(t.app, device);
+  });
+});
