@@ -22,9 +22,18 @@ secret() {
 }
 
 umask 077
-sed -e "s|^POSTGRES_PASSWORD=.*|POSTGRES_PASSWORD=$(secret)|" \
-    -e "s|^JWT_SECRET=.*|JWT_SECRET=$(secret)|" \
-    -e "s|^PASSWORD_PEPPER=.*|PASSWORD_PEPPER=$(secret)|" \
-    -e "s|^KEY_ENCRYPTION_KEY=.*|KEY_ENCRYPTION_KEY=$(secret)|" \
-    .env.example >.env
+# The secrets are written by the shell itself (a builtin), never passed to another program as
+# arguments, where anyone on the host could read them (ps, /proc/PID/cmdline).
+fresh='^(POSTGRES_PASSWORD|JWT_SECRET|PASSWORD_PEPPER|KEY_ENCRYPTION_KEY)='
+tmp=$(mktemp .env.XXXXXX)
+trap 'rm -f "$tmp"' EXIT
+while IFS= read -r line || [ -n "$line" ]; do
+  if [[ $line =~ $fresh ]]; then
+    printf '%s=%s\n' "${BASH_REMATCH[1]}" "$(secret)"
+  else
+    printf '%s\n' "$line"
+  fi
+done <.env.example >"$tmp"
+mv "$tmp" .env
+trap - EXIT
 echo "wrote .env with new secrets (readable by you only). Keep PASSWORD_PEPPER safe: without it no password can be verified."

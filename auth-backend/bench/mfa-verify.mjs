@@ -1,4 +1,4 @@
-// POST /auth/mfa/verify against POST /auth/refresh in one run (../shared/PERFORMANCE.md, v3:
+// POST /auth/mfa/verify against POST /auth/refresh in one run (docs/performance.md, v3:
 // "no slower than POST /auth/refresh"). By hand: `npm run build && node bench/mfa-verify.mjs [--users 1500]`.
 // Each mfaToken and each (factor, time step) works once, so the run prepares one account per
 // request: registered and enrolled through the API (real TOTP codes), its mfaToken opened through

@@ -61,8 +61,10 @@ import { AuditRetention } from './audit/audit-retention';
 import { AuditLog } from './audit/audit-log';
 import { AccountDeletion } from './account/account-deletion';
 import { UnprovedAccount } from './account/unproved-account';
+import { AddressDigests } from './crypto/address-digest';
 import { deletionEndpoints } from './account/deletion-endpoints';
 import { AdminService } from './admin/admin-service';
+import { Cursors } from './admin/cursor';
 import { adminEndpoints } from './admin/admin-endpoints';
 import { Metrics } from './metrics/metrics';
 import { MetricsServer } from './metrics/metrics-server';
@@ -182,7 +184,9 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
   const { keys, ring: keyRing } = tokenKeys(config, db.pool, clock, logger);
   const tokens = new AccessTokens({ issuer: config.jwt.issuer, audience: config.jwt.audience, ttlSeconds: config.jwt.accessTokenTtl }, keys);
   const windows = new WindowLimits(db.pool);
-  const throttle = new LoginThrottle(windows, tables.loginFailures, config.throttle);
+  // Throttle keys and log references of addresses, keyed so that nobody can confirm a guessed address offline.
+  const digests = new AddressDigests(config.keys.encryptionKey);
+  const throttle = new LoginThrottle(windows, tables.loginFailures, config.throttle, digests);
   const confirmation = new PasswordConfirmation({ hasher: passwords, throttle });
   // Mail: the outbox's delivery worker, and the recovery/verification use cases that fill the outbox.
   const { mail } = config;
@@ -195,7 +199,7 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
     clock,
     policy: mail,
   });
-  const mailThrottle = new MailThrottle(windows, mail.throttle);
+  const mailThrottle = new MailThrottle(windows, mail.throttle, digests);
   const recovery = new RecoveryService({
     ...tables,
     audit,
@@ -204,6 +208,7 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
     hasher: passwords,
     policy,
     loginThrottle: throttle,
+    digests,
     confirmation,
     mailThrottle,
     templates,
@@ -242,6 +247,7 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
     transaction,
     hasher: passwords,
     throttle,
+    digests,
     policy,
     confirmation,
     onRegistered: (user, log) => recovery.sendVerification(user, log),
@@ -250,9 +256,9 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
   });
   const sessionService = new SessionService({ transaction, sessions, audit, tokens });
   const passkeys = composePasskeys({ webauthn: config.webauthn, keys: config.keys, tables, transaction, audit, templates, clock });
-  const oidc = composeOidc(config, tables, { audit, unproved, transaction, methods: passkeys.methods }, clock, logger);
+  const oidc = composeOidc(config, tables, { audit, unproved, transaction, digests, methods: passkeys.methods }, clock, logger);
   const mfa = new MfaService({ ...tables, audit, transaction, codes, secrets, throttle, templates, clock, issuer: mail.productName });
-  const mfaVerification = new MfaVerification({ ...tables, audit, transaction, codes, throttle, passkeys: passkeys.secondFactor });
+  const mfaVerification = new MfaVerification({ mfaChallenges: tables.mfaChallenges, audit, codes, throttle, passkeys: passkeys.secondFactor });
   const deletion = new AccountDeletion({
     transaction,
     users,
@@ -270,6 +276,7 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
     audit,
     auditEvents: tables.auditEvents,
     deletion,
+    cursors: new Cursors(config.keys.encryptionKey),
     resetSecondFactor: (userId, actorId, meta) => mfa.resetByAdmin(userId, actorId, meta),
     requireMfa: config.admin.requireMfa,
   });
@@ -332,7 +339,13 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
 function composeOidc(
   config: Config,
   tables: Tables,
-  { audit, unproved, transaction, methods }: { audit: AuditLog; unproved: UnprovedAccount; transaction: Database['transaction']; methods: SignInMethods },
+  {
+    audit,
+    unproved,
+    transaction,
+    digests,
+    methods,
+  }: { audit: AuditLog; unproved: UnprovedAccount; transaction: Database['transaction']; digests: AddressDigests; methods: SignInMethods },
   clock: Clock,
   logger: Logger,
 ): Services['oidc'] {
@@ -346,6 +359,7 @@ function composeOidc(
     users,
     transaction,
     accounts,
+    digests,
     publicUrl: config.oidc.publicUrl,
     redirectOrigins: config.oidc.redirectOrigins,
   });

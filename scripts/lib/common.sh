@@ -45,12 +45,35 @@ select_mode() {
   fi
 }
 
-# Runs a PostgreSQL client tool (pg_dump, psql) against the database, in the selected mode.
+# DATABASE_URL without its password (which libpq then reads from PGPASSWORD): what goes on a
+# command line, where anyone on the host can read it (ps, /proc/PID/cmdline).
+url_without_password() {
+  printf '%s' "$1" | sed -E 's#^([a-z]+://[^:/@]*):[^@]*@#\1@#'
+}
+
+# The password in DATABASE_URL, percent-decoded ('' when it has none).
+url_password() {
+  local rest=${1#*://}
+  rest=${rest%%@*}
+  [ "$rest" != "${1#*://}" ] && [ "${rest#*:}" != "$rest" ] || return 0
+  local encoded=${rest#*:}
+  printf '%b' "${encoded//%/\\x}"
+}
+
+# Runs a PostgreSQL client tool (pg_dump, psql) against the database, in the selected mode. The
+# password travels in the tool's environment (PGPASSWORD), never in its arguments.
 pg_tool() {
   local tool=$1
   shift
   if [ "$PG_MODE" = direct ]; then
-    "$tool" --dbname="$DATABASE_URL" "$@"
+    local password target
+    password=$(url_password "$DATABASE_URL")
+    target=$(url_without_password "$DATABASE_URL")
+    if [ -n "$password" ]; then
+      PGPASSWORD=$password "$tool" --dbname="$target" "$@"
+    else
+      "$tool" --dbname="$target" "$@"
+    fi
   else
     compose exec -T db "$tool" --username="$DB_USER" --dbname="$DB_NAME" "$@"
   fi

@@ -12,7 +12,7 @@ const accepted = (message: string) => AcceptedResponse.parse({ message });
 const CLIENT_PAGES =
   'Serve the page behind the link with `Referrer-Policy: no-referrer`, read the token from its query string and POST it here; never forward it elsewhere.';
 
-/** The email half of ../shared/API.md: verification and account recovery. */
+/** The email half of docs/api.md: verification and account recovery. */
 export function recoveryEndpoints(recovery: RecoveryService, throttle: MailThrottle): AnyEndpoint[] {
   const limitByIp = ipLimitHook(throttle);
   const tag = 'account recovery';

@@ -10,7 +10,7 @@ import { AppError } from '../errors';
 import type { Transaction, Transactions } from '../db/transaction';
 import { isUniqueViolation } from '../db/database-errors';
 import type { Authenticated, User } from '../domain/user';
-import { emailRef } from '../crypto/address-digest';
+import type { AddressDigests } from '../crypto/address-digest';
 import type { UsersTable } from '../tables/users';
 import type { AuditLog } from '../audit/audit-log';
 import type { RequestMeta } from '../domain/audit';
@@ -36,6 +36,8 @@ export interface RecoveryServiceDeps {
   hasher: PasswordHashing;
   policy: PasswordPolicy;
   loginThrottle: LoginThrottle;
+  /** Log references of addresses (keyed: crypto/address-digest.ts). */
+  digests: AddressDigests;
   /** What the first proof of a never-verified address removes (account/unproved-account.ts). */
   unproved: UnprovedAccount;
   /** The current password behind a bearer token, counted on the account's login throttle. */
@@ -62,7 +64,7 @@ export class RecoveryService {
   async forgotPassword(email: string, log: Logger): Promise<void> {
     await this.deps.mailThrottle.consumeAddress(email);
     const issued = await this.deps.transaction((tx) => this.issue(tx, { email }, 'reset-password', (token) => this.deps.templates.resetPassword(token)));
-    log.info({ event: 'auth.password-forgot', outcome: issued ? 'queued' : 'no-account', emailRef: emailRef(email) }, 'password reset asked for');
+    log.info({ event: 'auth.password-forgot', outcome: issued ? 'queued' : 'no-account', emailRef: this.deps.digests.ref(email) }, 'password reset asked for');
   }
 
   async resetPassword(input: { token: string; newPassword: string }, log: Logger, meta?: RequestMeta): Promise<void> {
@@ -163,7 +165,7 @@ export class RecoveryService {
       await this.issue(tx, { id: account.id }, 'change-email', (token) => templates.changeEmail(token), input.newEmail);
       await outbox.in(tx).enqueue(account.email, templates.emailChangeNotice(input.newEmail), clock());
     });
-    log.info({ ...line, outcome: 'queued', emailRef: emailRef(input.newEmail) }, 'email change asked for: verification mail queued');
+    log.info({ ...line, outcome: 'queued', emailRef: this.deps.digests.ref(input.newEmail) }, 'email change asked for: verification mail queued');
   }
 
   private usableReset(row: TokenRow): boolean {

@@ -15,7 +15,7 @@ import {
   toAuditEventBody,
 } from './admin-schemas';
 
-/** The HTTP contract of ../shared/API.md for /admin: every operation re-checks the caller's role. */
+/** The HTTP contract of docs/api.md for /admin: every operation re-checks the caller's role. */
 export function adminEndpoints(admin: AdminService): AnyEndpoint[] {
   const tag = 'admin';
   // Runs after authentication, before anything else: the role is read from the database now.

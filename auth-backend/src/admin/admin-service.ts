@@ -12,7 +12,7 @@ import type { SessionsTable } from '../tables/sessions';
 import type { AuditLog } from '../audit/audit-log';
 import type { AuditEventsTable } from '../tables/audit-events';
 import type { AccountDeletion } from '../account/account-deletion';
-import { decodeCursor, nextCursor } from './cursor';
+import type { Cursors } from './cursor';
 
 export interface AdminServiceDeps {
   transaction: Transactions;
@@ -24,6 +24,8 @@ export interface AdminServiceDeps {
   deletion: AccountDeletion;
   /** Removes the user's second factor as support (mfa/mfa-service.ts, resetByAdmin); false when there is none. */
   resetSecondFactor: (userId: string, actorId: string, meta?: RequestMeta) => Promise<boolean>;
+  /** The lists' cursors (authenticated: a cursor the service did not issue for that list is a 400). */
+  cursors: Cursors;
   /** ADMIN_REQUIRE_MFA: admin calls need a token of a sign-in with a second factor. */
   requireMfa: boolean;
 }
@@ -47,13 +49,13 @@ export class AdminService {
   }
 
   async listUsers(query: { search?: string; limit: number; cursor?: string }): Promise<Page<AdminUser>> {
-    const position = decodeCursor(query.cursor);
+    const position = this.deps.cursors.decode('users', query.cursor);
     const items = await this.deps.users.list({
       search: query.search,
       limit: query.limit,
       before: position && { createdAt: position.at, id: position.id },
     });
-    return { items, nextCursor: nextCursor(items, query.limit, (user) => ({ at: user.createdAt, id: user.id })) };
+    return { items, nextCursor: this.deps.cursors.next('users', items, query.limit, (user) => ({ at: user.createdAt, id: user.id })) };
   }
 
   async getUser(id: string): Promise<AdminUser> {
@@ -112,8 +114,8 @@ export class AdminService {
   }
 
   async listAudit(query: { userId?: string; type?: AuditEventType; limit: number; cursor?: string }): Promise<Page<AuditEvent>> {
-    const before = decodeCursor(query.cursor);
+    const before = this.deps.cursors.decode('audit', query.cursor);
     const items = await this.deps.auditEvents.list({ userId: query.userId, type: query.type, limit: query.limit, before });
-    return { items, nextCursor: nextCursor(items, query.limit, (event) => ({ at: event.at, id: event.id })) };
+    return { items, nextCursor: this.deps.cursors.next('audit', items, query.limit, (event) => ({ at: event.at, id: event.id })) };
   }
 }

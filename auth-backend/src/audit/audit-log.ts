@@ -1,40 +1,77 @@
 /**
  * The audit log as the use cases see it: record an event in the transaction of the change it
- * records, and let whoever reacts to events (v4: webhooks, security notifications) act in that
- * same transaction, so that a rolled-back change leaves no event and sends nothing, and a
- * committed one loses nothing. The table (tables/audit-events.ts) stores; this module fans out.
+ * records, and let whatever reacts to events (v4: webhooks, security notifications) act with it,
+ * so that a rolled-back change leaves no event and sends nothing, and a committed one loses
+ * nothing. The table (tables/audit-events.ts) stores; this module fans out.
  *
  *   await audit.in(tx).record({ type: 'password.changed', userId, meta });
  *
  * Unbound, record() runs on the pool: events of attempts that change nothing (a failed login).
+ *
+ * Two kinds of reaction: a `reaction` is SQL (a fragment of the event's own INSERT statement,
+ * reading its row), so reacting costs no round trip and even a statement that writes a change and
+ * its event together (the sign-in pipeline's session) carries it; a `subscriber` is code, run
+ * after the event on the same transaction, for what SQL cannot say. Prefer reactions on hot paths.
  */
 import type { Transaction } from '../db/transaction';
+import type { Fragment } from '../db/statement';
 import type { AuditEvent, AuditEventInput } from '../domain/audit';
 import type { AuditEventsTable } from '../tables/audit-events';
 
-/** Reacts to a recorded event, on the transaction that recorded it (undefined: the event stands alone). */
+/** SQL that reacts to an event: CTEs over the event's row (tables/audit-events.ts AUDIT_EVENT_ROW), written with it. */
+export type AuditReaction = (event: AuditEvent) => Fragment | undefined;
+
+/** Code that reacts to a recorded event, on the transaction that recorded it (undefined: the event stands alone). */
 export type AuditSubscriber = (event: AuditEvent, tx: Transaction | undefined) => Promise<void>;
+
+interface Reactors {
+  reactions: AuditReaction[];
+  subscribers: AuditSubscriber[];
+}
 
 export class AuditLog {
   constructor(
     private readonly events: AuditEventsTable,
-    private readonly subscribers: AuditSubscriber[] = [],
+    private readonly reactors: Reactors = { reactions: [], subscribers: [] },
     private readonly tx?: Transaction,
   ) {}
 
-  /** Adds a reaction to every event recorded from now on (wired once, by the composition root). */
-  subscribe(subscriber: AuditSubscriber): void {
-    this.subscribers.push(subscriber);
+  /** Adds SQL that reacts to every event recorded from now on (wired once, by the composition root). */
+  react(reaction: AuditReaction): void {
+    this.reactors.reactions.push(reaction);
   }
 
-  /** The log bound to `tx`: the event and every subscriber's work commit or roll back with it. */
+  /** Adds code that reacts to every event recorded from now on (wired once, by the composition root). */
+  subscribe(subscriber: AuditSubscriber): void {
+    this.reactors.subscribers.push(subscriber);
+  }
+
+  /** The log bound to `tx`: the event and every reaction commit or roll back with it. */
   in(tx: Transaction): AuditLog {
-    return new AuditLog(this.events, this.subscribers, tx);
+    return new AuditLog(this.events, this.reactors, tx);
   }
 
   async record(input: AuditEventInput): Promise<AuditEvent> {
-    const event = await (this.tx ? this.events.in(this.tx) : this.events).record(input);
-    for (const subscriber of this.subscribers) await subscriber(event, this.tx);
+    const table = this.tx ? this.events.in(this.tx) : this.events;
+    const event = table.prepare(input);
+    await table.write(event, this.reactionsTo(event));
+    for (const subscriber of this.reactors.subscribers) await subscriber(event, this.tx);
     return event;
+  }
+
+  /**
+   * The event as a fragment of another table's statement (with its reactions), for a change that
+   * writes itself and its event in one statement; undefined when a subscriber must run (the caller
+   * then records in a transaction instead).
+   */
+  writes(input: AuditEventInput): { event: AuditEvent; fragment: Fragment } | undefined {
+    if (this.reactors.subscribers.length > 0) return undefined;
+    const event = this.events.prepare(input);
+    const parts = [this.events.inserting(event), ...this.reactionsTo(event)];
+    return { event, fragment: (statement) => parts.flatMap((part) => part(statement)) };
+  }
+
+  private reactionsTo(event: AuditEvent): Fragment[] {
+    return this.reactors.reactions.map((reaction) => reaction(event)).filter((fragment): fragment is Fragment => fragment !== undefined);
   }
 }

@@ -13,7 +13,7 @@ import type { SessionsTable } from '../tables/sessions';
 import type { AuditLog } from '../audit/audit-log';
 import type { RequestMeta } from '../domain/audit';
 import { judged, type LoginThrottle } from '../throttle/login-throttle';
-import { emailRef } from '../crypto/address-digest';
+import type { AddressDigests } from '../crypto/address-digest';
 import type { PasswordPolicy } from '../passwords/password-policy';
 import type { PasswordHashing } from '../passwords/password-normalization';
 import type { SignInAttempt } from '../sign-in/sign-in-attempt';
@@ -28,6 +28,8 @@ export interface AuthServiceDeps {
   /** Over normalised passwords (normalizingHasher), like every other use of passwords. */
   hasher: PasswordHashing;
   throttle: LoginThrottle;
+  /** Log references of addresses (keyed: crypto/address-digest.ts). */
+  digests: AddressDigests;
   policy: PasswordPolicy;
   confirmation: PasswordConfirmation;
   /** Queues the verification mail of a new account (account/recovery-service.ts). */
@@ -66,7 +68,7 @@ export class AuthService {
       return { account: { ...user, disabledAt: null }, amr: ['pwd'], door: 'registration', userAgent: input.userAgent ?? null, meta: input.meta };
     } catch (error) {
       if (error instanceof AppError)
-        log.info({ event: 'auth.register', outcome: 'failure', reason: error.code, emailRef: emailRef(input.email) }, 'registration refused');
+        log.info({ event: 'auth.register', outcome: 'failure', reason: error.code, emailRef: this.deps.digests.ref(input.email) }, 'registration refused');
       throw error;
     }
   }
@@ -83,7 +85,7 @@ export class AuthService {
     signal?: AbortSignal,
   ): Promise<SignInAttempt> {
     const { users, hasher, throttle } = this.deps;
-    const attempt = { event: 'auth.login', emailRef: emailRef(input.email) };
+    const attempt = { event: 'auth.login', emailRef: this.deps.digests.ref(input.email) };
     let checked;
     try {
       // Checked and counted in one atomic step before the password is: parallel guesses count like serial ones.

@@ -15,7 +15,7 @@ export interface Database {
 
 /**
  * One pool for the whole process; connecting fails fast so requests get a 503, not a hang.
- * Runtime queries are plain SQL through it (docs/decisions/0010-runtime-queries.md): Prisma is the
+ * Runtime queries are plain SQL through it (docs/decisions/0012-runtime-queries.md): Prisma is the
  * schema and migration tool, not a runtime dependency.
  */
 export function createDatabase(databaseUrl: string, options: { max?: number } = {}): Database {

@@ -1,5 +1,5 @@
 /**
- * The audit log's vocabulary (../shared/API.md, "Administration, audit log and metrics"): the
+ * The audit log's vocabulary (docs/api.md, "Administration, audit log and metrics"): the
  * event types, and what a request tells about who made it. Written only by tables/audit-events.ts.
  */
 

@@ -19,7 +19,7 @@ export interface TokenKeys {
   verificationKey(kid: string | undefined): TokenKey | undefined;
 }
 
-/** HS256 with JWT_SECRET: a KeyObject made once (a string costs ~3x the throughput, PERFORMANCE.md). */
+/** HS256 with JWT_SECRET: a KeyObject made once (a string costs ~3x the throughput, docs/performance.md). */
 export class SharedSecretKey implements TokenKeys {
   private readonly key: TokenKey;
 

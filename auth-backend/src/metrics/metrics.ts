@@ -1,5 +1,5 @@
 /**
- * The Prometheus metrics of the service (../shared/API.md, "GET /metrics"), on a registry of
+ * The Prometheus metrics of the service (docs/api.md, "GET /metrics"), on a registry of
  * its own. Request durations and login outcomes are counted as they happen; the gauges read
  * their sources when scraped (the outbox with one indexed statement, the rest from memory).
  */

@@ -10,7 +10,7 @@ import { requireSecondFactor, type MfaService } from './mfa-service';
 import type { MfaVerification } from './mfa-verification';
 import { MfaVerifyBody, RecoveryCodesResponse, TotpCodeBody, TotpSetupResponse } from './mfa-schemas';
 
-/** The second factor of ../shared/API.md (v3): /auth/mfa. */
+/** The second factor of docs/api.md (v3): /auth/mfa. */
 export function mfaEndpoints(mfa: MfaService, verification: MfaVerification, pipeline: SignInPipeline, throttle: LoginThrottle): AnyEndpoint[] {
   const tag = 'mfa';
   return [

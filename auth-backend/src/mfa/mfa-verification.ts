@@ -6,18 +6,18 @@
  * account, say, is refused here as at every door).
  *
  * Each answer is one attempt on the account's login counter (a wrong code or a refused passkey is a failure there too,
- * so fresh mfaTokens buy no fresh guesses). The answers to one mfaToken are checked one at a time
- * under its row lock: it dies at its MAX_WRONG_CODES-th wrong code, and is spent in the
- * transaction that accepts the code (so a code is not used up by an mfaToken spent meanwhile).
+ * so fresh mfaTokens buy no fresh guesses). The answers to one mfaToken are judged one at a time
+ * under its row lock, in one statement (tables/mfa-challenges.ts answer): it dies at its
+ * MAX_WRONG_CODES-th wrong code, and is spent by the statement that accepts the code (so a code is
+ * not used up by an mfaToken spent meanwhile). Four round trips in all, the pipeline's one more.
  */
 import type { Logger } from '../logger';
 import { AppError } from '../errors';
 import type { AuthMethod } from '../domain/user';
+import type { Fragment } from '../db/statement';
 import type { RequestMeta } from '../domain/audit';
-import type { Transaction, Transactions } from '../db/transaction';
-import type { UsersTable } from '../tables/users';
 import type { AuditLog } from '../audit/audit-log';
-import { MAX_WRONG_CODES, type MfaChallengesTable } from '../tables/mfa-challenges';
+import { MAX_WRONG_CODES, type Answer, type MfaChallengesTable, type OpenChallenge } from '../tables/mfa-challenges';
 import { judged, type LoginThrottle } from '../throttle/login-throttle';
 import type { SignInAttempt } from '../sign-in/sign-in-attempt';
 import type { SecondFactorCodes } from './second-factor-codes';
@@ -25,8 +25,6 @@ import type { PasskeySecondFactor } from '../passkeys/passkey-second-factor';
 import type { AuthenticationResponse } from '../passkeys/webauthn-schemas';
 
 export interface MfaVerificationDeps {
-  transaction: Transactions;
-  users: UsersTable;
   audit: AuditLog;
   mfaChallenges: MfaChallengesTable;
   codes: SecondFactorCodes;
@@ -59,25 +57,20 @@ export class MfaVerification {
 
   /** The sign-in attempt after a right code (for the pipeline to finish); 401 otherwise, 429 past the account's limit. */
   async verify(input: MfaAnswer, log: Logger): Promise<SignInAttempt> {
-    const { mfaChallenges, throttle, transaction, users, audit } = this.deps;
-    const challenge = await mfaChallenges.findUsable(input.mfaToken);
+    const { mfaChallenges, throttle, codes, audit } = this.deps;
+    const challenge = await mfaChallenges.findOpen(input.mfaToken);
     if (!challenge) {
       log.info({ event: 'mfa.verify', outcome: 'failure', reason: 'invalid-mfa-token' }, 'second factor refused');
       throw invalidMfaToken();
     }
-    const { userId, userEmail } = challenge;
+    const { account } = challenge;
     const method = methodOf(input);
-    const line = { event: 'mfa.verify', userId, method };
-    let outcome: 'passed' | 'spent' | { wrongCodes: number };
+    const line = { event: 'mfa.verify', userId: account.id, method };
+    let answer: Answer;
     try {
-      outcome = await throttle.guard(userEmail, async () => {
-        const answered = await transaction(async (tx) => {
-          if (!(await mfaChallenges.in(tx).lockUsable(challenge.id))) return 'spent' as const;
-          const accepted = await this.accepts(tx, method, input, { userId, mfaChallengeId: challenge.id }, log);
-          if (!accepted) return { wrongCodes: await mfaChallenges.in(tx).countWrongCode(challenge.id) };
-          await mfaChallenges.in(tx).spend(challenge.id);
-          return 'passed' as const;
-        });
+      answer = await throttle.guard(account.email, async () => {
+        const accepting = method === 'passkey' ? await this.passkeyAnswering(challenge, input, log) : codes.answering(challenge.factor, account.id, input);
+        const answered = await mfaChallenges.answer(challenge.id, accepting);
         // Spent, expired or dead while this request waited: not a guess.
         return judged(answered === 'passed' ? 'succeeded' : answered === 'spent' ? 'uncounted' : 'failed', answered);
       });
@@ -85,22 +78,20 @@ export class MfaVerification {
       if (error instanceof AppError && error.code === 'throttled') log.warn({ ...line, outcome: 'throttled' }, 'second factor throttled');
       throw error;
     }
-    if (outcome === 'spent') {
+    if (answer === 'spent') {
       log.info({ ...line, outcome: 'failure', reason: 'invalid-mfa-token' }, 'second factor refused');
       throw invalidMfaToken();
     }
-    if (outcome !== 'passed') {
-      const { wrongCodes } = outcome;
+    if (answer !== 'passed') {
+      const { wrongCodes } = answer;
       log.info({ ...line, outcome: 'failure', reason: 'invalid-code', wrongCodes, mfaTokenDead: wrongCodes >= MAX_WRONG_CODES }, 'second factor refused');
       // Nothing changed but the counters: the event stands alone, like a failed login's.
-      await audit.record({ type: 'mfa.failed', userId, meta: input.meta, data: { method, wrongCodes } });
+      await audit.record({ type: 'mfa.failed', userId: account.id, meta: input.meta, data: { method, wrongCodes } });
       if (method === 'passkey') throw new AppError('invalid_passkey', 'The passkey could not be verified; try again, or answer with a code.', { status: 401 });
       throw new AppError('invalid_code', 'The code is not valid (wrong, expired, or already used).', { status: 401 });
     }
-    // Read now: an account disabled since its password was checked is refused by the pipeline.
-    const account = await users.findAccount(userId);
-    if (!account) throw invalidMfaToken();
     log.info({ ...line, outcome: 'passed' }, 'second factor passed');
+    // The account as read with the challenge, now: one disabled since its password was checked is refused by the pipeline.
     return {
       account,
       amr: [...challenge.amr, ...PROVES[method]],
@@ -111,11 +102,10 @@ export class MfaVerification {
     };
   }
 
-  /** Whether the answer passes, checked (and spent) on `tx`, under the mfaToken's row lock. */
-  private async accepts(tx: Transaction, method: Method, input: MfaAnswer, sign: { userId: string; mfaChallengeId: string }, log: Logger): Promise<boolean> {
-    const { codes, passkeys } = this.deps;
-    if (method === 'totp') return codes.acceptTotp(tx, sign.userId, input.code!);
-    if (method === 'recovery-code') return codes.spendRecoveryCode(tx, sign.userId, input.recoveryCode ?? '');
-    return passkeys !== undefined && passkeys.accept(tx, { ...sign, response: input.passkey!, meta: input.meta }, log);
+  /** A passkey's answer as a fragment of the challenge's one statement; undefined (a wrong answer) when it is refused already. */
+  private passkeyAnswering(challenge: OpenChallenge, input: MfaAnswer, log: Logger): Promise<Fragment | undefined> {
+    const { passkeys } = this.deps;
+    if (!passkeys || !input.passkey) return Promise.resolve(undefined);
+    return passkeys.answering({ userId: challenge.account.id, response: input.passkey, meta: input.meta }, log);
   }
 }

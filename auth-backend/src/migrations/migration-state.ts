@@ -66,7 +66,7 @@ export async function prismaIsMigrating(db: Queryable): Promise<boolean> {
 
 /**
  * Marks an unfinished migration rolled back in Prisma's `_prisma_migrations` (what `prisma migrate
- * resolve --rolled-back` would do; it cannot run in this mode, ../shared/PRISMA-OFFLINE.md), so
+ * resolve --rolled-back` would do; it cannot run in this mode, docs/decisions/0001-prisma-6-js-engine.md), so
  * that the next deploy applies it anew. `interruptedOnly`: only one whose process died (no logs),
  * never one that failed with an error. The one statement of this project on that table.
  */

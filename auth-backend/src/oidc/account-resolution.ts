@@ -1,5 +1,5 @@
 /**
- * Which account a provider's identity signs in to (../shared/API.md, "Sign in with an OpenID
+ * Which account a provider's identity signs in to (docs/api.md, "Sign in with an OpenID
  * Connect provider"): a known identity signs its user in; an unknown one whose provider asserts a
  * verified address that an account has is linked to that account (an account whose own address
  * was never proved loses every other way in first, account/unproved-account.ts: whoever

@@ -1,5 +1,5 @@
 /**
- * The HTTP side of "Sign in with an OpenID Connect provider" (../shared/API.md): the browser
+ * The HTTP side of "Sign in with an OpenID Connect provider" (docs/api.md): the browser
  * flow (start, callback: 302s and the binding cookie), the exchange of the one-time code, and the
  * caller's identities.
  */

@@ -13,7 +13,7 @@ import type { OidcStatesTable } from '../tables/oidc-states';
 import type { OidcExchangeCodesTable } from '../tables/oidc-exchange-codes';
 import type { OidcProviderConfig } from '../config/oidc-providers';
 import type { Transactions } from '../db/transaction';
-import { emailRef } from '../crypto/address-digest';
+import type { AddressDigests } from '../crypto/address-digest';
 import { openIdClient } from './openid-client';
 import { ProviderUnavailable, type ProviderRegistry } from './provider-registry';
 import type { AccountResolution } from './account-resolution';
@@ -36,6 +36,8 @@ export interface OidcSignInDeps {
   users: UsersTable;
   transaction: Transactions;
   accounts: AccountResolution;
+  /** Log references of addresses (keyed: crypto/address-digest.ts). */
+  digests: AddressDigests;
   publicUrl: string;
   redirectOrigins: readonly string[];
 }
@@ -142,7 +144,7 @@ export class OidcSignIn {
         this.deps.exchangeCodes.in(tx).issue({ userId: resolution.userId, amr: ['ext'], ttlSeconds: EXCHANGE_CODE_TTL_SECONDS }),
       );
       log.info(
-        { ...line, outcome: 'success', how: resolution.how, userId: resolution.userId, ...(email ? { emailRef: emailRef(email) } : {}) },
+        { ...line, outcome: 'success', how: resolution.how, userId: resolution.userId, ...(email ? { emailRef: this.deps.digests.ref(email) } : {}) },
         'provider sign-in succeeded: exchange code issued',
       );
       return { location: withParameter(started.redirectTo, 'code', code), binding: 'clear' };

@@ -8,13 +8,12 @@
  */
 import type { Logger } from '../logger';
 import type { RequestMeta } from '../domain/audit';
-import type { Transaction } from '../db/transaction';
+import type { Account } from '../domain/user';
 import type { AuditLog } from '../audit/audit-log';
 import { SealedValueError } from '../crypto/key-encryption';
-import type { Account } from '../domain/user';
 import type { PasskeyRow, PasskeysTable } from '../tables/passkeys';
 import { credentialIdHash, type CredentialSeal } from './credential-seal';
-import { PasskeyRefused, userHandleOf, type ChallengeCheck, type RelyingParty } from './relying-party';
+import { PasskeyRefused, userHandleOf, type ChallengeCheck, type RelyingParty, type VerifiedAssertion } from './relying-party';
 import type { AuthenticationResponse } from './webauthn-schemas';
 
 export interface PasskeyAssertionsDeps {
@@ -37,16 +36,25 @@ export interface AssertionCheck {
 export class PasskeyAssertions {
   constructor(private readonly deps: PasskeyAssertionsDeps) {}
 
-  /** The passkey of the response's credential (for check()'s `passkey`), on `tx` when given. */
-  find(response: AuthenticationResponse, tx?: Transaction): Promise<PasskeyRow | undefined> {
-    return (tx ? this.deps.passkeys.in(tx) : this.deps.passkeys).findByCredential(credentialIdHash(response.rawId));
+  /** The passkey of the response's credential (for a check's `passkey`). */
+  find(response: AuthenticationResponse): Promise<PasskeyRow | undefined> {
+    return this.deps.passkeys.findByCredential(credentialIdHash(response.rawId));
   }
 
-  /** The passkey that made a valid assertion (its use recorded) and its account, or PasskeyRefused; on `tx` when given. */
-  async verify(check: AssertionCheck, log: Logger, tx?: Transaction): Promise<{ passkey: PasskeyRow; account: Account }> {
-    const { seal, relyingParty } = this.deps;
-    const passkeys = tx ? this.deps.passkeys.in(tx) : this.deps.passkeys;
-    const audit = tx ? this.deps.audit.in(tx) : this.deps.audit;
+  /** The passkey that made a valid assertion, its use recorded, and its account as it is now; or PasskeyRefused. */
+  async verify(check: AssertionCheck, log: Logger): Promise<{ passkey: PasskeyRow; account: Account }> {
+    const { passkey, counter, backedUp } = await this.checkSignature(check, log);
+    const account = await this.deps.passkeys.recordUse(passkey.id, counter, backedUp);
+    if (!account) return this.suspectClone(passkey, counter, check.meta, log);
+    return { passkey, account };
+  }
+
+  /**
+   * Everything but recording the use: the passkey exists and is the account's, names its user, and
+   * made a valid assertion (the library's checks, the challenge by `check.challenge`). The caller
+   * records the use (and judges the counter) in its own statement.
+   */
+  async checkSignature(check: AssertionCheck, log: Logger): Promise<VerifiedAssertion & { passkey: PasskeyRow }> {
     const { response, passkey } = check;
     if (!passkey || response.id !== response.rawId) throw new PasskeyRefused('unknown-credential');
     if (check.userId !== undefined && passkey.userId !== check.userId) throw new PasskeyRefused('other-account');
@@ -57,7 +65,7 @@ export class PasskeyAssertions {
     }
     let credential;
     try {
-      credential = seal.open(passkey);
+      credential = this.deps.seal.open(passkey);
     } catch (error) {
       if (!(error instanceof SealedValueError)) throw error;
       log.error(
@@ -66,21 +74,23 @@ export class PasskeyAssertions {
       );
       throw new PasskeyRefused('unreadable');
     }
-    const verified = await relyingParty.verifyAssertion(response, { ...credential, transports: passkey.transports }, check.challenge);
-    const account = await passkeys.recordUse(passkey.id, verified.counter, verified.backedUp);
-    if (!account) {
-      log.warn(
-        { event: 'passkey.clone-suspected', userId: passkey.userId, passkeyId: passkey.id, counter: verified.counter, storedCounter: passkey.counter },
-        'passkey refused: its signature counter did not increase (a copy of it may be in use)',
-      );
-      await audit.record({
-        type: 'passkey.clone_suspected',
-        userId: passkey.userId,
-        meta: check.meta,
-        data: { passkeyId: passkey.id, counter: verified.counter, storedCounter: passkey.counter },
-      });
-      throw new PasskeyRefused('counter');
-    }
-    return { passkey, account };
+    const verified = await this.deps.relyingParty.verifyAssertion(response, { ...credential, transports: passkey.transports }, check.challenge);
+    return { ...verified, passkey };
+  }
+
+  /** A valid signature whose counter did not increase: the event, the log line, and the refusal. */
+  async suspectClone(passkey: PasskeyRow, counter: number, meta: RequestMeta | undefined, log: Logger): Promise<never> {
+    log.warn(
+      { event: 'passkey.clone-suspected', userId: passkey.userId, passkeyId: passkey.id, counter, storedCounter: passkey.counter },
+      'passkey refused: its signature counter did not increase (a copy of it may be in use)',
+    );
+    // Nothing changed: the event stands alone, like a failed login's.
+    await this.deps.audit.record({
+      type: 'passkey.clone_suspected',
+      userId: passkey.userId,
+      meta,
+      data: { passkeyId: passkey.id, counter, storedCounter: passkey.counter },
+    });
+    throw new PasskeyRefused('counter');
   }
 }

@@ -84,21 +84,28 @@ export class SignInPipeline {
     return outcome.kind === 'signed-in' ? tokenGrant(this.deps.tokens, outcome) : outcome;
   }
 
+  /**
+   * The session, lastSignInAt and the user.login event (with what reacts to it), together: one
+   * statement when every reaction is SQL, else one transaction.
+   */
   private async openSession(attempt: SignInAttempt): Promise<SignedIn> {
     const { transaction, sessions, users, audit } = this.deps;
     const { account, amr, meta, clientId } = attempt;
     const { disabledAt, ...user } = account;
-    const opened = await transaction(async (tx) => {
-      const session = await sessions.in(tx).open(user.id, amr, attempt.userAgent);
-      await users.in(tx).recordSignIn(user.id);
-      await audit.in(tx).record({
-        type: 'user.login',
-        userId: user.id,
-        meta,
-        data: { sessionId: session.sessionId, amr, door: attempt.door, ...(clientId ? { clientId } : {}) },
+    const session = sessions.prepare();
+    const event = {
+      type: 'user.login' as const,
+      userId: user.id,
+      meta,
+      data: { sessionId: session.sessionId, amr, door: attempt.door, ...(clientId ? { clientId } : {}) },
+    };
+    const together = audit.writes(event);
+    if (together) await sessions.open(session, user.id, amr, attempt.userAgent, [users.signInRecorded(user.id), together.fragment]);
+    else
+      await transaction(async (tx) => {
+        await sessions.in(tx).open(session, user.id, amr, attempt.userAgent, [users.signInRecorded(user.id)]);
+        await audit.in(tx).record(event);
       });
-      return session;
-    });
-    return { kind: 'signed-in', user, amr, ...opened };
+    return { kind: 'signed-in', user, amr, sessionId: session.sessionId, refreshToken: session.refreshToken };
   }
 }

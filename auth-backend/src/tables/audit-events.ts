@@ -8,9 +8,13 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock';
 import type { Queryable } from '../db/transaction';
 import { Table } from './table';
+import { Statement, withFragments, type Fragment } from '../db/statement';
+import { namedFor } from './statement-names';
 import type { AuditEvent, AuditEventInput, AuditEventType } from '../domain/audit';
 
 const COLUMNS = `id, type, at, "userId", "actorId", ip, "userAgent", "requestId", data`;
+/** The CTE that holds an event written by a composed statement (inserting): reactions read it. */
+export const AUDIT_EVENT_ROW = 'audit_event_row';
 
 export interface AuditQuery {
   userId?: string;
@@ -38,10 +42,10 @@ export class AuditEventsTable extends Table {
     super(db);
   }
 
-  /** Writes one event (bound to the transaction of the change it records); returns it as stored. */
-  async record(input: AuditEventInput): Promise<AuditEvent> {
+  /** The event as it will be stored (its id and time fixed now). */
+  prepare(input: AuditEventInput): AuditEvent {
     const { meta } = input;
-    const event: AuditEvent = {
+    return {
       id: randomUUID(),
       type: input.type,
       at: this.clock(),
@@ -52,11 +56,38 @@ export class AuditEventsTable extends Table {
       requestId: meta?.requestId ?? null,
       data: input.data ?? {},
     };
-    await this.db.query({
-      name: 'audit-event-record',
-      text: `INSERT INTO audit_event (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      values: [event.id, event.type, event.at, event.userId, event.actorId, event.ip, event.userAgent, event.requestId, JSON.stringify(event.data)],
-    });
+  }
+
+  /**
+   * The INSERT of a prepared event as a fragment (CTE `AUDIT_EVENT_ROW`, returning the row), for a
+   * statement that writes it together with the change it records and what reacts to it.
+   */
+  inserting(event: AuditEvent): Fragment {
+    return (statement) => {
+      const values = [event.id, event.type, event.at, event.userId, event.actorId, event.ip, event.userAgent, event.requestId, JSON.stringify(event.data)];
+      return [
+        {
+          name: AUDIT_EVENT_ROW,
+          body: `INSERT INTO audit_event (${COLUMNS}) VALUES (${values.map((value) => statement.bind(value)).join(', ')}) RETURNING ${COLUMNS}`,
+        },
+      ];
+    };
+  }
+
+  /**
+   * Writes a prepared event (bound to the transaction of the change it records), and in the same
+   * statement whatever reacts to it (`reactions`: fragments that read AUDIT_EVENT_ROW).
+   */
+  async write(event: AuditEvent, reactions: readonly Fragment[] = []): Promise<void> {
+    const statement = new Statement();
+    const text = withFragments(statement, reactions, this.inserting(event)(statement), 'SELECT 1');
+    await this.db.query({ name: namedFor(text), text, values: statement.values });
+  }
+
+  /** Writes one event; returns it as stored. */
+  async record(input: AuditEventInput): Promise<AuditEvent> {
+    const event = this.prepare(input);
+    await this.write(event);
     return event;
   }
 

@@ -7,7 +7,10 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock';
 import type { Queryable } from '../db/transaction';
 import { Table } from './table';
-import type { AuthMethod } from '../domain/user';
+import type { Account, AuthMethod } from '../domain/user';
+import type { FactorRow } from './mfa-factors';
+import { Statement, withFragments, type Cte, type Fragment } from '../db/statement';
+import { namedFor } from './statement-names';
 import { hashOpaqueToken, newOpaqueToken } from '../crypto/opaque-token';
 
 /** Wrong codes an mfaToken survives: the fifth kills it. */
@@ -15,12 +18,21 @@ export const MAX_WRONG_CODES = 5;
 /** How long an mfaToken lives, seconds. */
 export const MFA_TOKEN_TTL = 5 * 60;
 
-export interface ChallengeRow {
+/** An answerable challenge, its account as it is now, and the account's TOTP factor (if any). */
+export interface OpenChallenge {
   id: string;
-  userId: string;
-  userEmail: string;
   amr: AuthMethod[];
+  account: Account;
+  factor: FactorRow | null;
 }
+
+/** What answering a challenge came to. */
+export type Answer = 'passed' | 'spent' | { wrongCodes: number };
+
+/** The CTE of answer()'s statement that holds the locked challenge: an acceptance fragment writes only if it has a row. */
+export const ANSWERED_CHALLENGE = 'answered_challenge';
+/** The CTE an acceptance fragment must define, returning a row when the answer was right. */
+export const ACCEPTED_ANSWER = 'accepted_answer';
 
 /** A challenge that may still be answered: not spent, not expired, fewer than MAX_WRONG_CODES wrong codes. $n: now. */
 const usable = (now: string) => `c."usedAt" IS NULL AND c."expiresAt" > ${now} AND c.failures < ${MAX_WRONG_CODES}`;
@@ -48,37 +60,70 @@ export class MfaChallengesTable extends Table {
     return token;
   }
 
-  /** The usable challenge behind `mfaToken`, with its user's address (for the per-account throttle). */
-  async findUsable(mfaToken: string): Promise<ChallengeRow | undefined> {
-    const { rows } = await this.db.query<ChallengeRow>(
-      `SELECT c.id, c."userId", u.email AS "userEmail", c.amr FROM mfa_challenge c JOIN "user" u ON u.id = c."userId"
-        WHERE c."tokenHash" = $1 AND ${usable('$2')}`,
-      [hashOpaqueToken(mfaToken), this.clock()],
-    );
-    return rows[0];
+  /**
+   * The usable challenge behind `mfaToken`, with everything answering it needs, read in one
+   * statement: its account as it is now (a disabled account is refused by the sign-in pipeline)
+   * and the account's TOTP factor.
+   */
+  async findOpen(mfaToken: string): Promise<OpenChallenge | undefined> {
+    const { rows } = await this.db.query<{ id: string; amr: AuthMethod[]; account: Account; factor: FactorRow | null }>({
+      name: 'mfa-challenge-open',
+      text: `SELECT c.id, c.amr,
+                    json_build_object('id', u.id, 'email', u.email, 'name', u.name, 'createdAt', u."createdAt", 'emailVerifiedAt', u."emailVerifiedAt",
+                                      'mfaEnabled', u."mfaEnabled", 'disabledAt', u."disabledAt") AS account,
+                    (SELECT json_build_object('id', f.id, 'userId', f."userId", 'sealedSecret', f."sealedSecret", 'createdAt', f."createdAt", 'confirmedAt', f."confirmedAt")
+                       FROM mfa_factor f WHERE f."userId" = c."userId") AS factor
+               FROM mfa_challenge c JOIN "user" u ON u.id = c."userId"
+              WHERE c."tokenHash" = $1 AND ${usable('$2')}`,
+      values: [hashOpaqueToken(mfaToken), this.clock()],
+    });
+    const row = rows[0];
+    if (!row) return undefined;
+    const date = (value: unknown) => (value === null ? null : new Date(value as string));
+    const { account, factor } = row;
+    return {
+      id: row.id,
+      amr: row.amr,
+      account: { ...account, createdAt: date(account.createdAt)!, emailVerifiedAt: date(account.emailVerifiedAt), disabledAt: date(account.disabledAt) },
+      factor: factor && { ...factor, createdAt: date(factor.createdAt)!, confirmedAt: date(factor.confirmedAt) },
+    };
   }
 
   /**
-   * Locks the challenge for `tx` if it is still usable (false otherwise): answers to one mfaToken
-   * are checked one at a time, so it never takes more than MAX_WRONG_CODES wrong codes, however
-   * many arrive at once, and is spent once.
+   * Answers a challenge in one statement: it is locked if still usable (answers to one mfaToken
+   * are judged one at a time, however many arrive at once), `accepting` (a fragment of the
+   * factor's or recovery codes' module that defines ACCEPTED_ANSWER, writing only when
+   * ANSWERED_CHALLENGE has a row) spends the code, and the challenge is spent when it did, or
+   * counts one more wrong code when it did not (dead at MAX_WRONG_CODES). No `accepting`: a code
+   * that matches nothing, counted as wrong.
    */
-  async lockUsable(challengeId: string): Promise<boolean> {
-    const { rows } = await this.tx.query(`SELECT 1 FROM mfa_challenge c WHERE c.id = $1 AND ${usable('$2')} FOR UPDATE`, [challengeId, this.clock()]);
-    return rows.length > 0;
-  }
-
-  /** Spends the challenge (locked by lockUsable in the same transaction). */
-  async spend(challengeId: string): Promise<void> {
-    await this.db.query(`UPDATE mfa_challenge SET "usedAt" = $2 WHERE id = $1`, [challengeId, this.clock()]);
-  }
-
-  /** Counts a wrong code against the challenge (locked by lockUsable); returns how many wrong codes it has had. */
-  async countWrongCode(challengeId: string): Promise<number> {
-    const { rows } = await this.db.query<{ failures: number }>(`UPDATE mfa_challenge SET failures = failures + 1 WHERE id = $1 RETURNING failures`, [
-      challengeId,
-    ]);
-    return rows[0]?.failures ?? MAX_WRONG_CODES;
+  async answer(challengeId: string, accepting: Fragment | undefined): Promise<Answer> {
+    const statement = new Statement();
+    const [id, now] = [statement.bind(challengeId), statement.bind(this.clock())];
+    const locked: Cte = { name: ANSWERED_CHALLENGE, body: `SELECT c.id FROM mfa_challenge c WHERE c.id = ${id} AND ${usable(now)} FOR UPDATE` };
+    const nothing: Fragment = () => [{ name: ACCEPTED_ANSWER, body: 'SELECT NULL::uuid AS id WHERE false' }];
+    const text = withFragments(
+      statement,
+      [
+        accepting ?? nothing,
+        () => [
+          {
+            name: 'spent',
+            body: `UPDATE mfa_challenge SET "usedAt" = ${now} WHERE id IN (SELECT id FROM ${ANSWERED_CHALLENGE}) AND EXISTS (SELECT 1 FROM ${ACCEPTED_ANSWER}) RETURNING id`,
+          },
+          {
+            name: 'wrong',
+            body: `UPDATE mfa_challenge SET failures = failures + 1 WHERE id IN (SELECT id FROM ${ANSWERED_CHALLENGE}) AND NOT EXISTS (SELECT 1 FROM ${ACCEPTED_ANSWER}) RETURNING failures`,
+          },
+        ],
+      ],
+      [locked],
+      `SELECT EXISTS (SELECT 1 FROM spent) AS passed, (SELECT failures FROM wrong) AS "wrongCodes"`,
+    );
+    const { rows } = await this.db.query<{ passed: boolean; wrongCodes: number | null }>({ name: namedFor(text), text, values: statement.values });
+    const row = rows[0]!;
+    if (row.passed) return 'passed';
+    return row.wrongCodes === null ? 'spent' : { wrongCodes: row.wrongCodes };
   }
 
   /** Ends every open challenge of the user (its mfaTokens stop working). */

@@ -5,6 +5,7 @@
  * most once, even by concurrent requests.
  */
 import { Table } from './table';
+import type { Fragment } from '../db/statement';
 
 export interface FactorRow {
   id: string;
@@ -48,6 +49,22 @@ export class MfaFactorsTable extends Table {
       [factorId, step],
     );
     return (rowCount ?? 0) > 0;
+  }
+
+  /**
+   * The acceptance of time step `step` of the active factor as a fragment of a challenge's answer
+   * (tables/mfa-challenges.ts answer): the same conditional UPDATE as acceptStep, gated on `gate`
+   * (a CTE that has a row only while the challenge may be answered); defines `name`.
+   */
+  acceptingStep(factorId: string, step: number, names: { gate: string; name: string }): Fragment {
+    return (statement) => [
+      {
+        name: names.name,
+        body: `UPDATE mfa_factor SET "lastStep" = ${statement.bind(step)}
+                WHERE id = ${statement.bind(factorId)} AND "lastStep" < ${statement.bind(step)} AND "confirmedAt" IS NOT NULL
+                  AND EXISTS (SELECT 1 FROM ${names.gate}) RETURNING id`,
+      },
+    ];
   }
 
   /** The pending factor becomes active. */

@@ -13,6 +13,7 @@ import type { Clock } from '../clock';
 import { hashOpaqueToken, newOpaqueToken } from '../crypto/opaque-token';
 import type { Queryable } from '../db/transaction';
 import { Table } from './table';
+import type { Fragment } from '../db/statement';
 import { PASSKEY_COLUMNS, type PasskeyRow } from './passkeys';
 
 /** How long a challenge can be answered, seconds (the options' timeout too). */
@@ -80,6 +81,26 @@ export class PasskeyChallengesTable extends Table {
     });
     const { challengeHash, ...passkey } = rows[0]!;
     return { challengeHash: challengeHash ?? undefined, passkey: passkey.id ? (passkey as PasskeyRow) : undefined };
+  }
+
+  /**
+   * Spending the second-factor challenge `challenge` (as signed back) as a fragment of the answer
+   * to the sign-in's mfa_challenge (tables/mfa-challenges.ts answer): only one issued for the
+   * challenge in `gate` (the locked mfa_challenge row, so the options of one sign-in answer no
+   * other), live and unspent; defines `name`, with a row when it was spent.
+   */
+  spendingForSecondFactor(challenge: string, names: { gate: string; name: string }): Fragment {
+    return (statement) => {
+      const now = statement.bind(this.clock());
+      return [
+        {
+          name: names.name,
+          body: `UPDATE passkey_challenge SET "usedAt" = ${now}
+                  WHERE "challengeHash" = ${statement.bind(hashOpaqueToken(challenge))} AND purpose = 'second-factor'
+                    AND "mfaChallengeId" IN (SELECT id FROM ${names.gate}) AND "usedAt" IS NULL AND "expiresAt" > ${now} RETURNING id`,
+        },
+      ];
+    };
   }
 
   /** Spends the challenge `challenge` (as signed back) issued for `purpose` and `binding`; false when there is no such live one. */

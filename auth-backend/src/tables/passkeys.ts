@@ -9,11 +9,20 @@
  */
 import type { Clock } from '../clock';
 import type { Queryable } from '../db/transaction';
+import type { Fragment } from '../db/statement';
 import type { Account } from '../domain/user';
 import { Table } from './table';
 import { USER_COLUMNS } from './users';
 
 export type DeviceType = 'singleDevice' | 'multiDevice';
+
+/**
+ * The counter rule, as recordUse and recordingUse's SQL say it: a use is accepted when the counter
+ * increased, or when it and the stored one are both 0 (an authenticator without a counter). For
+ * telling a copy of a credential apart before a statement whose outcome cannot say why.
+ */
+export const counterAdvances = (stored: number, next: number): boolean => stored < next || (stored === 0 && next === 0);
+const ADVANCES = (next: string) => `(counter < ${next} OR (counter = 0 AND ${next} = 0))`;
 
 export interface PasskeyRow {
   id: string;
@@ -136,12 +145,30 @@ export class PasskeysTable extends Table {
       name: 'passkey-record-use',
       text: `WITH used AS (
                UPDATE passkey SET counter = $2, "backedUp" = $3, "lastUsedAt" = $4
-                WHERE id = $1 AND (counter < $2 OR (counter = 0 AND $2 = 0)) RETURNING "userId"
+                WHERE id = $1 AND ${ADVANCES('$2')} RETURNING "userId"
              )
              SELECT ${USER_COLUMNS}, "disabledAt" FROM "user" WHERE id = (SELECT "userId" FROM used)`,
       values: [id, counter, backedUp, this.clock()],
     });
     return rows[0];
+  }
+
+  /**
+   * recordUse as a fragment of a second factor's answer (tables/mfa-challenges.ts answer), gated
+   * on `gate` (a CTE that has a row only when the challenge it answers was spent); defines `name`,
+   * with a row when the use was recorded.
+   */
+  recordingUse(id: string, counter: number, backedUp: boolean, names: { gate: string; name: string }): Fragment {
+    return (statement) => {
+      const next = statement.bind(counter);
+      return [
+        {
+          name: names.name,
+          body: `UPDATE passkey SET counter = ${next}, "backedUp" = ${statement.bind(backedUp)}, "lastUsedAt" = ${statement.bind(this.clock())}
+                  WHERE id = ${statement.bind(id)} AND ${ADVANCES(next)} AND EXISTS (SELECT 1 FROM ${names.gate}) RETURNING id`,
+        },
+      ];
+    };
   }
 
   /** Every passkey's sealed credential, oldest first: what `npm run secrets:reseal` goes through. */

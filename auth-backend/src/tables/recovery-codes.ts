@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Table } from './table';
+import type { Fragment } from '../db/statement';
 
 export class RecoveryCodesTable extends Table {
   /** The user's codes become exactly `hashes` (the old ones stop working). */
@@ -24,6 +25,18 @@ export class RecoveryCodesTable extends Table {
       now,
     ]);
     return (rowCount ?? 0) > 0;
+  }
+
+  /** spend() as a fragment of a challenge's answer, gated on `gate` (see mfa-factors.ts acceptingStep); defines `name`. */
+  spending(userId: string, hash: string, now: Date, names: { gate: string; name: string }): Fragment {
+    return (statement) => [
+      {
+        name: names.name,
+        body: `UPDATE recovery_code SET "usedAt" = ${statement.bind(now)}
+                WHERE "userId" = ${statement.bind(userId)} AND "codeHash" = ${statement.bind(hash)} AND "usedAt" IS NULL
+                  AND EXISTS (SELECT 1 FROM ${names.gate}) RETURNING id`,
+      },
+    ];
   }
 
   async removeOfUser(userId: string): Promise<void> {

@@ -14,6 +14,8 @@ import type { Authenticated, AuthMethod, User } from '../domain/user';
 import type { RequestMeta } from '../domain/audit';
 import { hashOpaqueToken, newOpaqueToken } from '../crypto/opaque-token';
 import { reuseEventInsert } from './audit-events';
+import { namedFor } from './statement-names';
+import { Statement, withFragments, type Fragment } from '../db/statement';
 
 export interface SessionPolicy {
   /** Absolute lifetime of a session, seconds. */
@@ -40,6 +42,13 @@ export type RevokeReason =
 export type RotateResult =
   | { kind: 'rotated'; userId: string; sessionId: string; refreshToken: string; user: User; amr: AuthMethod[] }
   | { kind: 'rejected'; reason: 'unknown' | 'expired' | 'revoked' | 'reused' | 'reused-in-grace'; userId?: string; sessionId?: string };
+
+/** A session about to be opened: its id and first refresh token (stored only as `tokenHash`). */
+export interface NewSession {
+  sessionId: string;
+  refreshToken: string;
+  tokenHash: string;
+}
 
 export interface SessionSummary {
   id: string;
@@ -134,22 +143,48 @@ export class SessionsTable extends Table {
     super(db);
   }
 
-  /** Opens a session for `userId`, signed in by `amr`, with its first refresh token, in one statement. */
-  async open(userId: string, amr: AuthMethod[], userAgent: string | null = null): Promise<{ sessionId: string; refreshToken: string }> {
-    const now = this.clock();
-    const sessionId = randomUUID();
-    const sessionExpiresAt = addSeconds(now, this.policy.ttl);
+  /** A new session's ids and first refresh token, before it is stored (what goes with it can name the session). */
+  prepare(): NewSession {
     const { token, hash } = newOpaqueToken();
-    await this.db.query({
-      name: 'session-open',
-      text: `WITH opened AS (
-         INSERT INTO session (id, "userId", "createdAt", "expiresAt", "lastUsedAt", "userAgent", amr) VALUES ($1, $2, $3, $4, $3, $8, $9) RETURNING id
-       )
-       INSERT INTO refresh_token (id, "sessionId", "tokenHash", "createdAt", "expiresAt")
-       SELECT $5, id, $6, $3, $7 FROM opened`,
-      values: [sessionId, userId, now, sessionExpiresAt, randomUUID(), hash, earliest(addSeconds(now, this.policy.idleTtl), sessionExpiresAt), userAgent, amr],
-    });
-    return { sessionId, refreshToken: token };
+    return { sessionId: randomUUID(), refreshToken: token, tokenHash: hash };
+  }
+
+  /**
+   * Stores a prepared session for `userId`, signed in by `amr`, with its first refresh token, and
+   * in the same statement whatever else the sign-in writes (`alsoWrites`: fragments of other table
+   * modules), so that it all lands together in one round trip.
+   */
+  async open(session: NewSession, userId: string, amr: AuthMethod[], userAgent: string | null, alsoWrites: readonly Fragment[] = []): Promise<void> {
+    const now = this.clock();
+    const sessionExpiresAt = addSeconds(now, this.policy.ttl);
+    const statement = new Statement();
+    const [id, user, at, expires, tokenId, hash, tokenExpires, agent, methods] = [
+      session.sessionId,
+      userId,
+      now,
+      sessionExpiresAt,
+      randomUUID(),
+      session.tokenHash,
+      earliest(addSeconds(now, this.policy.idleTtl), sessionExpiresAt),
+      userAgent,
+      amr,
+    ].map((value) => statement.bind(value));
+    const text = withFragments(
+      statement,
+      alsoWrites,
+      [
+        {
+          name: 'opened',
+          body: `INSERT INTO session (id, "userId", "createdAt", "expiresAt", "lastUsedAt", "userAgent", amr) VALUES (${id}, ${user}, ${at}, ${expires}, ${at}, ${agent}, ${methods}) RETURNING id`,
+        },
+        {
+          name: 'first_token',
+          body: `INSERT INTO refresh_token (id, "sessionId", "tokenHash", "createdAt", "expiresAt") SELECT ${tokenId}, id, ${hash}, ${at}, ${tokenExpires} FROM opened`,
+        },
+      ],
+      'SELECT 1',
+    );
+    await this.db.query({ name: namedFor(text), text, values: statement.values });
   }
 
   /**

@@ -4,8 +4,8 @@
  * puts statements of several tables into one transaction, the same for every table and method:
  *
  *   await transaction(async (tx) => {
- *     await sessions.in(tx).open(user.id, amr, userAgent);
- *     await users.in(tx).recordSignIn(user.id);
+ *     await users.in(tx).replacePasswordHash(change);
+ *     await sessions.in(tx).revokeAllOfUser(userId, 'password-change', keep);
  *   });
  *
  * No method takes a transaction or a pool as a parameter.

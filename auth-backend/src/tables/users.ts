@@ -1,11 +1,12 @@
 /**
  * Table "user": every statement on it, and the one mapping from its row to the domain's User.
- * Plain SQL on the pg pool, like every runtime query (docs/decisions/0010-runtime-queries.md).
+ * Plain SQL on the pg pool, like every runtime query (docs/decisions/0012-runtime-queries.md).
  */
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../errors';
 import { isUniqueViolation } from '../db/database-errors';
 import { Table } from './table';
+import type { Fragment } from '../db/statement';
 import type { Account, AdminUser, Role, User, UserWithHash } from '../domain/user';
 
 /** A page of the admin list: newest first, optionally filtered by a case-insensitive substring. */
@@ -149,9 +150,9 @@ export class UsersTable extends Table {
     await this.db.query(`UPDATE "user" SET email = $2, "emailVerifiedAt" = $3, "updatedAt" = $3 WHERE id = $1`, [userId, email, now]);
   }
 
-  /** A sign-in completed (the admin list's lastSignInAt). */
-  async recordSignIn(userId: string): Promise<void> {
-    await this.db.query({ name: 'user-record-sign-in', text: `UPDATE "user" SET "lastSignInAt" = now() WHERE id = $1`, values: [userId] });
+  /** A sign-in completed (the admin list's lastSignInAt), as a fragment of the statement that opens its session. */
+  signInRecorded(userId: string): Fragment {
+    return (statement) => [{ name: 'signed_in', body: `UPDATE "user" SET "lastSignInAt" = now() WHERE id = ${statement.bind(userId)}` }];
   }
 
   /** What an admin endpoint checks on every call: the caller's role, read now (a demotion acts at once). */

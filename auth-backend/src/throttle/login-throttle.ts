@@ -14,7 +14,7 @@
  * is let in, and the next waits for its outcome and the delay it earns. So parallel guesses count
  * exactly like serial ones, on any number of replicas.
  */
-import { addressDigest } from '../crypto/address-digest';
+import type { AddressDigests } from '../crypto/address-digest';
 import type { LoginFailuresTable } from '../tables/login-failures';
 import type { RateLimitState, WindowLimit, WindowLimits } from './window-limit';
 import { clientKey } from './client-key';
@@ -48,7 +48,6 @@ export interface Judged<T> {
 export const judged = <T>(verdict: Verdict, result: T): Judged<T> => ({ verdict, result });
 
 const TOO_MANY_ATTEMPTS = 'Too many attempts; try again later.';
-const accountKey = (email: string) => addressDigest(email, 'login-throttle');
 
 export class LoginThrottle {
   private readonly perIp: Record<ThrottledAction, WindowLimit>;
@@ -57,6 +56,7 @@ export class LoginThrottle {
     windows: WindowLimits,
     private readonly failures: LoginFailuresTable,
     private readonly policy: ThrottlePolicy,
+    private readonly digests: AddressDigests,
   ) {
     const perIp = (keyPrefix: string) => windows.create(keyPrefix, policy.ipMax, policy.ipWindow, TOO_MANY_ATTEMPTS);
     this.perIp = {
@@ -85,7 +85,7 @@ export class LoginThrottle {
    * Returns what `attempt` returned.
    */
   async guard<T>(email: string, attempt: () => Promise<Judged<T>>): Promise<T> {
-    const key = accountKey(email);
+    const key = this.accountKey(email);
     const number = await this.begin(key);
     const holdsLease = number >= this.policy.accountFreeFailures;
     let judged: Judged<T>;
@@ -104,7 +104,11 @@ export class LoginThrottle {
 
   /** Clears the account's counter: its delays were for guesses at a password that a reset has just replaced. */
   async forgive(email: string): Promise<void> {
-    await this.failures.reset(accountKey(email));
+    await this.failures.reset(this.accountKey(email));
+  }
+
+  private accountKey(email: string): string {
+    return this.digests.digest(email, 'login-throttle');
   }
 
   private async begin(key: string): Promise<number> {

@@ -4,7 +4,7 @@
  * per client IP and action, and per address across all of them, so that nobody can flood a
  * mailbox. The address key is a hash, counted whether or not an account has that address.
  */
-import { addressDigest } from '../crypto/address-digest';
+import type { AddressDigests } from '../crypto/address-digest';
 import { clientKey } from './client-key';
 import type { RateLimitState, WindowLimit, WindowLimits } from './window-limit';
 
@@ -23,7 +23,11 @@ export class MailThrottle {
   private readonly perIp: Record<MailAction, WindowLimit>;
   private readonly perAddress: WindowLimit;
 
-  constructor(windows: WindowLimits, policy: MailThrottlePolicy) {
+  constructor(
+    windows: WindowLimits,
+    policy: MailThrottlePolicy,
+    private readonly digests: AddressDigests,
+  ) {
     const perIp = (keyPrefix: string) => windows.create(keyPrefix, policy.ipMax, policy.ipWindow, TOO_MANY_REQUESTS);
     this.perIp = { forgot: perIp('ip-forgot'), resend: perIp('ip-resend'), change: perIp('ip-change-email') };
     this.perAddress = windows.create('mail-address', policy.addressMax, policy.addressWindow, TOO_MANY_REQUESTS);
@@ -36,6 +40,6 @@ export class MailThrottle {
 
   /** Counts one mail to `email`; throws a 429 AppError past the limit. */
   async consumeAddress(email: string): Promise<void> {
-    await this.perAddress.consume(addressDigest(email, 'mail-throttle'));
+    await this.perAddress.consume(this.digests.digest(email, 'mail-throttle'));
   }
 }

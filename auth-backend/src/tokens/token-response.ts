@@ -1,4 +1,4 @@
-/** The token response of ../shared/API.md's JSON API (register, login, refresh, every sign-in door). */
+/** The token response of docs/api.md's JSON API (register, login, refresh, every sign-in door). */
 import { z } from '../http/zod';
 import { toUserBody, UserSchema } from '../users/user-body';
 import type { TokenGrant } from './token-grant';

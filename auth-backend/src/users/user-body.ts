@@ -1,5 +1,5 @@
 /**
- * The API's `User` (../shared/API.md): the one mapping from the domain's User (tables/users.ts
+ * The API's `User` (docs/api.md): the one mapping from the domain's User (tables/users.ts
  * reads it from its row) to what a client sees.
  */
 import { z } from '../http/zod';

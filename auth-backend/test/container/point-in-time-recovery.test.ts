@@ -1,5 +1,5 @@
 /**
- * Point-in-time recovery (../shared/OPERATIONS.md, docs/backup-restore.md) in a real Docker engine, typed
+ * Point-in-time recovery (docs/backup-restore.md) in a real Docker engine, typed
  * as an operator types it in a fresh copy of the repository owned by uid 1001 (root when there is no such
  * user): a v2 stack (the plain postgres image) upgraded to the db image with pgBackRest, a base backup,
  * an accident, `scripts/restore.sh --to-time`, the restore drill on a good and on a damaged backup, and

@@ -1,5 +1,5 @@
 /**
- * The second factor (../shared/API.md, "Second factor: TOTP and recovery codes (v3)"), over real
+ * The second factor (docs/api.md, "Second factor: TOTP and recovery codes (v3)"), over real
  * HTTP on a real database, with codes computed by an independent TOTP (totp-reference.ts) and the
  * service's clock under the test's control.
  */

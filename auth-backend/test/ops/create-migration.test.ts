@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync, spawn } from 'node:child_process';
-import os from 'node:os';
 import pg from 'pg';
 import { adminUrl, createTestDatabase } from '../support/test-database';
 import { makeAppRoot, projectSchema, PROJECT_MIGRATIONS } from '../support/app-root';
+import { freshClone } from '../support/fresh-clone';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -45,14 +45,8 @@ describe('npm run db:migrate (dist/dev/create-migration.js)', () => {
   }, 300_000);
 
   it('on a fresh clone (nothing built, no DATABASE_URL) builds first and finds the database as `npm run dev` does', async () => {
-    // A fresh clone: the tracked files and the installed node_modules, no dist/.
-    const clone = fs.mkdtempSync(path.join(os.tmpdir(), 'clone-'));
-    const tracked = spawnSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '--', '.'], { cwd: root, encoding: 'utf8' }).stdout.split('\n');
-    for (const file of tracked.filter((f) => f && fs.existsSync(path.join(root, f)))) {
-      fs.mkdirSync(path.dirname(path.join(clone, file)), { recursive: true });
-      fs.copyFileSync(path.join(root, file), path.join(clone, file));
-    }
-    fs.symlinkSync(path.join(root, 'node_modules'), path.join(clone, 'node_modules'));
+    const fresh = freshClone();
+    const clone = fresh.dir;
     const schema = path.join(clone, 'prisma', 'schema.prisma');
     fs.writeFileSync(schema, fs.readFileSync(schema, 'utf8').replace('  name ', '  locale       String?\n  name '));
     // Its own database on the development server, instead of the shared auth_service.
@@ -73,7 +67,7 @@ describe('npm run db:migrate (dist/dev/create-migration.js)', () => {
         await dev.drop();
       }
     } finally {
-      fs.rmSync(clone, { recursive: true, force: true });
+      fresh.remove();
       const admin = new pg.Client({ connectionString: adminUrl() });
       await admin.connect();
       await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).finally(() => admin.end());

@@ -3,7 +3,7 @@
  * - the memory still held after full garbage collections (test/support/memory-probe.js), inside
  *   and outside the JS heap, within 10% of what it was after the warm-up: what a leak grows;
  * - resident memory under load within 20% of what it was under the warm-up's load
- *   (../shared/PERFORMANCE.md's target), each the median of the readings of the last 10 s.
+ *   (the target in docs/performance.md), each the median of the readings of the last 10 s.
  *   Under load it holds steady within a few MiB; once the load stops, V8's memory reducer may
  *   hand back ~30 MiB or not, so single readings taken after a load differ by more than 20%.
  * Idle RSS is reported. SOAK_SECONDS shortens or lengthens it (default 120).

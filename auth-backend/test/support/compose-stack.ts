@@ -20,7 +20,7 @@ export function engineStatus(): string {
   const info = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], { encoding: 'utf8', timeout: 20_000 });
   if (info.status !== 0) return `no Docker engine answers (${(info.stderr || info.error?.message || '').trim().split('\n')[0]})`;
   const missing = BASE_IMAGES.filter((image) => spawnSync('docker', ['image', 'inspect', image], { encoding: 'utf8' }).status !== 0);
-  if (missing.length > 0) return `base image(s) missing: ${missing.join(', ')} (../shared/container-images/build-base-images.sh)`;
+  if (missing.length > 0) return `base image(s) missing: ${missing.join(', ')} (build or load them first: .ci/run does)`;
   return 'ok';
 }
 

@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { createService } from '../../src/app';
-import { addressDigest } from '../../src/crypto/address-digest';
+import { AddressDigests } from '../../src/crypto/address-digest';
 import { createDatabase } from '../../src/db/database';
 import { createLogger } from '../../src/logger';
 import { createTestApp, registerUser, uniqueEmail, STRONG_PASSWORD, type TestApp } from '../support/test-app';
@@ -48,7 +48,7 @@ describe('POST /auth/login under concurrency, two replicas on one database', () 
     const { email } = await registerUser(t.app);
     const statuses = await Promise.all(Array.from({ length: 30 }, (_, i) => login(replicas[i % 2]!.url, { email, password: `wrong guess number ${i}` })));
     expect(tally(statuses)).toEqual({ 401: FREE_FAILURES, 429: 30 - FREE_FAILURES });
-    const key = addressDigest(email, 'login-throttle');
+    const key = new AddressDigests(t.config.keys.encryptionKey).digest(email, 'login-throttle');
     const [row] = await t.database.query<{ failures: number }>('SELECT failures FROM login_failure WHERE key = $1', [key]);
     expect(row!.failures).toBe(FREE_FAILURES);
     // The account is in its delay now: even the right password waits, like after serial guesses.
