@@ -3,7 +3,8 @@
  * folders form layers, so no folder may reach itself again through another, and the shared
  * layers (http/, db/, tables/) never import a feature folder.
  */
-const FEATURES = '^src/(account|auth|health|keys|mail|openapi|sessions|throttle|users|admin|mfa|oidc|audit|metrics|sign-in|tokens|passwords|migrations|passkeys)/';
+const FEATURES =
+  '^src/(account|auth|health|keys|mail|openapi|sessions|throttle|users|admin|mfa|oidc|audit|metrics|sign-in|tokens|passwords|migrations|passkeys)/';
 
 module.exports = {
   forbidden: [
