@@ -70,6 +70,10 @@ import { Metrics } from './metrics/metrics';
 import { composeProvider, type ProviderModule } from './provider/provider-module';
 import type { RequestHandler } from 'express';
 import { MetricsServer } from './metrics/metrics-server';
+import { PasskeysTable } from './tables/passkeys';
+import { PasskeyChallengesTable } from './tables/passkey-challenges';
+import { composePasskeys, passkeyHooks, type Passkeys } from './passkeys/passkeys-module';
+import type { SignInMethods } from './account/sign-in-methods';
 
 const silentLogger = pino({ level: 'silent' });
 
@@ -96,6 +100,8 @@ export interface Tables {
   recoveryCodes: RecoveryCodesTable;
   mfaChallenges: MfaChallengesTable;
   auditEvents: AuditEventsTable;
+  passkeys: PasskeysTable;
+  passkeyChallenges: PasskeyChallengesTable;
 }
 
 /** Every service of the process, built once. */
@@ -134,6 +140,8 @@ export interface Services {
   metricsServer: MetricsServer | undefined;
   /** The service as an OpenID Provider (provider/). */
   provider: ProviderModule;
+  /** Passkeys: management, the username-less sign-in door, the second factor. */
+  passkeys: Passkeys;
 }
 
 export interface Composition {
@@ -162,13 +170,16 @@ function buildTables(config: Config, db: Database, clock: Clock): Tables {
     recoveryCodes: new RecoveryCodesTable(db.pool),
     mfaChallenges: new MfaChallengesTable(db.pool, clock),
     auditEvents: new AuditEventsTable(db.pool, clock),
+    passkeys: new PasskeysTable(db.pool, clock),
+    passkeyChallenges: new PasskeyChallengesTable(db.pool, clock),
   };
 }
 
 export function compose({ config, db, clock, checkReadiness, logger = silentLogger }: CompositionDeps): Composition {
   const tables = buildTables(config, db, clock);
   const { users, sessions } = tables;
-  const unproved = new UnprovedAccount(tables);
+  const passkeyHook = passkeyHooks(tables.passkeys);
+  const unproved = new UnprovedAccount({ ...tables, alsoRemove: [passkeyHook.removeOfUser] });
   // Every event through the log: what reacts to events (webhooks, notifications) subscribes to it.
   const audit = new AuditLog(tables.auditEvents);
   const { transaction } = db;
@@ -231,7 +242,7 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
     users,
     sessions,
     audit,
-    secondFactor: new MfaStep({ mfaChallenges: tables.mfaChallenges }),
+    secondFactor: new MfaStep({ mfaChallenges: tables.mfaChallenges, extraMethods: passkeyHook.secondFactorMethods }),
     tokens,
     requireVerifiedEmail: mail.requireVerifiedEmail,
     onOutcome: countLogin,
@@ -250,9 +261,10 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
     onLoginAttempt: countLogin,
   });
   const sessionService = new SessionService({ transaction, sessions, audit, tokens });
-  const oidc = composeOidc(config, tables, { audit, unproved, transaction, digests }, clock, logger);
+  const passkeys = composePasskeys({ webauthn: config.webauthn, keys: config.keys, tables, transaction, audit, templates, clock });
+  const oidc = composeOidc(config, tables, { audit, unproved, transaction, digests, methods: passkeys.methods }, clock, logger);
   const mfa = new MfaService({ ...tables, audit, transaction, codes, secrets, throttle, templates, clock, issuer: mail.productName });
-  const mfaVerification = new MfaVerification({ mfaChallenges: tables.mfaChallenges, audit, codes, throttle });
+  const mfaVerification = new MfaVerification({ mfaChallenges: tables.mfaChallenges, audit, codes, throttle, passkeys: passkeys.secondFactor });
   const deletion = new AccountDeletion({
     transaction,
     users,
@@ -330,6 +342,7 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
       metrics,
       metricsServer,
       provider,
+      passkeys,
     },
     routers: provider.routers,
     endpoints: [
@@ -343,6 +356,7 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
       ...jwksEndpoints(keyRing, config.keys.jwksMaxAge),
       ...oidcEndpoints({ ...oidc, pipeline, throttle, publicUrl: config.oidc.publicUrl }),
       ...provider.endpoints,
+      ...passkeys.endpoints(pipeline, throttle),
     ],
     lifecycle,
   };
@@ -351,7 +365,13 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
 function composeOidc(
   config: Config,
   tables: Tables,
-  { audit, unproved, transaction, digests }: { audit: AuditLog; unproved: UnprovedAccount; transaction: Database['transaction']; digests: AddressDigests },
+  {
+    audit,
+    unproved,
+    transaction,
+    digests,
+    methods,
+  }: { audit: AuditLog; unproved: UnprovedAccount; transaction: Database['transaction']; digests: AddressDigests; methods: SignInMethods },
   clock: Clock,
   logger: Logger,
 ): Services['oidc'] {
@@ -370,5 +390,5 @@ function composeOidc(
     // The service's own origin too: the provider's hosted sign-in page comes back to itself.
     redirectOrigins: [...config.oidc.redirectOrigins, new URL(config.oidc.publicUrl).origin],
   });
-  return { registry, signIn, identities: new IdentitiesService({ transaction, users, identities }) };
+  return { registry, signIn, identities: new IdentitiesService({ transaction, identities, methods }) };
 }

@@ -16,6 +16,8 @@ export const ERRORS = {
   invalid_refresh_token: { status: 401, title: 'Invalid refresh token' },
   invalid_exchange_code: { status: 401, title: 'Invalid exchange code' },
   invalid_mfa_token: { status: 401, title: 'Invalid or expired mfaToken' },
+  /** 400 at registration; 401 (extras.status) for an assertion (a sign-in, a second factor). */
+  invalid_passkey: { status: 400, title: 'Invalid passkey' },
   email_not_verified: { status: 403, title: 'Email not verified' },
   account_disabled: { status: 403, title: 'Account disabled' },
   forbidden: { status: 403, title: 'Forbidden' },
@@ -29,6 +31,7 @@ export const ERRORS = {
   mfa_already_enabled: { status: 409, title: 'Second factor already enabled' },
   mfa_not_pending: { status: 409, title: 'No second factor waiting for confirmation' },
   mfa_not_enabled: { status: 409, title: 'No second factor enabled' },
+  no_passkey: { status: 409, title: 'No passkey' },
   payload_too_large: { status: 413, title: 'Payload too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   throttled: { status: 429, title: 'Too many requests' },
@@ -48,7 +51,7 @@ export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     readonly detail: string,
-    /** `status`: for the one code answered with two statuses by contract (invalid_code: 400, or 401 at verify). */
+    /** `status`: for the codes answered with two statuses by contract (invalid_code: 400, or 401 at verify; invalid_passkey likewise). */
     readonly extras: { errors?: FieldError[]; retryAfterSeconds?: number; headers?: Record<string, string>; status?: 401 } = {},
   ) {
     super(detail);

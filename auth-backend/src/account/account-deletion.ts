@@ -1,6 +1,6 @@
 /**
  * Erasure of an account (DELETE /auth/me and DELETE /admin/users/{id}), in one transaction: the
- * user row (its sessions, refresh tokens, email tokens, identities and factors go with it by
+ * user row (its sessions, refresh tokens, email tokens, identities, factors and passkeys go with it by
  * foreign key), every message of the outbox addressed to it, and whatever the audit log holds
  * that names the person; the events keep the user id. A `user.deleted` event records the erasure.
  */

@@ -38,6 +38,7 @@ export const AdminUserSchema = UserSchema.extend({
   disabled: z.boolean(),
   lastSignInAt: z.iso.datetime().nullable(),
   identities: z.array(z.string()).openapi({ description: 'Provider ids of the external identities linked to the account' }),
+  passkeys: z.number().int().nonnegative().openapi({ description: 'How many passkeys the account has' }),
 }).openapi('AdminUser');
 
 export const AdminUserResponse = z.object({ user: AdminUserSchema }).openapi('AdminUserResponse');
@@ -74,6 +75,7 @@ export const toAdminUserBody = (user: AdminUser): z.input<typeof AdminUserSchema
   disabled: user.disabledAt !== null,
   lastSignInAt: user.lastSignInAt?.toISOString() ?? null,
   identities: user.identities,
+  passkeys: user.passkeys,
 });
 
 export const toAuditEventBody = (event: AuditEvent): z.input<typeof AuditEventSchema> => ({ ...event, at: event.at.toISOString() });

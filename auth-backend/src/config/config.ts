@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { parseDurationSeconds } from './duration';
 import { resolveFileSecrets } from './file-secrets';
 import { parseOidcProviders, type OidcProviderConfig } from './oidc-providers';
+import { parseWebAuthn, type WebAuthnConfig } from './webauthn';
 
 /** The JWT secret shipped in .env.example: refused in production. */
 export const EXAMPLE_JWT_SECRET = 'change-me-to-a-long-random-secret-of-at-least-32-bytes';
@@ -207,6 +208,10 @@ const buildSchema = (production: boolean) =>
     AUDIT_PRUNE_INTERVAL: duration('1h', 1),
     METRICS_PORT: metricsPort,
     METRICS_HOST: z.string().trim().min(1).default('0.0.0.0'),
+    // Passkeys (v4): the WebAuthn relying party (config/webauthn.ts).
+    WEBAUTHN_RP_ID: optionalText,
+    WEBAUTHN_RP_NAME: z.string().trim().min(1).max(100).default('auth-backend'),
+    WEBAUTHN_ORIGINS: origins,
   });
 
 type Env = z.infer<ReturnType<typeof buildSchema>>;
@@ -296,6 +301,8 @@ export interface Config {
   readonly audit: { readonly retention: number; readonly pruneInterval: number };
   /** The Prometheus endpoint's own server; port undefined: off. */
   readonly metrics: { readonly port: number | undefined; readonly host: string };
+  /** Passkeys: the WebAuthn relying party. */
+  readonly webauthn: WebAuthnConfig;
 }
 
 export class ConfigError extends Error {
@@ -335,6 +342,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, randomSecret
   const issuerProblem = publicUrlProblem(publicUrl);
   if (issuerProblem) throw new ConfigError([`PUBLIC_URL: ${issuerProblem}`]);
   const appUrl = (env.APP_URL ?? 'http://localhost:3000').replace(/\/+$/, '');
+  const webauthnProblems: string[] = [];
+  const webauthn = parseWebAuthn(
+    { rpId: env.WEBAUTHN_RP_ID, rpName: env.WEBAUTHN_RP_NAME, origins: env.WEBAUTHN_ORIGINS },
+    { publicUrl, appUrl },
+    webauthnProblems,
+  );
+  if (webauthnProblems.length > 0) throw new ConfigError(webauthnProblems);
   const jwtSecret = env.JWT_SECRET ?? randomSecret();
   return deepFreeze({
     env: env.NODE_ENV,
@@ -411,6 +425,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, randomSecret
     admin: { requireMfa: source.ADMIN_REQUIRE_MFA === undefined ? env.NODE_ENV === 'production' : env.ADMIN_REQUIRE_MFA },
     audit: { retention: env.AUDIT_RETENTION, pruneInterval: env.AUDIT_PRUNE_INTERVAL },
     metrics: { port: env.METRICS_PORT, host: env.METRICS_HOST },
+    webauthn,
   });
 }
 

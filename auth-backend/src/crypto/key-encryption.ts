@@ -7,6 +7,9 @@
  *
  * - Signing keys (KeyEncryption): info `signing-key-encryption/v1`, bound to kid and algorithm.
  * - TOTP secrets (mfa/): info `totp-secret-encryption/v1`, bound to the factor's id and user id.
+ * - Passkeys' credential ids and public keys (passkeys/): info `passkey-credential-encryption/v1`,
+ *   bound to the passkey's id and user id (a key written into the table without KEY_ENCRYPTION_KEY
+ *   opens nowhere, so a database write alone plants no way in, as with the peppered password hashes).
  *
  * Changing KEY_ENCRYPTION_KEY (docs/operations.md, "Changing KEY_ENCRYPTION_KEY"): while
  * KEY_ENCRYPTION_KEY_PREVIOUS holds the old value, values sealed under either open, new ones are
@@ -104,6 +107,12 @@ export const totpSecretEnvelope = (keys: string | KeyEncryptionKeys) => new Enve
 
 /** The context a TOTP secret is sealed with: its factor's id and user id. */
 export const totpSecretContext = (factor: { id: string; userId: string }): readonly string[] => ['mfa_factor', factor.id, factor.userId];
+
+/** Passkeys' credential ids and public keys at rest (passkeys/), bound to the passkey's id and user id. */
+export const passkeyCredentialEnvelope = (keys: string | KeyEncryptionKeys) => new Envelope(keys, 'passkey-credential-encryption/v1');
+
+/** The context a passkey's credential is sealed with. */
+export const passkeyCredentialContext = (passkey: { id: string; userId: string }): readonly string[] => ['passkey', passkey.id, passkey.userId];
 
 /** The private halves of signing keys at rest, bound to their kid and algorithm. */
 export class KeyEncryption {

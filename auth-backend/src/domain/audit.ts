@@ -32,6 +32,10 @@ export const AUDIT_EVENT_TYPES = [
   'oauth.client_secret_rotated',
   'oauth.consent_granted',
   'oauth.consent_revoked',
+  'passkey.added',
+  'passkey.removed',
+  // A valid signature whose counter did not increase: a copy of the authenticator may be in use.
+  'passkey.clone_suspected',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

@@ -35,6 +35,8 @@ export interface AdminUser extends User {
   lastSignInAt: Date | null;
   /** Provider ids of the account's external identities (user_identity), oldest first. */
   identities: string[];
+  /** How many passkeys the account has. */
+  passkeys: number;
 }
 
 /**
@@ -45,6 +47,12 @@ export type AuthMethod = 'pwd' | 'otp' | 'mfa' | 'ext' | 'hwk';
 
 /** Whether `amr` includes a second factor ("Bearer, second factor" in the API): a TOTP code, a recovery code or a user-verified passkey. */
 export const hasSecondFactor = (amr: readonly AuthMethod[]): boolean => amr.includes('otp') || amr.includes('mfa');
+
+/**
+ * "Bearer (second factor when the account has one)": the account has an active second factor
+ * (TOTP; a passkey is a way in of its own, not a second factor) and this session did not pass one.
+ */
+export const lacksOwnSecondFactor = (auth: Pick<Authenticated, 'user' | 'amr'>): boolean => auth.user.mfaEnabled && !hasSecondFactor(auth.amr);
 
 /** The caller behind a live session's access token. */
 export interface Authenticated {

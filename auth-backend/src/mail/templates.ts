@@ -97,6 +97,22 @@ export class MailTemplates {
     ]);
   }
 
+  passkeyAdded(name: string): MailContent {
+    return this.mail('passkey-added', 'A passkey was added to your account', [
+      `A passkey named "${name}" was just added to your ${this.settings.productName} account: it can now sign in without your password.`,
+      '',
+      'If this was not you, remove it from your account right away, reset your password and contact support.',
+    ]);
+  }
+
+  passkeyRemoved(name: string): MailContent {
+    return this.mail('passkey-removed', 'A passkey was removed from your account', [
+      `The passkey named "${name}" was just removed from your ${this.settings.productName} account: it no longer signs in.`,
+      '',
+      'If this was not you, reset your password right away and contact support.',
+    ]);
+  }
+
   passwordChanged(): MailContent {
     return this.mail('password-changed', 'Your password was changed', [
       `The password of your ${this.settings.productName} account was just reset, and every session was signed out.`,

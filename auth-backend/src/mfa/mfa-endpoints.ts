@@ -43,14 +43,15 @@ export function mfaEndpoints(mfa: MfaService, verification: MfaVerification, pip
       method: 'post',
       path: '/auth/mfa/verify',
       operationId: 'verifyMfa',
-      summary: 'Complete a sign-in with a TOTP code or a recovery code',
+      summary: 'Complete a sign-in with a TOTP code, a recovery code or a passkey',
       description:
-        'The mfaToken comes from the mfaRequired login body. A wrong code answers 401 `invalid_code`; the mfaToken survives up to 5 wrong codes. ' +
-        'Wrong codes count toward the per-account login throttle (429).',
+        'The mfaToken comes from the mfaRequired login body. A wrong code answers 401 `invalid_code`, a refused passkey 401 `invalid_passkey`; ' +
+        'the mfaToken survives up to 5 wrong answers. Wrong answers count toward the per-account login throttle (429). ' +
+        'A passkey answer (`passkey`: the response to POST /auth/mfa/passkey/options) adds amr `hwk` and `mfa`.',
       tag,
       body: MfaVerifyBody,
       before: ipLimitHook(throttle)('login'),
-      success: { status: 200, description: 'A token pair for a new session (amr: first factor + otp or mfa)', schema: TokenResponse },
+      success: { status: 200, description: 'A token pair for a new session (amr: first factor + otp, mfa, or hwk and mfa)', schema: TokenResponse },
       successHeaders: RATE_LIMIT_HEADER_NAMES,
       failures: [400, 401, 403, 429],
       handle: async ({ body, req, log }) => {

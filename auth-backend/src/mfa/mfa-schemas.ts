@@ -1,4 +1,5 @@
 import { z } from '../http/zod';
+import { AuthenticationResponseJSON } from '../passkeys/webauthn-schemas';
 
 /** A TOTP code as an authenticator app shows it: 6 digits (spaces tolerated, as apps group them). */
 const code = z
@@ -18,8 +19,22 @@ const mfaToken = z.string({ error: 'is required' }).min(1, 'is required').max(51
 export const TotpCodeBody = z.strictObject({ code }).openapi('TotpCodeRequest');
 
 export const MfaVerifyBody = z
-  .union([z.strictObject({ mfaToken, code }), z.strictObject({ mfaToken, recoveryCode })], { error: 'send mfaToken with either code or recoveryCode' })
-  .openapi('MfaVerifyRequest', { description: 'The mfaToken with either a TOTP code or a recovery code' }, { unionPreferredType: 'oneOf' });
+  .union(
+    [
+      z.strictObject({ mfaToken, code }),
+      z.strictObject({ mfaToken, recoveryCode }),
+      z.strictObject({
+        mfaToken,
+        passkey: AuthenticationResponseJSON.openapi({ description: 'An assertion to the options of POST /auth/mfa/passkey/options for this mfaToken' }),
+      }),
+    ],
+    { error: 'send mfaToken with one of code, recoveryCode or passkey' },
+  )
+  .openapi(
+    'MfaVerifyRequest',
+    { description: 'The mfaToken with a TOTP code, a recovery code, or a passkey assertion (when the mfaRequired body lists passkey)' },
+    { unionPreferredType: 'oneOf' },
+  );
 
 export const TotpSetupResponse = z
   .object({

@@ -141,7 +141,7 @@ export function oidcEndpoints({ registry, signIn, identities, pipeline, throttle
       path: '/auth/identities/{id}',
       operationId: 'unlinkIdentity',
       summary: 'Unlink a provider identity',
-      description: 'Refused (409 last_sign_in_method) when it is the only way to sign in: no password and no other identity.',
+      description: 'Refused (409 last_sign_in_method) when it is the only way to sign in: no password, no other identity and no passkey.',
       tag,
       bearer: true,
       params: IdentityParams,

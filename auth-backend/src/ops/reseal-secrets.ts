@@ -1,25 +1,28 @@
 /**
- * Re-seals what the database holds sealed (TOTP secrets, signing keys' private halves) under the
+ * Re-seals what the database holds sealed (TOTP secrets, signing keys' private halves, passkeys'
+ * credentials) under the
  * current KEY_ENCRYPTION_KEY, opening each with it or with KEY_ENCRYPTION_KEY_PREVIOUS
  * (docs/operations.md, "Changing KEY_ENCRYPTION_KEY"). Each row is replaced by one conditional
  * UPDATE, so running replicas may go on serving, a setup or rotation meanwhile wins, and a second
  * run changes nothing. A value neither key opens is left as it is and reported.
  */
-import { totpSecretContext, type Envelope, type KeyEncryption, type Resealed } from '../crypto/key-encryption';
+import { passkeyCredentialContext, totpSecretContext, type Envelope, type KeyEncryption, type Resealed } from '../crypto/key-encryption';
 import type { MfaFactorsTable } from '../tables/mfa-factors';
+import type { PasskeysTable } from '../tables/passkeys';
 import type { KeyStore } from '../keys/key-store';
 
 export interface ResealCount {
   resealed: number;
   /** Sealed under the current key already. */
   current: number;
-  /** Opened by neither key: the users (TOTP) or kids (signing keys) concerned. */
+  /** Opened by neither key: the users (TOTP), kids (signing keys) or passkey ids concerned. */
   unreadable: string[];
 }
 
 export interface ResealReport {
   totpSecrets: ResealCount;
   signingKeys: ResealCount;
+  passkeys: ResealCount;
 }
 
 const empty = (): ResealCount => ({ resealed: 0, current: 0, unreadable: [] });
@@ -36,8 +39,10 @@ export async function resealSecrets(deps: {
   keyStore: KeyStore;
   totpSecrets: Envelope;
   keyEncryption: KeyEncryption;
+  passkeys: PasskeysTable;
+  passkeyCredentials: Envelope;
 }): Promise<ResealReport> {
-  const report: ResealReport = { totpSecrets: empty(), signingKeys: empty() };
+  const report: ResealReport = { totpSecrets: empty(), signingKeys: empty(), passkeys: empty() };
   for (const factor of await deps.mfaFactors.listSealed()) {
     const outcome = deps.totpSecrets.reseal(factor.sealedSecret, totpSecretContext(factor));
     if (!tally(report.totpSecrets, outcome, `user ${factor.userId}`)) continue;
@@ -54,5 +59,11 @@ export async function resealSecrets(deps: {
       report.signingKeys.resealed++;
     }
   });
+  for (const passkey of await deps.passkeys.listSealed()) {
+    const outcome = deps.passkeyCredentials.reseal(passkey.sealedCredential, passkeyCredentialContext(passkey));
+    if (!tally(report.passkeys, outcome, `passkey ${passkey.id}`)) continue;
+    // Removed meanwhile: nothing to reseal (a passkey's credential never changes once stored).
+    if (await deps.passkeys.replaceSealedCredential(passkey.id, passkey.sealedCredential, outcome.sealed)) report.passkeys.resealed++;
+  }
   return report;
 }

@@ -22,7 +22,9 @@ export type MailKind =
   | 'reset-password'
   | 'password-changed'
   | 'second-factor-enabled'
-  | 'second-factor-disabled';
+  | 'second-factor-disabled'
+  | 'passkey-added'
+  | 'passkey-removed';
 
 /** A rendered message (mail/templates.ts), not yet addressed. */
 export interface MailContent {

@@ -37,7 +37,8 @@ export const USER_COLUMNS = 'id, email, name, "createdAt", "emailVerifiedAt", "m
 const WITH_HASH = `${USER_COLUMNS}, "passwordHash", "disabledAt"`;
 /** The columns of `AdminUser` (the admin API's view). */
 const ADMIN_COLUMNS = `${USER_COLUMNS}, role, "disabledAt", "lastSignInAt",
-  ARRAY(SELECT i.provider FROM user_identity i WHERE i."userId" = "user".id ORDER BY i."createdAt", i.id) AS identities`;
+  ARRAY(SELECT i.provider FROM user_identity i WHERE i."userId" = "user".id ORDER BY i."createdAt", i.id) AS identities,
+  (SELECT count(*) FROM passkey p WHERE p."userId" = "user".id)::int AS passkeys`;
 
 export class UsersTable extends Table {
   /** Creates a user; AppError email_taken when the (normalised) email exists. */

@@ -33,8 +33,11 @@ export interface ThrottlePolicy {
   accountMaxDelay: number;
 }
 
-/** What is counted per client IP: logins (and second-factor answers), registrations, provider sign-ins started (each stores state). */
-export type ThrottledAction = 'login' | 'register' | 'oidc-start';
+/**
+ * What is counted per client IP: logins (and second-factor answers, passkey sign-ins), registrations,
+ * provider sign-ins started and passkey options asked for without a session (each stores state).
+ */
+export type ThrottledAction = 'login' | 'register' | 'oidc-start' | 'passkey-options';
 
 /** How an attempt on the account's counter ended (LoginThrottle.guard). */
 export type Verdict = 'succeeded' | 'failed' | 'first-factor' | 'uncounted';
@@ -56,7 +59,12 @@ export class LoginThrottle {
     private readonly digests: AddressDigests,
   ) {
     const perIp = (keyPrefix: string) => windows.create(keyPrefix, policy.ipMax, policy.ipWindow, TOO_MANY_ATTEMPTS);
-    this.perIp = { login: perIp('ip-login'), register: perIp('ip-register'), 'oidc-start': perIp('ip-oidc-start') };
+    this.perIp = {
+      login: perIp('ip-login'),
+      register: perIp('ip-register'),
+      'oidc-start': perIp('ip-oidc-start'),
+      'passkey-options': perIp('ip-passkey-options'),
+    };
   }
 
   /** Counts one attempt from `ip`; throws the 429 past the limit. */

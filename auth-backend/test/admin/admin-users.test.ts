@@ -123,6 +123,7 @@ describe('admin API', () => {
         disabled: false,
         lastSignInAt: expect.any(String),
         identities: [],
+        passkeys: 0,
       });
       // Identities linked by provider sign-ins (src/tables/identities.ts) are listed by provider id.
       await t.database.query(

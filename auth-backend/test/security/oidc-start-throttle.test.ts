@@ -7,7 +7,7 @@ import request from 'supertest';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { startOidcTestProvider, type OidcTestProvider } from '../support/oidc-test-provider';
 
-const PUBLIC_URL = 'http://auth.test';
+const PUBLIC_URL = 'https://auth.test';
 const APP = 'https://app.test';
 const LIMIT = 4;
 

@@ -16,7 +16,7 @@ import { createTestApp, STRONG_PASSWORD, uniqueEmail, registerUser, type TestApp
 import { followToCallback, startOidcTestProvider, type OidcTestProvider, type TestAccount } from '../support/oidc-test-provider';
 import { stepOf, totpAtStep } from '../mfa/totp-reference';
 
-const PUBLIC_URL = 'http://auth.test';
+const PUBLIC_URL = 'https://auth.test';
 const APP = 'https://app.test';
 const CALLBACK = `${PUBLIC_URL}/auth/oidc/acme/callback`;
 

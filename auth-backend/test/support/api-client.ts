@@ -12,12 +12,14 @@ import type { ChangePasswordBody, LoginBody, MeResponse, RegisterBody } from '..
 import type { TokenResponse } from '../../src/tokens/token-response';
 import type { LogoutBody, RefreshBody, SessionsResponse } from '../../src/sessions/session-schemas';
 import type { ChangeEmailBody, ForgotPasswordBody, ResetPasswordBody, VerifyEmailBody } from '../../src/account/recovery-schemas';
+import type { MfaVerifyBody } from '../../src/mfa/mfa-schemas';
+import type { AuthenticationBody, MfaPasskeyOptionsBody, RegistrationBody, RenameBody } from '../../src/passkeys/passkey-schemas';
 
 export type TokenBody = z.output<typeof TokenResponse>;
 export type MeBody = z.output<typeof MeResponse>;
 export type SessionsBody = z.output<typeof SessionsResponse>;
 
-type Method = 'get' | 'post' | 'delete';
+type Method = 'get' | 'post' | 'patch' | 'delete';
 
 /** A response's body as the documented type of that operation. */
 export const bodyOf = <T>(response: { body: unknown }): T => response.body as T;
@@ -44,6 +46,15 @@ export function apiClient(target: Express | string) {
     verifyEmail: (body: z.input<typeof VerifyEmailBody>) => call('post', '/auth/email/verify', { body }),
     resendVerification: (token: string) => call('post', '/auth/email/verify/resend', { token }),
     changeEmail: (token: string, body: z.input<typeof ChangeEmailBody>) => call('post', '/auth/email/change', { token, body }),
+    mfaVerify: (body: z.input<typeof MfaVerifyBody>) => call('post', '/auth/mfa/verify', { body }),
+    passkeyRegistrationOptions: (token: string) => call('post', '/auth/passkeys/registration/options', { token }),
+    registerPasskey: (token: string, body: z.input<typeof RegistrationBody>) => call('post', '/auth/passkeys/registration', { token, body }),
+    passkeys: (token: string) => call('get', '/auth/passkeys', { token }),
+    renamePasskey: (token: string, id: string, body: z.input<typeof RenameBody>) => call('patch', `/auth/passkeys/${encodeURIComponent(id)}`, { token, body }),
+    removePasskey: (token: string, id: string) => call('delete', `/auth/passkeys/${encodeURIComponent(id)}`, { token }),
+    passkeySignInOptions: () => call('post', '/auth/passkeys/authentication/options'),
+    passkeySignIn: (body: z.input<typeof AuthenticationBody>) => call('post', '/auth/passkeys/authentication', { body }),
+    mfaPasskeyOptions: (body: z.input<typeof MfaPasskeyOptionsBody>) => call('post', '/auth/mfa/passkey/options', { body }),
   };
 }
 

@@ -60,6 +60,8 @@ describe('the tables', () => {
       // The OpenID Provider's state and the service session each browser session rides on: one aggregate.
       oidc_provider_state: ['tables/provider-state.ts'],
       oidc_session_binding: ['tables/provider-state.ts'],
+      passkey: ['tables/passkeys.ts'],
+      passkey_challenge: ['tables/passkey-challenges.ts'],
       _prisma_migrations: ['migrations/migration-state.ts'],
     });
   });
