@@ -11,7 +11,7 @@ import net from 'node:net';
 import zlib from 'node:zlib';
 import request from 'supertest';
 import { createTestDatabase, adminUrl, describeWithPgTools, type TestDatabase } from '../support/test-database';
-import { makeAppRoot, projectMigrationSql, projectSchema, INIT_MIGRATION, PROJECT_MIGRATIONS } from '../support/app-root';
+import { afterProjectMigrations, makeAppRoot, projectMigrations, projectSchema, INIT_MIGRATION, PROJECT_MIGRATIONS } from '../support/app-root';
 import { spawnService, type ServiceProcess } from '../support/service-process';
 
 jest.setTimeout(90_000);
@@ -73,8 +73,8 @@ describe('entrypoint with migrations in prisma/migrations', () => {
     const db = await freshDatabase();
     const root = appRoot({
       migrations: {
-        [INIT_MIGRATION]: projectMigrationSql(),
-        '20261126000000_semicolons': `
+        ...projectMigrations(),
+        [afterProjectMigrations('semicolons')]: `
 ALTER TABLE "user" ADD COLUMN "motto" TEXT NOT NULL DEFAULT 'a;b';
 CREATE FUNCTION shout(words text) RETURNS text LANGUAGE plpgsql AS $$
 BEGIN
@@ -87,15 +87,15 @@ $$;`,
     await service.waitForPort();
     await db.query(`INSERT INTO "user" (id, email, "passwordHash", "updatedAt") VALUES (gen_random_uuid(), 'a@example.com', 'x', now())`);
     expect(await db.query(`SELECT motto, shout('hi') AS shouted FROM "user"`)).toEqual([{ motto: 'a;b', shouted: 'HI;!' }]);
-    expect(await appliedMigrations(db)).toHaveLength(2);
+    expect(await appliedMigrations(db)).toHaveLength(PROJECT_MIGRATIONS.length + 1);
   });
 
   it('stops on a broken migration without booting the API, names it and the recovery command, and changes nothing', async () => {
     const db = await freshDatabase();
-    const broken = '20261126000000_broken';
+    const broken = afterProjectMigrations('broken');
     const root = appRoot({
       migrations: {
-        [INIT_MIGRATION]: projectMigrationSql(),
+        ...projectMigrations(),
         [broken]: `ALTER TABLE "user" ADD COLUMN "half" INTEGER;\nSELECT * FROM table_that_does_not_exist;`,
       },
     });
@@ -125,7 +125,7 @@ $$;`,
     await third.waitForPort();
     expect(await columnsOf(db, 'user')).toContain('half');
     const history = await appliedMigrations(db);
-    expect(history).toHaveLength(3);
+    expect(history).toHaveLength(PROJECT_MIGRATIONS.length + 2);
     expect(history).toEqual(
       expect.arrayContaining([
         { migration_name: INIT_MIGRATION, finished: true },

@@ -41,11 +41,18 @@ describe('npm run secrets:reseal and passkeys', () => {
     const user = await registerUser(before.app);
     await addedPasskey(before.app, user.accessToken, device);
     await stop(before);
-    // Under the new value alone, before the command, the passkey does not open: refused, and said on an error line.
-    const tooEarly = await start({ KEY_ENCRYPTION_KEY: NEW });
-    expect((await passkeySignIn(tooEarly.app, device)).response.status).toBe(401);
-    expect(tooEarly.logs()).toContainEqual(expect.objectContaining({ event: 'passkey.unreadable', level: 50 }));
-    await stop(tooEarly);
+    // Under the new value alone nothing opens: the check (no KEY_ENCRYPTION_KEY_PREVIOUS) says so and changes nothing.
+    // (From v4 the service itself would not start: the key ring is sealed under KEY_ENCRYPTION_KEY in every mode.)
+    const rowsBefore = await sealed();
+    const check = runOperatorCommand('secrets:reseal', [], { DATABASE_URL: database.url, KEY_ENCRYPTION_KEY: NEW });
+    expect(check.status).toBe(1);
+    expect(check.stdout).toContain('passkeys: 0 resealed, 0 already under KEY_ENCRYPTION_KEY, 1 unreadable (passkey ');
+    expect(check.stdout).toMatch(/signing keys: 0 resealed, 0 already under KEY_ENCRYPTION_KEY, [1-9]\d* unreadable/);
+    expect(await sealed()).toEqual(rowsBefore);
+    // Step 1 of the documented change: both values set, the service serves and the passkey signs in.
+    const during = await start({ KEY_ENCRYPTION_KEY: NEW, KEY_ENCRYPTION_KEY_PREVIOUS: OLD });
+    await signedInWithPasskey(during.app, device);
+    await stop(during);
 
     const run = runOperatorCommand('secrets:reseal', [], { DATABASE_URL: database.url, KEY_ENCRYPTION_KEY: NEW, KEY_ENCRYPTION_KEY_PREVIOUS: OLD });
     expect(run.stderr).toBe('');
@@ -62,10 +69,21 @@ describe('npm run secrets:reseal and passkeys', () => {
   });
 
   it('leaves a passkey neither key opens as it is, names it, and exits 1', async () => {
-    const lost = await start({ KEY_ENCRYPTION_KEY: OTHER });
-    const user = await registerUser(lost.app);
-    const passkey = await addedPasskey(lost.app, user.accessToken, newAuthenticator());
-    await stop(lost);
+    const app = await start({ KEY_ENCRYPTION_KEY: NEW });
+    const device = newAuthenticator();
+    const user = await registerUser(app.app);
+    const passkey = await addedPasskey(app.app, user.accessToken, device);
+    // Its credential sealed under a value nobody has any more (as if it was added under it).
+    const [row] = (await sealed()).filter((candidate) => candidate.id === passkey.id);
+    const credential = passkeyCredentialEnvelope(NEW).open(row!.sealedCredential, passkeyCredentialContext(row!));
+    await database.query(`UPDATE passkey SET "sealedCredential" = $1 WHERE id = $2`, [
+      passkeyCredentialEnvelope(OTHER).seal(credential, passkeyCredentialContext(row!)),
+      passkey.id,
+    ]);
+    // The service refuses it, and says so on an error line.
+    expect((await passkeySignIn(app.app, device)).response.status).toBe(401);
+    expect(app.logs()).toContainEqual(expect.objectContaining({ event: 'passkey.unreadable', level: 50 }));
+    await stop(app);
     const run = runOperatorCommand('secrets:reseal', [], { DATABASE_URL: database.url, KEY_ENCRYPTION_KEY: NEW, KEY_ENCRYPTION_KEY_PREVIOUS: OLD });
     expect(run.status).toBe(1);
     expect(run.stdout).toContain(`passkeys: 0 resealed, 1 already under KEY_ENCRYPTION_KEY, 1 unreadable (passkey ${passkey.id})\n`);

@@ -4,24 +4,24 @@
  * start completes it on its own.
  */
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
-import { makeAppRoot, projectMigrationSql, INIT_MIGRATION } from '../support/app-root';
+import { afterProjectMigrations, makeAppRoot, projectMigrations } from '../support/app-root';
 import { spawnService } from '../support/service-process';
 
 jest.setTimeout(90_000);
 
-const SLOW = '20261126000000_slow_change';
+const SLOW = afterProjectMigrations('slow_change');
 
 describe('a service killed in the middle of a migration', () => {
   let db: TestDatabase;
   const app = makeAppRoot({
     migrations: {
-      [INIT_MIGRATION]: projectMigrationSql(),
+      ...projectMigrations(),
       [SLOW]: `ALTER TABLE "user" ADD COLUMN "first_half" INTEGER;\nSELECT pg_sleep(6);\nALTER TABLE "user" ADD COLUMN "second_half" INTEGER;`,
     },
   });
 
   beforeAll(async () => {
-    db = await createTestDatabase();
+    db = await createTestDatabase({ migrated: true });
   });
   afterAll(async () => {
     app.remove();

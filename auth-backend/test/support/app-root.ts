@@ -20,7 +20,7 @@ export interface AppRootOptions {
 
 /**
  * A throw-away app root for the built entrypoint (APP_ROOT): its own prisma/ folder, the
- * project's prisma.config.ts, and links to the real node_modules, src and dist.
+ * project's prisma.config.ts, and links to the real node_modules, src, dist and scripts (operator commands build through scripts/ensure-built.mjs).
  */
 export function makeAppRoot(options: AppRootOptions = {}): {
   dir: string;
@@ -29,7 +29,7 @@ export function makeAppRoot(options: AppRootOptions = {}): {
   remove(): void;
 } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'auth-app-'));
-  for (const linked of ['node_modules', 'src', 'dist']) fs.symlinkSync(path.join(realRoot, linked), path.join(dir, linked));
+  for (const linked of ['node_modules', 'src', 'dist', 'scripts']) fs.symlinkSync(path.join(realRoot, linked), path.join(dir, linked));
   fs.copyFileSync(path.join(realRoot, 'prisma.config.ts'), path.join(dir, 'prisma.config.ts'));
   fs.copyFileSync(path.join(realRoot, 'package.json'), path.join(dir, 'package.json'));
   fs.mkdirSync(path.join(dir, 'prisma'));
@@ -54,3 +54,9 @@ export function projectSchema(): string {
 export function projectMigrationSql(name = INIT_MIGRATION): string {
   return fs.readFileSync(path.join(realRoot, 'prisma', 'migrations', name, 'migration.sql'), 'utf8');
 }
+
+/** Every migration the project ships, name -> SQL: the schema a serving service needs (v4 starts the key ring in every mode). */
+export const projectMigrations = (): Record<string, string> => Object.fromEntries(PROJECT_MIGRATIONS.map((name) => [name, projectMigrationSql(name)]));
+
+/** The name of a test's own migration, after every migration the project ships. */
+export const afterProjectMigrations = (name: string) => `20991231000000_${name}`;
