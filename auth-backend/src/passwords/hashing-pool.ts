@@ -108,7 +108,6 @@ export class HashingPool {
   private spawn(): Thread {
     const worker = new Worker(THREAD_SOURCE, { eval: true, workerData: { bcryptPath: require.resolve('bcrypt'), niceness: HASHING_NICENESS } });
     const thread: Thread = { worker };
-    worker.unref();
     worker.on('message', (reply: Reply) =>
       thread.settle?.(reply.ok ? { value: reply.value } : { error: new Error(`password hashing failed: ${reply.message}`) }),
     );
@@ -121,6 +120,9 @@ export class HashingPool {
     };
     worker.on('error', (error) => discard(error.message));
     worker.on('exit', (code) => discard(`the hashing thread exited with code ${code}`));
+    // After the listeners: a 'message' listener refs the worker's port again, and an idle thread must
+    // not keep the process alive (a thread started by start() and never used did, past the end of jest).
+    worker.unref();
     this.threads.add(thread);
     return thread;
   }

@@ -74,6 +74,21 @@ describe('PasswordHasher on worker threads', () => {
     expect(lowPriorityThreads() - before).toBe(4);
   });
 
+  it('keeps the process alive only while a hash is in flight: idle threads, started or used, do not', async () => {
+    // What keeps the event loop alive (Node lists only referenced resources).
+    const holding = () => process.getActiveResourcesInfo().filter((type) => type === 'MessagePort' || type === 'Worker').length;
+    const before = holding();
+    const hasher = newHasher(2);
+    hasher.start();
+    // Started, its dummy hash done, then idle (v4's jest runs did not end: such a thread held its port for ever).
+    for (const deadline = Date.now() + 10_000; holding() > before && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(holding()).toBe(before);
+    const hashing = hasher.hash('correct horse battery staple');
+    expect(holding()).toBeGreaterThan(before);
+    await hashing;
+    expect(holding()).toBe(before);
+  });
+
   it('fails the hashes in flight or queued when stopped, and hashes again afterwards', async () => {
     const hasher = newHasher(1, 12);
     const outcomes = Promise.allSettled([hasher.hash('a passphrase hashed while stopping'), hasher.hash('a passphrase queued while stopping')]);
