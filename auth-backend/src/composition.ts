@@ -311,6 +311,7 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
     auth,
     mfaVerification,
     oidc,
+    passkeys: passkeys.signIn,
     pipeline,
     throttle,
     admin,

@@ -2,7 +2,8 @@
  * The hosted pages of an interaction (the library sends the browser here when it needs a sign-in
  * or a consent): plain HTML forms that work without JavaScript, each POST checked against its CSRF
  * token (bound to the interaction) before anything else, a failed attempt re-rendered with its
- * message and a 4xx. Sign-ins go through HostedSignIn (the one pipeline); the result goes back to
+ * message and a 4xx. The passkey button's script posts through a hidden form of the page the same
+ * way. Sign-ins go through HostedSignIn (the one pipeline); the result goes back to
  * the library with interactionFinished, which resumes the authorization.
  */
 import { Router, type Request, type RequestHandler, type Response } from 'express';
@@ -13,6 +14,7 @@ import type { SignInOutcome } from '../sign-in/sign-in-attempt';
 import { requestMeta, userAgentOf } from '../http/request-meta';
 import { LoginBody } from '../auth/auth-schemas';
 import { MfaVerifyBody } from '../mfa/mfa-schemas';
+import { AuthenticationBody } from '../passkeys/passkey-schemas';
 import type { Assets } from '../web/assets';
 import { CSRF_FIELD, type CsrfTokens } from '../web/csrf';
 import { formBody, formField } from '../web/form-body';
@@ -24,6 +26,7 @@ import type { ProviderGrants } from './provider-grants';
 import { INTERACTION_PATH, OIDC_SCOPES } from './provider-configuration';
 import { SignInPage } from './pages/sign-in-page';
 import { SecondFactorPage } from './pages/second-factor-page';
+import { PASSKEY_SCRIPT_NAMES } from './pages/passkey-script';
 import { ConsentPage } from './pages/consent-page';
 import { MessagePage } from './pages/message-page';
 import { permissionsOf } from './scope-descriptions';
@@ -64,6 +67,18 @@ export function interactionRoutes(deps: InteractionRoutesDeps): RequestHandler {
   const { host, signIn, csrf, assets } = deps;
   const stylesheet = () => assets.stylesheetHref;
   const path = (uid: string, step = '') => `${INTERACTION_PATH}/${encodeURIComponent(uid)}${step}`;
+  const passkeyScripts = () => PASSKEY_SCRIPT_NAMES.map((name) => assets.href(name));
+
+  /** A form field holding JSON (a passkey's answer); undefined when absent or not JSON. */
+  const jsonField = (body: unknown, name: string): unknown => {
+    const text = formField(body, name);
+    if (!text) return undefined;
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return undefined;
+    }
+  };
 
   const message = (res: Response, status: number, title: string, text: string) =>
     sendPage(res, status, renderPage(MessagePage({ stylesheet: stylesheet(), title, message: text, error: status >= 400 })));
@@ -117,19 +132,23 @@ export function interactionRoutes(deps: InteractionRoutesDeps): RequestHandler {
       action: path(uid, '/sign-in'),
       csrf: current.csrf,
       providers,
+      passkey: { scripts: passkeyScripts(), optionsUrl: '/auth/passkeys/authentication/options', action: path(uid, '/passkey') },
       ...options,
     });
     sendPage(res, status, renderPage(page), { formTargets: current.formTargets });
   }
 
-  function secondFactorPage(res: Response, status: number, current: View, mfaToken: string, error?: string) {
+  /** `withPasskey`: the account has a passkey (the sign-in's methods list it), so the page offers it. */
+  function secondFactorPage(res: Response, status: number, current: View, mfaToken: string, withPasskey: boolean, error?: string) {
+    const action = path(current.details.uid, '/second-factor');
     const page = SecondFactorPage({
       stylesheet: stylesheet(),
       clientName: current.clientName,
-      action: path(current.details.uid, '/second-factor'),
+      action,
       csrf: current.csrf,
       mfaToken,
       error,
+      passkey: withPasskey ? { scripts: passkeyScripts(), optionsUrl: '/auth/mfa/passkey/options', action } : undefined,
     });
     sendPage(res, status, renderPage(page), { formTargets: current.formTargets });
   }
@@ -151,7 +170,7 @@ export function interactionRoutes(deps: InteractionRoutesDeps): RequestHandler {
 
   /** A sign-in's outcome: back to the library (which resumes the authorization), or the second-factor page. */
   async function finish(req: Request, res: Response, current: View, outcome: SignInOutcome) {
-    if (outcome.kind === 'second-factor-required') return secondFactorPage(res, 200, current, outcome.mfaToken);
+    if (outcome.kind === 'second-factor-required') return secondFactorPage(res, 200, current, outcome.mfaToken, outcome.methods.includes('passkey'));
     const result = { login: { accountId: outcome.user.id, amr: outcome.amr, remember: true }, serviceSessionId: outcome.sessionId };
     await host.current().interactionFinished(req, res, result, { mergeWithLastSubmission: false });
   }
@@ -204,9 +223,17 @@ export function interactionRoutes(deps: InteractionRoutesDeps): RequestHandler {
       const mfaToken = formField(req.body, 'mfaToken') ?? '';
       const code = formField(req.body, 'code');
       const recoveryCode = formField(req.body, 'recoveryCode');
+      const passkey = jsonField(req.body, 'passkey');
+      // Which methods the page offered is not a secret: the button only shows what the sign-in listed.
+      const withPasskey = formField(req.body, 'withPasskey') === '1' || passkey !== undefined;
       try {
-        const input = MfaVerifyBody.safeParse({ mfaToken, ...(code !== undefined ? { code } : {}), ...(recoveryCode !== undefined ? { recoveryCode } : {}) });
-        if (!input.success) return secondFactorPage(res, 400, current, mfaToken, 'Enter the 6-digit code from your app, or a recovery code.');
+        const input = MfaVerifyBody.safeParse({
+          mfaToken,
+          ...(code !== undefined ? { code } : {}),
+          ...(recoveryCode !== undefined ? { recoveryCode } : {}),
+          ...(passkey !== undefined ? { passkey } : {}),
+        });
+        if (!input.success) return secondFactorPage(res, 400, current, mfaToken, withPasskey, 'Enter the 6-digit code from your app, or a recovery code.');
         await finish(req, res, current, await signIn.secondFactor(input.data, context(req, current), req.log));
       } catch (error) {
         // A dead mfaToken means starting over with the password; a wrong code, another try.
@@ -214,9 +241,26 @@ export function interactionRoutes(deps: InteractionRoutesDeps): RequestHandler {
         refused(
           res,
           error,
-          (status, text) => (dead ? signInPage(res, status, current, { error: text }) : secondFactorPage(res, status, current, mfaToken, text)),
+          (status, text) => (dead ? signInPage(res, status, current, { error: text }) : secondFactorPage(res, status, current, mfaToken, withPasskey, text)),
           req.log,
         );
+      }
+    }),
+  );
+
+  router.post(
+    `${INTERACTION_PATH}/:uid/passkey`,
+    formBody,
+    wrap(async (req, res) => {
+      const current = await posted(req, res);
+      if (!current) return;
+      const render = (status: number, error: string) => signInPage(res, status, current, { error });
+      try {
+        const input = AuthenticationBody.safeParse({ challengeId: formField(req.body, 'challengeId'), response: jsonField(req.body, 'response') });
+        if (!input.success) return render(400, 'The passkey sign-in did not complete. Try again, or use your password.');
+        await finish(req, res, current, await signIn.passkey(input.data, context(req, current), req.log));
+      } catch (error) {
+        refused(res, error, render, req.log);
       }
     }),
   );

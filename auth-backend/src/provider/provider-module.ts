@@ -22,6 +22,8 @@ import { ProviderStateTable } from '../tables/provider-state';
 import type { AuditLog } from '../audit/audit-log';
 import type { AuthService } from '../auth/auth-service';
 import type { MfaVerification } from '../mfa/mfa-verification';
+import type { PasskeySignIn } from '../passkeys/passkey-sign-in';
+import { PASSKEY_ASSETS } from './pages/passkey-script';
 import type { OidcSignIn } from '../oidc/oidc-sign-in';
 import type { ProviderRegistry } from '../oidc/provider-registry';
 import type { SignInPipeline } from '../sign-in/sign-in-pipeline';
@@ -59,6 +61,8 @@ export interface ProviderModuleDeps {
   auth: AuthService;
   mfaVerification: MfaVerification;
   oidc: { registry: ProviderRegistry; signIn: OidcSignIn };
+  /** The passkey door (passkeys/): the sign-in page's passkey button and autofill. */
+  passkeys: PasskeySignIn;
   pipeline: SignInPipeline;
   throttle: LoginThrottle;
   admin: AdminService;
@@ -92,7 +96,7 @@ export function composeProvider(deps: ProviderModuleDeps): ProviderModule {
     consents: new OAuthConsentsTable(db.pool),
     state: new ProviderStateTable(db.pool, clock, config.refresh.idleTtl),
   };
-  const assets = new Assets();
+  const assets = new Assets(PASSKEY_ASSETS);
   const csrf = new CsrfTokens(config.keys);
   const grants = new ProviderGrants({ transaction, consents: tables.consents, audit, clock });
   const sessions = new ProviderSessions({ transaction, state: tables.state, sessions: deps.sessions, audit });
@@ -126,7 +130,14 @@ export function composeProvider(deps: ProviderModuleDeps): ProviderModule {
   audit.subscribe(async (event, tx) => {
     if (event.type === 'user.deleted' && event.userId && tx) await tables.state.in(tx).deleteOfAccount(event.userId);
   });
-  const signIn = new HostedSignIn({ auth: deps.auth, mfa: deps.mfaVerification, oidc: deps.oidc.signIn, pipeline: deps.pipeline, throttle: deps.throttle });
+  const signIn = new HostedSignIn({
+    auth: deps.auth,
+    mfa: deps.mfaVerification,
+    oidc: deps.oidc.signIn,
+    passkeys: deps.passkeys,
+    pipeline: deps.pipeline,
+    throttle: deps.throttle,
+  });
   const clients = new ClientService({ transaction, clients: tables.clients, state: tables.state, audit });
   const apps = new AppsService({ transaction, consents: tables.consents, state: tables.state, audit });
   const pages = interactionRoutes({

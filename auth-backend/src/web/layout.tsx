@@ -12,11 +12,13 @@ export interface LayoutProps {
   title: string;
   /** Assets.stylesheetHref. */
   stylesheet: string;
+  /** Scripts of this page (Assets.href), loaded deferred: every page works without them. */
+  scripts?: readonly string[];
   lang?: string;
   children: ComponentChildren;
 }
 
-export function Layout({ title, stylesheet, lang = 'en', children }: LayoutProps) {
+export function Layout({ title, stylesheet, scripts = [], lang = 'en', children }: LayoutProps) {
   return (
     <html lang={lang}>
       <head>
@@ -25,6 +27,9 @@ export function Layout({ title, stylesheet, lang = 'en', children }: LayoutProps
         <meta name="robots" content="noindex" />
         <title>{title}</title>
         <link rel="stylesheet" href={stylesheet} />
+        {scripts.map((src) => (
+          <script src={src} defer />
+        ))}
       </head>
       <body>
         <main>{children}</main>

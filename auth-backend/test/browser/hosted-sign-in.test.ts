@@ -17,12 +17,9 @@ import { registerUser, STRONG_PASSWORD } from '../support/test-app';
 import { relyingParty, startProviderApp, type ProviderTestApp, type RelyingParty, type AuthorizationRequest } from '../support/provider-app';
 import { bearer } from '../support/admin';
 import { stepOf, totpAtStep } from '../mfa/totp-reference';
+import { CHROMIUM, describeWithChromium } from '../support/chromium';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = path.join(__dirname, 'screenshots');
-const haveChromium = fs.existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`browser tests skipped: no ${CHROMIUM} (Debian's chromium package)`);
-const describeWithChromium = haveChromium ? describe : describe.skip;
 
 jest.setTimeout(120_000);
 
@@ -147,7 +144,7 @@ describeWithChromium('the hosted pages in Chromium', () => {
     await page.goto((await rp.authorize({ prompt: 'login' })).url);
     await page.getByLabel('Email').fill(user.email);
     await page.getByLabel('Password').fill(STRONG_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.waitForSelector('input[name=code]');
     expect(await axe(page, '4-second-factor')).toEqual([]);
 

@@ -17,15 +17,13 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { HELMET_OPTIONS } from '../../src/app';
 import { createTestApp, registerUser, type TestApp } from '../support/test-app';
 import { claimsOf } from '../support/admin';
+import { CHROMIUM, describeWithChromium } from '../support/chromium';
 
-const CHROMIUM = '/usr/bin/chromium';
 const PAGE_DIR = path.join(__dirname, 'browser-page');
 const SCREENSHOTS = path.join(__dirname, 'screenshots');
 // The package exports only its modules: its browser bundle is found beside them.
 const BUNDLE = path.join(path.dirname(require.resolve('@simplewebauthn/browser')), '../dist/bundle/index.umd.min.js');
 
-const describeWithChromium = fs.existsSync(CHROMIUM) ? describe : describe.skip;
-if (!fs.existsSync(CHROMIUM)) console.warn(`skipping the browser tests: no ${CHROMIUM} (apt-get install chromium)`);
 
 /** A free port, so that PUBLIC_URL (and with it the RP id and origin) is known before the app is built. */
 async function freePort(): Promise<number> {

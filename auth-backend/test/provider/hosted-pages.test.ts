@@ -77,6 +77,33 @@ describe('the sign-in page', () => {
     expect(await sessionCount(user.user.id)).toBe(before + 1);
   });
 
+  it('takes a passkey answer through the page’s hidden form: its CSRF token first, then the same refusal as the JSON API, nobody signed in', async () => {
+    const user = await registerUser(t.app);
+    const before = await sessionCount(user.user.id);
+    const { page, browser } = await signInPage();
+    const form = page.form('#passkey-form');
+    expect(Object.keys(form.fields).sort()).toEqual(['challengeId', 'csrf', 'response']);
+    const forged = await browser.request(form.action, { method: 'POST', body: new URLSearchParams({ ...form.fields, csrf: 'forged' }) });
+    expect(forged.status).toBe(403);
+    // Not an assertion at all: the sign-in page again, with a 400 and its message.
+    const garbled = await form.submit({ challengeId: 'nope', response: '{not json' });
+    expect(garbled.status).toBe(400);
+    expect(isSignInPage(garbled)).toBe(true);
+    expect(garbled.text()).toMatch(/passkey sign-in did not complete/);
+    // A well-formed answer to a challenge nobody issued: 401, the JSON API's one message whatever the cause.
+    const answer = {
+      id: 'AAAA',
+      rawId: 'AAAA',
+      type: 'public-key',
+      clientExtensionResults: {},
+      response: { clientDataJSON: 'AAAA', authenticatorData: 'AAAA', signature: 'AAAA', userHandle: 'AAAA' },
+    };
+    const unknown = await garbled.form('#passkey-form').submit({ challengeId: '00000000-0000-4000-8000-000000000000', response: JSON.stringify(answer) });
+    expect(unknown.status).toBe(401);
+    expect(unknown.text()).toMatch(/The passkey could not be verified/);
+    expect(await sessionCount(user.user.id)).toBe(before);
+  });
+
   it('answers 429 with a page and Retry-After once the account’s failures pass the throttle, for the right password too', async () => {
     const user = await registerUser(t.app);
     const { page } = await signInPage();
@@ -109,7 +136,11 @@ describe('the sign-in page', () => {
     expect(page.headers.get('referrer-policy')).toBe('no-referrer');
     expect(page.headers.get('cache-control')).toBe('no-store');
     expect(page.document.querySelector('html')!.getAttribute('lang')).toBe('en');
-    expect(page.document.querySelectorAll('script')).toHaveLength(0);
+    // Scripts only for passkeys, from this origin under hashed names, never inline; the forms need none of them.
+    for (const script of page.document.querySelectorAll('script')) {
+      expect(script.getAttribute('src')).toMatch(/^\/assets\/[a-z-]+\.[0-9a-f]{12}\.js$/);
+      expect(script.textContent).toBe('');
+    }
     for (const input of page.document.querySelectorAll('input:not([type=hidden])')) {
       expect(page.document.querySelector(`label[for=${input.getAttribute('id')}]`)).not.toBeNull();
     }

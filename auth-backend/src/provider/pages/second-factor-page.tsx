@@ -1,5 +1,6 @@
-/** The second step of a hosted sign-in: a code from the authenticator app, or a recovery code. */
+/** The second step of a hosted sign-in: a code from the authenticator app, a recovery code, or a passkey (with JavaScript). */
 import { Alert, CsrfInput, Field, Layout } from '../../web/layout';
+import type { PasskeyForm } from './sign-in-page';
 
 export interface SecondFactorPageProps {
   stylesheet: string;
@@ -9,17 +10,20 @@ export interface SecondFactorPageProps {
   /** The opaque, single-use token of the sign-in waiting for its second factor. */
   mfaToken: string;
   error?: string;
+  /** When the account has a passkey: the "Use a passkey" button (with JavaScript). */
+  passkey?: PasskeyForm;
 }
 
-export function SecondFactorPage({ stylesheet, clientName, action, csrf, mfaToken, error }: SecondFactorPageProps) {
+export function SecondFactorPage({ stylesheet, clientName, action, csrf, mfaToken, error, passkey }: SecondFactorPageProps) {
   return (
-    <Layout title={`Two-step verification - ${clientName}`} stylesheet={stylesheet}>
+    <Layout title={`Two-step verification - ${clientName}`} stylesheet={stylesheet} scripts={passkey?.scripts}>
       <h1>Two-step verification</h1>
       <p class="muted">Enter the 6-digit code from your authenticator app to continue to {clientName}.</p>
       <Alert message={error} />
       <form method="post" action={action}>
         <CsrfInput token={csrf} />
         <input type="hidden" name="mfaToken" value={mfaToken} />
+        {passkey && <input type="hidden" name="withPasskey" value="1" />}
         <Field id="code" name="code" label="Authentication code" autocomplete="one-time-code" inputMode="numeric" autofocus />
         <div class="actions">
           <button type="submit">Verify</button>
@@ -29,6 +33,7 @@ export function SecondFactorPage({ stylesheet, clientName, action, csrf, mfaToke
       <form method="post" action={action}>
         <CsrfInput token={csrf} />
         <input type="hidden" name="mfaToken" value={mfaToken} />
+        {passkey && <input type="hidden" name="withPasskey" value="1" />}
         <Field id="recoveryCode" name="recoveryCode" label="Recovery code" autocomplete="one-time-code" />
         <div class="actions">
           <button type="submit" class="secondary">
@@ -36,6 +41,23 @@ export function SecondFactorPage({ stylesheet, clientName, action, csrf, mfaToke
           </button>
         </div>
       </form>
+      {passkey && (
+        <>
+          <div
+            class="slot"
+            id="passkey-slot"
+            data-mode="second-factor"
+            data-options={passkey.optionsUrl}
+            data-label="Use a passkey"
+            data-failed="The passkey did not answer. Try again, or enter a code."
+          ></div>
+          <form id="passkey-form" method="post" action={passkey.action} hidden>
+            <CsrfInput token={csrf} />
+            <input type="hidden" name="mfaToken" value={mfaToken} />
+            <input type="hidden" name="passkey" value="" />
+          </form>
+        </>
+      )}
     </Layout>
   );
 }

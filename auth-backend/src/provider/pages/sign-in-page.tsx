@@ -1,4 +1,4 @@
-/** The hosted sign-in page: a password form, a button per external provider, and the passkey slot. */
+/** The hosted sign-in page: a password form, a passkey button and autofill (with JavaScript), a button per external provider. */
 import { Alert, CsrfInput, Field, Layout } from '../../web/layout';
 
 export interface ExternalProviderButton {
@@ -15,11 +15,19 @@ export interface SignInPageProps {
   email?: string;
   error?: string;
   providers: ExternalProviderButton[];
+  passkey: PasskeyForm;
 }
 
-export function SignInPage({ stylesheet, clientName, action, csrf, email, error, providers }: SignInPageProps) {
+/** The passkey button's pieces: its scripts, where it asks for options, where its hidden form posts. */
+export interface PasskeyForm {
+  scripts: readonly string[];
+  optionsUrl: string;
+  action: string;
+}
+
+export function SignInPage({ stylesheet, clientName, action, csrf, email, error, providers, passkey }: SignInPageProps) {
   return (
-    <Layout title={`Sign in to ${clientName}`} stylesheet={stylesheet}>
+    <Layout title={`Sign in to ${clientName}`} stylesheet={stylesheet} scripts={passkey.scripts}>
       <h1>Sign in</h1>
       <p class="muted">to continue to {clientName}</p>
       <Alert message={error} />
@@ -31,8 +39,20 @@ export function SignInPage({ stylesheet, clientName, action, csrf, email, error,
           <button type="submit">Sign in</button>
         </div>
       </form>
-      {/* The passkey button goes here (passkeys feature): a script of its own, served from /assets. */}
-      <div class="slot" id="passkey-slot"></div>
+      {/* With JavaScript: a passkey button and the browser's passkey autofill (pages/passkey-script.ts). */}
+      <div
+        class="slot"
+        id="passkey-slot"
+        data-mode="sign-in"
+        data-options={passkey.optionsUrl}
+        data-label="Sign in with a passkey"
+        data-failed="The passkey sign-in did not complete. Try again, or use your password."
+      ></div>
+      <form id="passkey-form" method="post" action={passkey.action} hidden>
+        <CsrfInput token={csrf} />
+        <input type="hidden" name="challengeId" value="" />
+        <input type="hidden" name="response" value="" />
+      </form>
       {providers.length > 0 && (
         <>
           <p class="divider">or</p>
