@@ -24,7 +24,6 @@ const SCREENSHOTS = path.join(__dirname, 'screenshots');
 // The package exports only its modules: its browser bundle is found beside them.
 const BUNDLE = path.join(path.dirname(require.resolve('@simplewebauthn/browser')), '../dist/bundle/index.umd.min.js');
 
-
 /** A free port, so that PUBLIC_URL (and with it the RP id and origin) is known before the app is built. */
 async function freePort(): Promise<number> {
   const probe = createServer();
