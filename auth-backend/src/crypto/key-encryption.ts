@@ -114,6 +114,9 @@ export const passkeyCredentialEnvelope = (keys: string | KeyEncryptionKeys) => n
 /** The context a passkey's credential is sealed with. */
 export const passkeyCredentialContext = (passkey: { id: string; userId: string }): readonly string[] => ['passkey', passkey.id, passkey.userId];
 
+/** The OpenID Provider's state at rest (provider/provider-adapter.ts), bound to its row: [model, key]. */
+export const providerStateEnvelope = (keys: string | KeyEncryptionKeys) => new Envelope(keys, 'oidc-provider-state/v1');
+
 /** The private halves of signing keys at rest, bound to their kid and algorithm. */
 export class KeyEncryption {
   private readonly envelope: Envelope;

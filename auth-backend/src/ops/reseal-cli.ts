@@ -10,16 +10,23 @@
  */
 import { readConfigOrReport } from '../config/read-config';
 import { createPool } from '../db/pg-adapter';
-import { KeyEncryption, passkeyCredentialEnvelope, totpSecretEnvelope } from '../crypto/key-encryption';
+import { KeyEncryption, passkeyCredentialEnvelope, providerStateEnvelope, totpSecretEnvelope } from '../crypto/key-encryption';
 import { MfaFactorsTable } from '../tables/mfa-factors';
 import { PasskeysTable } from '../tables/passkeys';
+import { ProviderStateTable } from '../tables/provider-state';
 import { systemClock } from '../clock';
 import { keyStore } from '../keys/key-setup';
 import { resealSecrets, type ResealCount } from './reseal-secrets';
 
+/** The unreadable, named once each with how many (provider state's are kinds: Session x3). */
+const named = (items: readonly string[]) =>
+  [...items.reduce((counts, item) => counts.set(item, (counts.get(item) ?? 0) + 1), new Map<string, number>())]
+    .map(([item, count]) => (count > 1 ? `${item} x${count}` : item))
+    .join(', ');
+
 const line = (what: string, count: ResealCount) =>
   `${what}: ${count.resealed} resealed, ${count.current} already under KEY_ENCRYPTION_KEY, ${count.unreadable.length} unreadable${
-    count.unreadable.length > 0 ? ` (${count.unreadable.join(', ')})` : ''
+    count.unreadable.length > 0 ? ` (${named(count.unreadable)})` : ''
   }\n`;
 
 async function main(argv: string[]): Promise<number> {
@@ -38,9 +45,16 @@ async function main(argv: string[]): Promise<number> {
       keyEncryption: new KeyEncryption(config.keys),
       passkeys: new PasskeysTable(pool, systemClock),
       passkeyCredentials: passkeyCredentialEnvelope(config.keys),
+      providerState: new ProviderStateTable(pool, systemClock, config.refresh.idleTtl),
+      providerStateEnvelope: providerStateEnvelope(config.keys),
     });
-    process.stdout.write(line('TOTP secrets', report.totpSecrets) + line('signing keys', report.signingKeys) + line('passkeys', report.passkeys));
-    const unreadable = report.totpSecrets.unreadable.length + report.signingKeys.unreadable.length + report.passkeys.unreadable.length;
+    process.stdout.write(
+      line('TOTP secrets', report.totpSecrets) +
+        line('signing keys', report.signingKeys) +
+        line('passkeys', report.passkeys) +
+        line('provider state', report.providerState),
+    );
+    const unreadable = Object.values(report).reduce((total, count) => total + count.unreadable.length, 0);
     if (unreadable > 0) {
       process.stderr.write(
         `${unreadable} value(s) open with neither KEY_ENCRYPTION_KEY nor KEY_ENCRYPTION_KEY_PREVIOUS and were left as they are: ` +

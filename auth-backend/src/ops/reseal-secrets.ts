@@ -1,6 +1,6 @@
 /**
  * Re-seals what the database holds sealed (TOTP secrets, signing keys' private halves, passkeys'
- * credentials) under the
+ * credentials, the OpenID Provider's state: its sessions, grants and tokens) under the
  * current KEY_ENCRYPTION_KEY, opening each with it or with KEY_ENCRYPTION_KEY_PREVIOUS
  * (docs/operations.md, "Changing KEY_ENCRYPTION_KEY"). Each row is replaced by one conditional
  * UPDATE, so running replicas may go on serving, a setup or rotation meanwhile wins, and a second
@@ -10,12 +10,13 @@ import { passkeyCredentialContext, totpSecretContext, type Envelope, type KeyEnc
 import type { MfaFactorsTable } from '../tables/mfa-factors';
 import type { PasskeysTable } from '../tables/passkeys';
 import type { KeyStore } from '../keys/key-store';
+import type { ProviderStateTable } from '../tables/provider-state';
 
 export interface ResealCount {
   resealed: number;
   /** Sealed under the current key already. */
   current: number;
-  /** Opened by neither key: the users (TOTP), kids (signing keys) or passkey ids concerned. */
+  /** Opened by neither key: the users (TOTP), kids (signing keys), passkey ids, or provider state's kinds (never a token) concerned. */
   unreadable: string[];
 }
 
@@ -23,7 +24,10 @@ export interface ResealReport {
   totpSecrets: ResealCount;
   signingKeys: ResealCount;
   passkeys: ResealCount;
+  providerState: ResealCount;
 }
+
+const PROVIDER_STATE_PAGE = 500;
 
 const empty = (): ResealCount => ({ resealed: 0, current: 0, unreadable: [] });
 
@@ -41,8 +45,10 @@ export async function resealSecrets(deps: {
   keyEncryption: KeyEncryption;
   passkeys: PasskeysTable;
   passkeyCredentials: Envelope;
+  providerState: ProviderStateTable;
+  providerStateEnvelope: Envelope;
 }): Promise<ResealReport> {
-  const report: ResealReport = { totpSecrets: empty(), signingKeys: empty(), passkeys: empty() };
+  const report: ResealReport = { totpSecrets: empty(), signingKeys: empty(), passkeys: empty(), providerState: empty() };
   for (const factor of await deps.mfaFactors.listSealed()) {
     const outcome = deps.totpSecrets.reseal(factor.sealedSecret, totpSecretContext(factor));
     if (!tally(report.totpSecrets, outcome, `user ${factor.userId}`)) continue;
@@ -65,5 +71,21 @@ export async function resealSecrets(deps: {
     // Removed meanwhile: nothing to reseal (a passkey's credential never changes once stored).
     if (await deps.passkeys.replaceSealedCredential(passkey.id, passkey.sealedCredential, outcome.sealed)) report.passkeys.resealed++;
   }
+  // The provider's state (apps' sessions, grants, refresh tokens): without this, removing
+  // KEY_ENCRYPTION_KEY_PREVIOUS would sign every person out of every app. Its key is a token's hash: never named.
+  const unreadableKinds = new Map<string, number>();
+  for (let page = await deps.providerState.listSealed(undefined, PROVIDER_STATE_PAGE); page.length > 0; ) {
+    for (const row of page) {
+      const outcome = deps.providerStateEnvelope.reseal(row.payload, [row.model, row.key]);
+      if (outcome.state === 'unreadable') unreadableKinds.set(row.model, (unreadableKinds.get(row.model) ?? 0) + 1);
+      else if (outcome.state === 'current') report.providerState.current++;
+      // Rewritten by the library meanwhile: then under the current key.
+      else if (await deps.providerState.replaceSealedPayload(row.model, row.key, row.payload, outcome.sealed)) report.providerState.resealed++;
+      else report.providerState.current++;
+    }
+    const last = page[page.length - 1]!;
+    page = page.length < PROVIDER_STATE_PAGE ? [] : await deps.providerState.listSealed(last, PROVIDER_STATE_PAGE);
+  }
+  report.providerState.unreadable = [...unreadableKinds].flatMap(([model, count]) => Array.from({ length: count }, () => model));
   return report;
 }

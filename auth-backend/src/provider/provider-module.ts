@@ -12,7 +12,7 @@ import type { Clock } from '../clock';
 import type { Logger } from '../logger';
 import type { Worker } from '../lifecycle';
 import type { AnyEndpoint } from '../http/endpoint';
-import { Envelope, type KeyEncryptionKeys } from '../crypto/key-encryption';
+import { providerStateEnvelope, type KeyEncryptionKeys } from '../crypto/key-encryption';
 import type { TokenKeys } from '../keys/token-keys';
 import type { UsersTable } from '../tables/users';
 import type { SessionsTable } from '../tables/sessions';
@@ -84,9 +84,6 @@ const derivedKeys = (keys: KeyEncryptionKeys, info: string): string[] =>
   [keys.encryptionKey, ...(keys.previousEncryptionKey ? [keys.previousEncryptionKey] : [])].map((secret) =>
     Buffer.from(hkdfSync('sha256', Buffer.from(secret, 'utf8'), 'auth-backend', info, 32)).toString('base64url'),
   );
-
-/** The provider state's payloads at rest (crypto/key-encryption.ts), bound to their row. */
-export const providerStateEnvelope = (keys: KeyEncryptionKeys) => new Envelope(keys, 'oidc-provider-state/v1');
 
 export function composeProvider(deps: ProviderModuleDeps): ProviderModule {
   const { config, db, clock, logger, audit } = deps;

@@ -149,6 +149,28 @@ export class ProviderStateTable extends Table {
     return rows[0];
   }
 
+  /** Sealed payloads of unexpired state, a page at a time in (model, key) order after `after` (npm run secrets:reseal). */
+  async listSealed(after: { model: string; key: string } | undefined, limit: number): Promise<Array<{ model: string; key: string; payload: string }>> {
+    const { rows } = await this.db.query<{ model: string; key: string; payload: string }>(
+      `SELECT o.model, o.key, o.payload FROM oidc_provider_state o
+        WHERE ($1::text IS NULL OR (o.model, o.key) > ($1::text, $2::text)) AND (o."expiresAt" IS NULL OR o."expiresAt" > $4)
+        ORDER BY o.model, o.key LIMIT $3`,
+      [after?.model ?? null, after?.key ?? null, limit, this.clock()],
+    );
+    return rows;
+  }
+
+  /** Replaces a payload if it is still the one that was read (the library may have rewritten it meanwhile); true if replaced. */
+  async replaceSealedPayload(model: string, key: string, previous: string, sealed: string): Promise<boolean> {
+    const result = await this.db.query(`UPDATE oidc_provider_state SET payload = $4 WHERE model = $1 AND key = $2 AND payload = $3`, [
+      model,
+      key,
+      previous,
+      sealed,
+    ]);
+    return result.rowCount === 1;
+  }
+
   /**
    * Removes up to `limit` rows that no longer count: expired state (after `graceSeconds`, so a
    * request that just read a row finishes with it), and bindings whose service session is over.
