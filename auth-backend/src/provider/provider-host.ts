@@ -31,6 +31,8 @@ export interface ProviderHostHooks {
   signedIn(uid: string, sessionId: string): Promise<void>;
   /** A confirmed RP-initiated logout ended provider session `uid`. */
   loggedOut(uid: string, ctx: ProviderContext): Promise<void>;
+  /** A refresh_token grant succeeded for a token issued through browser session `uid`. */
+  renewed(uid: string): Promise<void>;
   /** Pre-processing of a request the library will answer (the device form's field names); may answer it itself. */
   before?: RequestHandler;
 }
@@ -123,6 +125,8 @@ export class ProviderHost implements Worker {
       const result = oidc.result as { login?: unknown; serviceSessionId?: string } | undefined;
       if (RESUME_ROUTES.has(oidc.route) && result?.login && result.serviceSessionId && oidc.session?.uid)
         await hooks.signedIn(oidc.session.uid, result.serviceSessionId);
+      const renewedThrough = (oidc.entities as { RefreshToken?: { sessionUid?: string } } | undefined)?.RefreshToken?.sessionUid;
+      if (oidc.route === 'token' && ctx.status === 200 && renewedThrough) await hooks.renewed(renewedThrough);
       if (oidc.route === 'end_session_confirm' && oidc.session?.uid && (oidc.params as { logout?: string } | undefined)?.logout)
         await hooks.loggedOut(oidc.session.uid, ctx as ProviderContext);
     });

@@ -115,6 +115,7 @@ export function composeProvider(deps: ProviderModuleDeps): ProviderModule {
     logger,
     hooks: {
       signedIn: (uid, sessionId) => sessions.signedIn(uid, sessionId),
+      renewed: (uid) => sessions.used(uid),
       // The library's request is the Express one (Express extends Node's request object in place).
       loggedOut: (uid, ctx) => {
         const req = ctx.req as unknown as Request;

@@ -2,7 +2,8 @@
  * The browser's provider session and the service session it rides on (hosted sign-in). A hosted
  * sign-in opens a service session through the pipeline; when the library resumes the
  * authorization, the provider session is bound to it (tables/provider-state.ts: bound state counts
- * only while that session is live). A confirmed RP-initiated logout ends that service session too,
+ * only while that session is live). An app renewing its tokens through it counts as a use of that
+ * session (its idle timeout starts again). A confirmed RP-initiated logout ends that service session too,
  * as a logout (user.logout event, in its transaction).
  */
 import type { Transactions } from '../db/transaction';
@@ -24,6 +25,11 @@ export class ProviderSessions {
 
   async signedIn(uid: string, sessionId: string): Promise<void> {
     await this.deps.state.bind(uid, sessionId);
+  }
+
+  /** The app's tokens were renewed through provider session `uid`: its service session counts as used. */
+  async used(uid: string): Promise<void> {
+    await this.deps.sessions.markUsedByProviderSession(uid);
   }
 
   async loggedOut(uid: string, log: Logger, meta?: RequestMeta): Promise<void> {

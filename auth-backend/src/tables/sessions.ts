@@ -272,6 +272,19 @@ export class SessionsTable extends Table {
     return rows;
   }
 
+  /**
+   * Marks the live session that provider session `uid` rides on (oidc_session_binding) as used now:
+   * an app that keeps refreshing its tokens keeps the session it rides on from its idle timeout.
+   * False when there is none (unbound, or over: then it stays over).
+   */
+  async markUsedByProviderSession(uid: string): Promise<boolean> {
+    const { rowCount } = await this.db.query(
+      `UPDATE session s SET "lastUsedAt" = $2 FROM oidc_session_binding b WHERE b.uid = $1 AND s.id = b."sessionId" AND ${liveSession('s', '$2', '$3')}`,
+      [uid, this.clock(), this.policy.idleTtl],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
   /** Revokes one live session of `userId`; false when it is not one (unknown, another user's, malformed or over). */
   async revokeOne(userId: string, sessionId: string, reason: RevokeReason): Promise<boolean> {
     if (!UUID.test(sessionId)) return false;
