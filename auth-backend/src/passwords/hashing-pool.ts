@@ -13,6 +13,7 @@ import { Worker } from 'node:worker_threads';
 import { ConcurrencyLimit } from './concurrency-limit';
 
 export type HashJob = { op: 'hash'; data: string; cost: number } | { op: 'compare'; data: string; hash: string };
+// (The threads also understand { op: 'stop' }: end after the call in progress.)
 type Reply = { ok: true; value: string | boolean } | { ok: false; message: string };
 
 /** The niceness of the hashing threads: the lowest priority, any CPU the rest leaves idle. */
@@ -27,6 +28,8 @@ const os = require('node:os');
 try { os.setPriority(0, workerData.niceness); } catch {}
 const bcrypt = require(workerData.bcryptPath);
 parentPort.on('message', (job) => {
+  // Asked to end: after the call in progress, never inside it (see HashingPool.stop).
+  if (job.op === 'stop') return parentPort.close();
   try {
     const value = job.op === 'hash' ? bcrypt.hashSync(job.data, job.cost) : bcrypt.compareSync(job.data, job.hash);
     parentPort.postMessage({ ok: true, value });
@@ -35,6 +38,25 @@ parentPort.on('message', (job) => {
   }
 });
 `;
+
+/** How long a thread may take to finish the bcrypt call it is in before it is terminated anyway. */
+const STOP_GRACE_MS = 10_000;
+
+/**
+ * Ends a thread once the call it may be in returns: terminating a thread inside bcrypt's native
+ * call can abort the whole process (node-addon-api throws Napi::Error into a terminating thread).
+ */
+async function end(worker: Worker): Promise<void> {
+  if (worker.threadId === -1) return; // already exited
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  // Referenced while it ends: whoever awaits stop() goes on afterwards (an unreferenced thread let the process end first).
+  worker.ref();
+  worker.postMessage({ op: 'stop' });
+  const timer = setTimeout(() => void worker.terminate(), STOP_GRACE_MS);
+  timer.unref();
+  await exited;
+  clearTimeout(timer);
+}
 
 interface Thread {
   worker: Worker;
@@ -79,14 +101,14 @@ export class HashingPool {
     }, signal);
   }
 
-  /** Terminates every thread; jobs in flight or queued fail with HashingStoppedError. Later jobs start threads again. */
+  /** Ends every thread; jobs in flight or queued fail with HashingStoppedError. Later jobs start threads again. */
   async stop(): Promise<void> {
     this.generation++;
     const threads = [...this.threads];
     this.threads.clear();
     this.idle.length = 0;
     for (const thread of threads) thread.settle?.({ error: new HashingStoppedError() });
-    await Promise.all(threads.map((thread) => thread.worker.terminate()));
+    await Promise.all(threads.map((thread) => end(thread.worker)));
   }
 
   private dispatch(job: HashJob): Promise<string | boolean> {
