@@ -74,6 +74,9 @@ import { PasskeysTable } from './tables/passkeys';
 import { PasskeyChallengesTable } from './tables/passkey-challenges';
 import { composePasskeys, passkeyHooks, type Passkeys } from './passkeys/passkeys-module';
 import type { SignInMethods } from './account/sign-in-methods';
+import { WebhooksTable } from './tables/webhooks';
+import { WebhookDeliveriesTable } from './tables/webhook-deliveries';
+import { composeWebhooks, type Webhooks } from './webhooks/webhooks-module';
 
 const silentLogger = pino({ level: 'silent' });
 
@@ -102,6 +105,8 @@ export interface Tables {
   auditEvents: AuditEventsTable;
   passkeys: PasskeysTable;
   passkeyChallenges: PasskeyChallengesTable;
+  webhooks: WebhooksTable;
+  webhookDeliveries: WebhookDeliveriesTable;
 }
 
 /** Every service of the process, built once. */
@@ -142,6 +147,8 @@ export interface Services {
   provider: ProviderModule;
   /** Passkeys: management, the username-less sign-in door, the second factor. */
   passkeys: Passkeys;
+  /** Webhooks: the administrators' service (admin API and console) and the delivery worker. */
+  webhooks: Webhooks;
 }
 
 export interface Composition {
@@ -172,6 +179,8 @@ function buildTables(config: Config, db: Database, clock: Clock): Tables {
     auditEvents: new AuditEventsTable(db.pool, clock),
     passkeys: new PasskeysTable(db.pool, clock),
     passkeyChallenges: new PasskeyChallengesTable(db.pool, clock),
+    webhooks: new WebhooksTable(db.pool),
+    webhookDeliveries: new WebhookDeliveriesTable(db.pool),
   };
 }
 
@@ -231,6 +240,7 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
           hashingQueueDepth: () => hasher.queueDepth,
           pool: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
           signingKeyActivatedAt: () => keyRing.signingKeyActivatedAt(),
+          webhooks: () => tables.webhookDeliveries.pendingDepth(),
         });
   const countLogin = metrics && ((outcome: Parameters<Metrics['loginAttempt']>[0]) => metrics.loginAttempt(outcome));
   // The second factor: the codes, the pipeline's step that asks for it, and passing it.
@@ -275,6 +285,18 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
     confirmation,
     confirmsSecondFactor: (user, code) => mfa.confirmsIdentity(user, code),
   });
+  const cursors = new Cursors(config.keys.encryptionKey);
+  const webhooks = composeWebhooks({
+    tables,
+    config: config.webhooks,
+    keys: config.keys,
+    db,
+    audit,
+    cursors,
+    clock,
+    logger,
+    onOutcome: metrics && ((outcome) => metrics.webhookDelivery(outcome)),
+  });
   const admin = new AdminService({
     transaction,
     users,
@@ -282,7 +304,7 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
     audit,
     auditEvents: tables.auditEvents,
     deletion,
-    cursors: new Cursors(config.keys.encryptionKey),
+    cursors,
     resetSecondFactor: (userId, actorId, meta) => mfa.resetByAdmin(userId, actorId, meta),
     requireMfa: config.admin.requireMfa,
   });
@@ -296,6 +318,7 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
   lifecycle.add(windows);
   lifecycle.add(keyRing);
   lifecycle.add(mailDelivery);
+  lifecycle.add(webhooks.worker);
   lifecycle.add(oidc.registry);
   lifecycle.add(auditRetention);
   if (metricsServer) lifecycle.add(metricsServer);
@@ -343,6 +366,7 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
       metricsServer,
       provider,
       passkeys,
+      webhooks,
     },
     routers: provider.routers,
     endpoints: [
@@ -357,6 +381,7 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
       ...oidcEndpoints({ ...oidc, pipeline, throttle, publicUrl: config.oidc.publicUrl }),
       ...provider.endpoints,
       ...passkeys.endpoints(pipeline, throttle),
+      ...webhooks.endpoints((auth) => admin.requireAdmin(auth)),
     ],
     lifecycle,
   };
