@@ -77,6 +77,8 @@ import type { SignInMethods } from './account/sign-in-methods';
 import { WebhooksTable } from './tables/webhooks';
 import { WebhookDeliveriesTable } from './tables/webhook-deliveries';
 import { composeWebhooks, type Webhooks } from './webhooks/webhooks-module';
+import { KnownDevicesTable } from './tables/known-devices';
+import { SecurityNotices } from './notifications/security-notices';
 
 const silentLogger = pino({ level: 'silent' });
 
@@ -107,6 +109,7 @@ export interface Tables {
   passkeyChallenges: PasskeyChallengesTable;
   webhooks: WebhooksTable;
   webhookDeliveries: WebhookDeliveriesTable;
+  knownDevices: KnownDevicesTable;
 }
 
 /** Every service of the process, built once. */
@@ -181,6 +184,7 @@ function buildTables(config: Config, db: Database, clock: Clock): Tables {
     passkeyChallenges: new PasskeyChallengesTable(db.pool, clock),
     webhooks: new WebhooksTable(db.pool),
     webhookDeliveries: new WebhookDeliveriesTable(db.pool),
+    knownDevices: new KnownDevicesTable(db.pool),
   };
 }
 
@@ -201,11 +205,14 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
   const windows = new WindowLimits(db.pool);
   // Throttle keys and log references of addresses, keyed so that nobody can confirm a guessed address offline.
   const digests = new AddressDigests(config.keys.encryptionKey);
-  const throttle = new LoginThrottle(windows, tables.loginFailures, config.throttle, digests);
-  const confirmation = new PasswordConfirmation({ hasher: passwords, throttle });
-  // Mail: the outbox's delivery worker, and the recovery/verification use cases that fill the outbox.
   const { mail } = config;
   const templates = new MailTemplates(mail);
+  // Security notifications: SQL reactions to events, and the throttle's daily cap.
+  const notices = new SecurityNotices({ ...tables, templates, clock, newSignIn: config.notifications.newSignIn });
+  notices.reactTo(audit);
+  const throttle = new LoginThrottle(windows, tables.loginFailures, config.throttle, digests, (email) => notices.dailyCapReached(email));
+  const confirmation = new PasswordConfirmation({ hasher: passwords, throttle });
+  // Mail: the outbox's delivery worker, and the recovery/verification use cases that fill the outbox.
   const mailDelivery = new MailDeliveryWorker({
     outbox: tables.outbox,
     listenConnection: db.dedicatedClient,
