@@ -90,8 +90,8 @@ export function parseWebhookConfig(env: Env, problems: string[]): WebhookConfig 
     retryScheduleMs: schedule.map((ms) => ms ?? 10),
     disableAfterSeconds: duration(env, 'WEBHOOK_DISABLE_AFTER', '5d', 1000, problems) / 1000,
     timeoutMs: duration(env, 'WEBHOOK_TIMEOUT', '10s', 100, problems),
-    concurrency: whole(env, 'WEBHOOK_CONCURRENCY', 32, 1, 1000, problems),
-    perEndpoint: whole(env, 'WEBHOOK_CONCURRENCY_PER_ENDPOINT', 4, 1, 100, problems),
+    concurrency: whole(env, 'WEBHOOK_CONCURRENCY', 64, 1, 1000, problems),
+    perEndpoint: whole(env, 'WEBHOOK_CONCURRENCY_PER_ENDPOINT', 16, 1, 100, problems),
     pollIntervalMs: duration(env, 'WEBHOOK_POLL_INTERVAL', '2s', 10, problems),
   };
 }
