@@ -292,6 +292,7 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
     emailTokens: tables.emailTokens,
     audit,
     auditEvents: tables.auditEvents,
+    webhookDeliveries: tables.webhookDeliveries,
     confirmation,
     confirmsSecondFactor: (user, code) => mfa.confirmsIdentity(user, code),
   });

@@ -35,6 +35,21 @@ export interface BreachCheckConfig {
   readonly timeoutMs: number;
 }
 
+/** The variables this module reads (config.ts lists them with its own, for .env.example's test). */
+export const V4_VARIABLES = [
+  'WEBHOOK_ALLOW_INSECURE',
+  'WEBHOOK_RETRY_SCHEDULE',
+  'WEBHOOK_DISABLE_AFTER',
+  'WEBHOOK_TIMEOUT',
+  'WEBHOOK_CONCURRENCY',
+  'WEBHOOK_CONCURRENCY_PER_ENDPOINT',
+  'WEBHOOK_POLL_INTERVAL',
+  'NOTIFY_NEW_SIGN_IN',
+  'PASSWORD_BREACH_CHECK',
+  'PASSWORD_BREACH_API',
+  'PASSWORD_BREACH_TIMEOUT',
+];
+
 export const DEFAULT_RETRY_SCHEDULE = '5s,5m,30m,2h,5h,10h,10h';
 export const PWNED_PASSWORDS_RANGE_API = 'https://api.pwnedpasswords.com/range/';
 

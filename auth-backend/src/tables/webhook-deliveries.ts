@@ -214,10 +214,12 @@ export class WebhookDeliveriesTable extends Table {
     return rows[0] ?? { depth: 0, oldest: null };
   }
 
-  /** Erasure: the user in queued bodies is gone (its address with it). */
+  /** Erasure: the bodies about `userId` lose the user (its address) and the request's ip and user agent (as the audit log does). */
   async forgetUser(userId: string): Promise<void> {
     await this.db.query(
-      `UPDATE webhook_delivery SET payload = jsonb_set(payload, '{data,user}', 'null'::jsonb) WHERE payload #>> '{data,user,id}' = $1::text`,
+      `UPDATE webhook_delivery
+          SET payload = jsonb_set(jsonb_set(jsonb_set(payload, '{data,user}', 'null'::jsonb), '{data,event,ip}', 'null'::jsonb), '{data,event,userAgent}', 'null'::jsonb)
+        WHERE payload #>> '{data,user,id}' = $1::text OR payload #>> '{data,event,userId}' = $1::text`,
       [userId],
     );
   }
