@@ -244,6 +244,26 @@ describe('webhooks', () => {
     expect(JSON.stringify(row)).not.toContain(newSecret.slice(6));
   });
 
+  it('counts deliveries by outcome and shows the queue in the metrics', async () => {
+    const hooks = await receiver((_request, index) => (index === 0 ? 500 : 204));
+    await t.service.lifecycle.stop();
+    const measured = await createTestApp({ ...FAST_WEBHOOKS, METRICS_PORT: '0', METRICS_HOST: '127.0.0.1' }, { database: t.database });
+    try {
+      await register(`${hooks.url}/hooks`, ['user.login_failed']);
+      await measured.service.services.audit.record({ type: 'user.login_failed', userId: null });
+      await eventually(() => hooks.received.length >= 2);
+      const text = await eventually(async () => {
+        const metrics = await measured.service.services.metrics!.registry.metrics();
+        return metrics.includes('webhook_deliveries_total{outcome="delivered"} 1') && metrics;
+      });
+      expect(text).toContain('webhook_deliveries_total{outcome="retry"} 1');
+      expect(text).toMatch(/^webhook_queue_depth 0$/m);
+      expect(text).toMatch(/^webhook_queue_oldest_age_seconds 0$/m);
+    } finally {
+      await measured.close();
+    }
+  });
+
   it('sends webhook.test to an endpoint whatever its events', async () => {
     const hooks = await receiver();
     const { id, secret } = await register(`${hooks.url}/hooks`, ['passkey.added']);
