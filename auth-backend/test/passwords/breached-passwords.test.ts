@@ -124,4 +124,25 @@ describe('breached passwords (PASSWORD_BREACH_CHECK=block)', () => {
       expect(response.body.code).toBe('password_breached');
     });
   });
+
+  describe('POST /auth/password/reset', () => {
+    it('refuses a breached new password, and asks the API only once the reset token is good', async () => {
+      t = await start();
+      const user = await registerUser(t.app);
+      stub.requests.length = 0; // the registration's own check
+      await request(t.app).post('/auth/password/reset').send({ token: 'not-a-token-the-service-issued', newPassword: BREACHED }).expect(400);
+      expect(stub.requests).toHaveLength(0);
+
+      await request(t.app).post('/auth/password/forgot').send({ email: user.email }).expect(202);
+      const [mail] = await t.database.query<{ textBody: string }>(
+        `SELECT "textBody" FROM mail_outbox WHERE recipient = $1 AND kind = 'reset-password' ORDER BY "createdAt" DESC LIMIT 1`,
+        [user.email],
+      );
+      const token = /token=([\w-]+)/.exec(mail!.textBody)![1]!;
+      const response = await request(t.app).post('/auth/password/reset').send({ token, newPassword: BREACHED }).expect(400);
+      expect(response.body.code).toBe('password_breached');
+      expect(stub.requests).toHaveLength(1);
+      await request(t.app).post('/auth/password/reset').send({ token, newPassword: 'a freshly chosen passphrase' }).expect(204);
+    });
+  });
 });
