@@ -74,6 +74,8 @@ export class RecoveryService {
     // A cheap look first, so that a bad token costs no bcrypt; the transaction checks again under lock.
     const seen = await emailTokens.find(input.token, ['reset-password']);
     if (!seen || !this.usableReset(seen)) throw this.refused(log, 'auth.password-reset', seen?.userId);
+    // After the token: nobody without a reset link makes the service query the breach list.
+    await policy.assertNotBreached(input.newPassword, 'newPassword');
     const passwordHash = await hasher.hash(input.newPassword);
     const result = await transaction(async (tx) => {
       const row = await emailTokens.in(tx).find(input.token, ['reset-password']);
@@ -113,6 +115,8 @@ export class RecoveryService {
           await emailTokens.in(tx).revokeOfUser(row.userId, now);
           await users.in(tx).changeEmail(row.userId, row.email, now);
           await audit.in(tx).record({ type: 'email.changed', userId: row.userId, meta });
+          // The security notice goes to the address the account had until now.
+          await this.deps.outbox.in(tx).enqueue(row.userEmail, this.deps.templates.emailChanged(row.email), now);
         } else {
           // The registration's own link: the first proof of the address (its password and sessions stay).
           if (row.userEmailVerifiedAt === null) await this.deps.unproved.secure(tx, row.userId, now, 'registration');

@@ -14,25 +14,34 @@
  * after the event on the same transaction, for what SQL cannot say. Prefer reactions on hot paths.
  */
 import type { Transaction } from '../db/transaction';
-import type { Fragment } from '../db/statement';
-import type { AuditEvent, AuditEventInput } from '../domain/audit';
-import type { AuditEventsTable } from '../tables/audit-events';
+import type { Cte, Fragment } from '../db/statement';
+import type { AuditEvent, AuditEventInput, AuditEventType } from '../domain/audit';
+import { AUDIT_EVENT_ROW, type AuditEventsTable } from '../tables/audit-events';
 
 /** SQL that reacts to an event: CTEs over the event's row (tables/audit-events.ts AUDIT_EVENT_ROW), written with it. */
 export type AuditReaction = (event: AuditEvent) => Fragment | undefined;
+
+/**
+ * SQL that reacts to every event alike, reading its row(s) in CTE `source`, with no value of the
+ * event bound: it also rides on statements that write events themselves (token reuse, in the
+ * refresh statement: rowReactions('reuse_event')).
+ */
+export type AuditRowReaction = (source: string) => Cte[];
 
 /** Code that reacts to a recorded event, on the transaction that recorded it (undefined: the event stands alone). */
 export type AuditSubscriber = (event: AuditEvent, tx: Transaction | undefined) => Promise<void>;
 
 interface Reactors {
   reactions: AuditReaction[];
-  subscribers: AuditSubscriber[];
+  rowReactions: AuditRowReaction[];
+  /** `types`: the event types it reacts to (undefined: every one). */
+  subscribers: Array<{ subscriber: AuditSubscriber; types?: ReadonlySet<AuditEventType> }>;
 }
 
 export class AuditLog {
   constructor(
     private readonly events: AuditEventsTable,
-    private readonly reactors: Reactors = { reactions: [], subscribers: [] },
+    private readonly reactors: Reactors = { reactions: [], rowReactions: [], subscribers: [] },
     private readonly tx?: Transaction,
   ) {}
 
@@ -41,9 +50,27 @@ export class AuditLog {
     this.reactors.reactions.push(reaction);
   }
 
-  /** Adds code that reacts to every event recorded from now on (wired once, by the composition root). */
-  subscribe(subscriber: AuditSubscriber): void {
-    this.reactors.subscribers.push(subscriber);
+  /** Adds SQL that reacts to every event's row, whatever statement writes it (wired once, by the composition root). */
+  reactToRows(reaction: AuditRowReaction): void {
+    this.reactors.rowReactions.push(reaction);
+  }
+
+  /** The row reactions to the events a statement writes into CTE `source` itself (they must RETURN audit_event's columns). */
+  rowReactions(source: string): Fragment[] {
+    return this.reactors.rowReactions.map((reaction) => () => reaction(source));
+  }
+
+  /**
+   * Adds code that reacts to the events of `types` (every event when absent) recorded from now on
+   * (wired once, by the composition root). Name the types: an event no subscriber wants can still
+   * be written together with its change in one statement (writes()).
+   */
+  subscribe(subscriber: AuditSubscriber, types?: readonly AuditEventType[]): void {
+    this.reactors.subscribers.push({ subscriber, types: types && new Set(types) });
+  }
+
+  private subscribersOf(type: AuditEventType): AuditSubscriber[] {
+    return this.reactors.subscribers.filter((entry) => !entry.types || entry.types.has(type)).map((entry) => entry.subscriber);
   }
 
   /** The log bound to `tx`: the event and every reaction commit or roll back with it. */
@@ -55,7 +82,7 @@ export class AuditLog {
     const table = this.tx ? this.events.in(this.tx) : this.events;
     const event = table.prepare(input);
     await table.write(event, this.reactionsTo(event));
-    for (const subscriber of this.reactors.subscribers) await subscriber(event, this.tx);
+    for (const subscriber of this.subscribersOf(event.type)) await subscriber(event, this.tx);
     return event;
   }
 
@@ -65,13 +92,14 @@ export class AuditLog {
    * then records in a transaction instead).
    */
   writes(input: AuditEventInput): { event: AuditEvent; fragment: Fragment } | undefined {
-    if (this.reactors.subscribers.length > 0) return undefined;
+    if (this.subscribersOf(input.type).length > 0) return undefined;
     const event = this.events.prepare(input);
     const parts = [this.events.inserting(event), ...this.reactionsTo(event)];
     return { event, fragment: (statement) => parts.flatMap((part) => part(statement)) };
   }
 
   private reactionsTo(event: AuditEvent): Fragment[] {
-    return this.reactors.reactions.map((reaction) => reaction(event)).filter((fragment): fragment is Fragment => fragment !== undefined);
+    const reactions = this.reactors.reactions.map((reaction) => reaction(event)).filter((fragment): fragment is Fragment => fragment !== undefined);
+    return [...reactions, ...this.rowReactions(AUDIT_EVENT_ROW)];
   }
 }

@@ -125,9 +125,12 @@ export function composeProvider(deps: ProviderModuleDeps): ProviderModule {
     },
   });
   // An erased account leaves nothing with the provider either, in the erasure's own transaction.
-  audit.subscribe(async (event, tx) => {
-    if (event.type === 'user.deleted' && event.userId && tx) await tables.state.in(tx).deleteOfAccount(event.userId);
-  });
+  audit.subscribe(
+    async (event, tx) => {
+      if (event.type === 'user.deleted' && event.userId && tx) await tables.state.in(tx).deleteOfAccount(event.userId);
+    },
+    ['user.deleted'],
+  );
   const signIn = new HostedSignIn({
     auth: deps.auth,
     mfa: deps.mfaVerification,
