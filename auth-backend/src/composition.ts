@@ -74,6 +74,7 @@ import { PasskeysTable } from './tables/passkeys';
 import { PasskeyChallengesTable } from './tables/passkey-challenges';
 import { composePasskeys, passkeyHooks, type Passkeys } from './passkeys/passkeys-module';
 import type { SignInMethods } from './account/sign-in-methods';
+import { composeConsole } from './console/console-module';
 
 const silentLogger = pino({ level: 'silent' });
 
@@ -316,6 +317,9 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
     admin,
   });
   for (const worker of provider.workers) lifecycle.add(worker);
+  // The admin console: a first-party client of the provider above (its client is made at start-up).
+  const adminConsole = composeConsole({ config, logger, sessions, admin, provider });
+  for (const worker of adminConsole.workers) lifecycle.add(worker);
   return {
     services: {
       tables,
@@ -344,7 +348,7 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
       provider,
       passkeys,
     },
-    routers: provider.routers,
+    routers: [...provider.routers, adminConsole.router],
     endpoints: [
       ...healthEndpoints(checkReadiness),
       ...authEndpoints(auth, pipeline, throttle),

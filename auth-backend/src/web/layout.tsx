@@ -13,10 +13,16 @@ export interface LayoutProps {
   /** Assets.stylesheetHref. */
   stylesheet: string;
   lang?: string;
+  /** A page of tables and lists (the admin console) rather than one small form. */
+  wide?: boolean;
+  /** Scripts from this origin (Assets), progressive enhancement only: every page works without them. */
+  scripts?: string[];
+  /** Before the main content (the console's navigation). */
+  header?: ComponentChildren;
   children: ComponentChildren;
 }
 
-export function Layout({ title, stylesheet, lang = 'en', children }: LayoutProps) {
+export function Layout({ title, stylesheet, lang = 'en', wide = false, scripts = [], header, children }: LayoutProps) {
   return (
     <html lang={lang}>
       <head>
@@ -25,9 +31,13 @@ export function Layout({ title, stylesheet, lang = 'en', children }: LayoutProps
         <meta name="robots" content="noindex" />
         <title>{title}</title>
         <link rel="stylesheet" href={stylesheet} />
+        {scripts.map((src) => (
+          <script src={src} defer></script>
+        ))}
       </head>
-      <body>
-        <main>{children}</main>
+      <body class={wide ? 'wide' : undefined}>
+        {header}
+        <main id="main">{children}</main>
       </body>
     </html>
   );
