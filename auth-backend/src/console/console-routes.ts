@@ -31,6 +31,11 @@ export function consoleRoutes({ access, cookies, signIn, issuer, sections }: Con
   const router = Router();
   const again = { href: '/console/sign-in', label: 'Sign in' };
 
+  // Nothing under /console is cached: pages, and the redirects of sign-in and actions.
+  router.use('/console', (_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
   router.get('/console', (_req, res) => res.redirect(303, '/console/users'));
   router.get(
     '/console/sign-in',
@@ -65,8 +70,23 @@ export function consoleRoutes({ access, cookies, signIn, issuer, sections }: Con
   });
   router.get('/console/signed-out', (_req, res) => {
     cookies.clearSession(res);
-    send(res, 200, ConsoleMessage({ chrome: access.chrome(), title: 'Signed out', message: 'You are signed out of the console.', link: again }));
+    send(res, 200, ConsoleMessage({ chrome: access.chrome(), title: 'Signed out', message: 'You are signed out of the console.', link: again, error: false }));
   });
   for (const mount of sections) mount(router);
+  // Anything else under /console: a page (after the sign-in), not the JSON API's problem body.
+  router.get(
+    /^\/console\/.*/,
+    access.page(async (c) =>
+      c.send(
+        404,
+        ConsoleMessage({
+          chrome: c.chrome,
+          title: 'Not found',
+          message: 'There is no such page in the console.',
+          link: { href: '/console/users', label: 'Back to users' },
+        }),
+      ),
+    ),
+  );
   return router;
 }

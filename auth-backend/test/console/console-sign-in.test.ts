@@ -38,6 +38,26 @@ describe('GET /console', () => {
     expect(login!.data.amr).toEqual(['pwd', 'otp']);
   });
 
+  it('writes no code, token or console cookie on a log line', async () => {
+    const admin = await consoleUser(t);
+    const { browser, page } = await signInToConsole(t, admin);
+    const code = new URL(page.hops.find((hop) => hop.includes('/console/callback?'))!).searchParams.get('code')!;
+    const cookies = await browser.jar.getCookies(`${t.issuer}/console/users`);
+    const sessionCookie = cookies.find((cookie) => cookie.key === 'console_session')!;
+    expect(sessionCookie.httpOnly).toBe(true);
+    expect(sessionCookie.sameSite).toBe('lax');
+    expect(t.logText()).not.toContain(code);
+    expect(t.logText()).not.toContain(sessionCookie.value.slice(-40));
+  });
+
+  it('answers an unknown console path with a 404 page once signed in', async () => {
+    const admin = await consoleUser(t);
+    const { browser } = await signInToConsole(t, admin);
+    const page = await browser.open(`${t.issuer}/console/nothing-here`);
+    expect(page.status).toBe(404);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+  });
+
   it('made its client at start-up: public, first-party, with the console’s own URIs', async () => {
     const client = await t.service.services.provider.clients.get('admin-console');
     expect(client).toMatchObject({

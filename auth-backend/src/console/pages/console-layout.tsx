@@ -77,9 +77,18 @@ export function Time({ at }: { at: Date | null | undefined }) {
 }
 
 /** A page that only says something (403, 404, a sign-in that could not finish), with a way on. */
-export function ConsoleMessage({ chrome, title, message, link }: { chrome: Chrome; title: string; message: string; link?: { href: string; label: string } }) {
+export interface ConsoleMessageProps {
+  chrome: Chrome;
+  title: string;
+  message: string;
+  link?: { href: string; label: string };
+  /** An error (an alert) unless false (a plain notice, as after signing out). */
+  error?: boolean;
+}
+
+export function ConsoleMessage({ chrome, title, message, link, error = true }: ConsoleMessageProps) {
   return (
-    <ConsolePage chrome={chrome} title={title} error={message}>
+    <ConsolePage chrome={chrome} title={title} error={error ? message : undefined} notice={error ? undefined : message}>
       {link && (
         <p>
           <a href={link.href}>{link.label}</a>
