@@ -75,6 +75,11 @@ import { PasskeyChallengesTable } from './tables/passkey-challenges';
 import { composePasskeys, passkeyHooks, type Passkeys } from './passkeys/passkeys-module';
 import type { SignInMethods } from './account/sign-in-methods';
 import { composeConsole } from './console/console-module';
+import { WebhooksTable } from './tables/webhooks';
+import { WebhookDeliveriesTable } from './tables/webhook-deliveries';
+import { composeWebhooks, type Webhooks } from './webhooks/webhooks-module';
+import { KnownDevicesTable } from './tables/known-devices';
+import { SecurityNotices } from './notifications/security-notices';
 
 const silentLogger = pino({ level: 'silent' });
 
@@ -103,6 +108,9 @@ export interface Tables {
   auditEvents: AuditEventsTable;
   passkeys: PasskeysTable;
   passkeyChallenges: PasskeyChallengesTable;
+  webhooks: WebhooksTable;
+  webhookDeliveries: WebhookDeliveriesTable;
+  knownDevices: KnownDevicesTable;
 }
 
 /** Every service of the process, built once. */
@@ -143,6 +151,8 @@ export interface Services {
   provider: ProviderModule;
   /** Passkeys: management, the username-less sign-in door, the second factor. */
   passkeys: Passkeys;
+  /** Webhooks: the administrators' service (admin API and console) and the delivery worker. */
+  webhooks: Webhooks;
 }
 
 export interface Composition {
@@ -173,6 +183,9 @@ function buildTables(config: Config, db: Database, clock: Clock): Tables {
     auditEvents: new AuditEventsTable(db.pool, clock),
     passkeys: new PasskeysTable(db.pool, clock),
     passkeyChallenges: new PasskeyChallengesTable(db.pool, clock),
+    webhooks: new WebhooksTable(db.pool),
+    webhookDeliveries: new WebhookDeliveriesTable(db.pool),
+    knownDevices: new KnownDevicesTable(db.pool),
   };
 }
 
@@ -193,11 +206,14 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
   const windows = new WindowLimits(db.pool);
   // Throttle keys and log references of addresses, keyed so that nobody can confirm a guessed address offline.
   const digests = new AddressDigests(config.keys.encryptionKey);
-  const throttle = new LoginThrottle(windows, tables.loginFailures, config.throttle, digests);
-  const confirmation = new PasswordConfirmation({ hasher: passwords, throttle });
-  // Mail: the outbox's delivery worker, and the recovery/verification use cases that fill the outbox.
   const { mail } = config;
   const templates = new MailTemplates(mail);
+  // Security notifications: SQL reactions to events, and the throttle's daily cap.
+  const notices = new SecurityNotices({ ...tables, templates, clock, newSignIn: config.notifications.newSignIn });
+  notices.reactTo(audit);
+  const throttle = new LoginThrottle(windows, tables.loginFailures, config.throttle, digests, (email) => notices.dailyCapReached(email));
+  const confirmation = new PasswordConfirmation({ hasher: passwords, throttle });
+  // Mail: the outbox's delivery worker, and the recovery/verification use cases that fill the outbox.
   const mailDelivery = new MailDeliveryWorker({
     outbox: tables.outbox,
     listenConnection: db.dedicatedClient,
@@ -232,6 +248,7 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
           hashingQueueDepth: () => hasher.queueDepth,
           pool: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
           signingKeyActivatedAt: () => keyRing.signingKeyActivatedAt(),
+          webhooks: () => tables.webhookDeliveries.pendingDepth(),
         });
   const countLogin = metrics && ((outcome: Parameters<Metrics['loginAttempt']>[0]) => metrics.loginAttempt(outcome));
   // The second factor: the codes, the pipeline's step that asks for it, and passing it.
@@ -276,6 +293,18 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
     confirmation,
     confirmsSecondFactor: (user, code) => mfa.confirmsIdentity(user, code),
   });
+  const cursors = new Cursors(config.keys.encryptionKey);
+  const webhooks = composeWebhooks({
+    tables,
+    config: config.webhooks,
+    keys: config.keys,
+    db,
+    audit,
+    cursors,
+    clock,
+    logger,
+    onOutcome: metrics && ((outcome) => metrics.webhookDelivery(outcome)),
+  });
   const admin = new AdminService({
     transaction,
     users,
@@ -283,7 +312,7 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
     audit,
     auditEvents: tables.auditEvents,
     deletion,
-    cursors: new Cursors(config.keys.encryptionKey),
+    cursors,
     resetSecondFactor: (userId, actorId, meta) => mfa.resetByAdmin(userId, actorId, meta),
     requireMfa: config.admin.requireMfa,
   });
@@ -297,6 +326,7 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
   lifecycle.add(windows);
   lifecycle.add(keyRing);
   lifecycle.add(mailDelivery);
+  lifecycle.add(webhooks.worker);
   lifecycle.add(oidc.registry);
   lifecycle.add(auditRetention);
   if (metricsServer) lifecycle.add(metricsServer);
@@ -347,6 +377,7 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
       metricsServer,
       provider,
       passkeys,
+      webhooks,
     },
     routers: [...provider.routers, adminConsole.router],
     endpoints: [
@@ -361,6 +392,7 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
       ...oidcEndpoints({ ...oidc, pipeline, throttle, publicUrl: config.oidc.publicUrl }),
       ...provider.endpoints,
       ...passkeys.endpoints(pipeline, throttle),
+      ...webhooks.endpoints((auth) => admin.requireAdmin(auth)),
     ],
     lifecycle,
   };

@@ -6,6 +6,8 @@ export const ERRORS = {
   validation_failed: { status: 400, title: 'Invalid request' },
   malformed_json: { status: 400, title: 'Malformed JSON' },
   weak_password: { status: 400, title: 'Password not allowed' },
+  password_breached: { status: 400, title: 'Password found in a data breach' },
+  invalid_webhook_url: { status: 400, title: 'Webhook URL not allowed' },
   bad_request: { status: 400, title: 'Bad request' },
   invalid_token: { status: 400, title: 'Invalid or expired token' },
   invalid_state: { status: 400, title: 'Invalid sign-in state' },

@@ -113,6 +113,8 @@ export class RecoveryService {
           await emailTokens.in(tx).revokeOfUser(row.userId, now);
           await users.in(tx).changeEmail(row.userId, row.email, now);
           await audit.in(tx).record({ type: 'email.changed', userId: row.userId, meta });
+          // The security notice goes to the address the account had until now.
+          await this.deps.outbox.in(tx).enqueue(row.userEmail, this.deps.templates.emailChanged(row.email), now);
         } else {
           // The registration's own link: the first proof of the address (its password and sessions stay).
           if (row.userEmailVerifiedAt === null) await this.deps.unproved.secure(tx, row.userId, now, 'registration');

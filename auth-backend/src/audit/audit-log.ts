@@ -14,31 +14,49 @@
  * after the event on the same transaction, for what SQL cannot say. Prefer reactions on hot paths.
  */
 import type { Transaction } from '../db/transaction';
-import type { Fragment } from '../db/statement';
+import type { Cte, Fragment } from '../db/statement';
 import type { AuditEvent, AuditEventInput } from '../domain/audit';
-import type { AuditEventsTable } from '../tables/audit-events';
+import { AUDIT_EVENT_ROW, type AuditEventsTable } from '../tables/audit-events';
 
 /** SQL that reacts to an event: CTEs over the event's row (tables/audit-events.ts AUDIT_EVENT_ROW), written with it. */
 export type AuditReaction = (event: AuditEvent) => Fragment | undefined;
+
+/**
+ * SQL that reacts to every event alike, reading its row(s) in CTE `source`, with no value of the
+ * event bound: it also rides on statements that write events themselves (token reuse, in the
+ * refresh statement: rowReactions('reuse_event')).
+ */
+export type AuditRowReaction = (source: string) => Cte[];
 
 /** Code that reacts to a recorded event, on the transaction that recorded it (undefined: the event stands alone). */
 export type AuditSubscriber = (event: AuditEvent, tx: Transaction | undefined) => Promise<void>;
 
 interface Reactors {
   reactions: AuditReaction[];
+  rowReactions: AuditRowReaction[];
   subscribers: AuditSubscriber[];
 }
 
 export class AuditLog {
   constructor(
     private readonly events: AuditEventsTable,
-    private readonly reactors: Reactors = { reactions: [], subscribers: [] },
+    private readonly reactors: Reactors = { reactions: [], rowReactions: [], subscribers: [] },
     private readonly tx?: Transaction,
   ) {}
 
   /** Adds SQL that reacts to every event recorded from now on (wired once, by the composition root). */
   react(reaction: AuditReaction): void {
     this.reactors.reactions.push(reaction);
+  }
+
+  /** Adds SQL that reacts to every event's row, whatever statement writes it (wired once, by the composition root). */
+  reactToRows(reaction: AuditRowReaction): void {
+    this.reactors.rowReactions.push(reaction);
+  }
+
+  /** The row reactions to the events a statement writes into CTE `source` itself (they must RETURN audit_event's columns). */
+  rowReactions(source: string): Fragment[] {
+    return this.reactors.rowReactions.map((reaction) => () => reaction(source));
   }
 
   /** Adds code that reacts to every event recorded from now on (wired once, by the composition root). */
@@ -72,6 +90,7 @@ export class AuditLog {
   }
 
   private reactionsTo(event: AuditEvent): Fragment[] {
-    return this.reactors.reactions.map((reaction) => reaction(event)).filter((fragment): fragment is Fragment => fragment !== undefined);
+    const reactions = this.reactors.reactions.map((reaction) => reaction(event)).filter((fragment): fragment is Fragment => fragment !== undefined);
+    return [...reactions, ...this.rowReactions(AUDIT_EVENT_ROW)];
   }
 }

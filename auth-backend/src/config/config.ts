@@ -10,6 +10,14 @@ import { parseDurationSeconds } from './duration';
 import { resolveFileSecrets } from './file-secrets';
 import { parseOidcProviders, type OidcProviderConfig } from './oidc-providers';
 import { parseWebAuthn, type WebAuthnConfig } from './webauthn';
+import {
+  parseBreachCheckConfig,
+  parseNotificationConfig,
+  parseWebhookConfig,
+  type BreachCheckConfig,
+  type NotificationConfig,
+  type WebhookConfig,
+} from './webhooks';
 
 /** The JWT secret shipped in .env.example: refused in production. */
 export const EXAMPLE_JWT_SECRET = 'change-me-to-a-long-random-secret-of-at-least-32-bytes';
@@ -303,6 +311,10 @@ export interface Config {
   readonly metrics: { readonly port: number | undefined; readonly host: string };
   /** Passkeys: the WebAuthn relying party. */
   readonly webauthn: WebAuthnConfig;
+  /** v4 (config/webhooks.ts): webhooks, security notifications, the breached-password check. */
+  readonly webhooks: WebhookConfig;
+  readonly notifications: NotificationConfig;
+  readonly breachCheck: BreachCheckConfig;
 }
 
 export class ConfigError extends Error {
@@ -349,6 +361,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, randomSecret
     webauthnProblems,
   );
   if (webauthnProblems.length > 0) throw new ConfigError(webauthnProblems);
+  const v4Problems: string[] = [];
+  const v4 = {
+    webhooks: parseWebhookConfig(source, v4Problems),
+    notifications: parseNotificationConfig(source, v4Problems),
+    breachCheck: parseBreachCheckConfig(source, v4Problems),
+  };
+  if (v4Problems.length > 0) throw new ConfigError(v4Problems);
   const jwtSecret = env.JWT_SECRET ?? randomSecret();
   return deepFreeze({
     env: env.NODE_ENV,
@@ -426,6 +445,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, randomSecret
     audit: { retention: env.AUDIT_RETENTION, pruneInterval: env.AUDIT_PRUNE_INTERVAL },
     metrics: { port: env.METRICS_PORT, host: env.METRICS_HOST },
     webauthn,
+    ...v4,
   });
 }
 

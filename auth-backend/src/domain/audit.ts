@@ -36,6 +36,13 @@ export const AUDIT_EVENT_TYPES = [
   'passkey.removed',
   // A valid signature whose counter did not increase: a copy of the authenticator may be in use.
   'passkey.clone_suspected',
+  // v4, webhooks (docs/webhooks.md): what administrators did to endpoints, and the service disabling one
+  // (410 Gone, or failing for WEBHOOK_DISABLE_AFTER).
+  'webhook.created',
+  'webhook.updated',
+  'webhook.deleted',
+  'webhook.secret_rotated',
+  'webhook.disabled',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

@@ -1,20 +1,18 @@
 /**
- * The delivery loop: sends what the outbox holds (tables/mail-outbox.ts), one message at a time.
- * Each message is leased (claimed for a while, no lock or transaction kept), sent with no
- * database connection held during the SMTP exchange, and its outcome recorded afterwards; a
- * process that dies mid-send leaves the message to the next claim once its lease ends (at least
- * once), and no two replicas ever hold the same lease.
+ * Mail's use of the outbox delivery loop (outbox/delivery-loop.ts, shared with webhooks): what
+ * the outbox holds (tables/mail-outbox.ts) is sent one message at a time, leased, with no
+ * database connection held during the SMTP exchange, its outcome recorded afterwards (fenced by
+ * the attempt number).
  *
- * Woken at once by the outbox's NOTIFY (any replica's committed mail), and polls every
- * MAIL_POLL_INTERVAL with one cheap read in case a notification was missed. Failures: SMTP down
- * or 4xx -> retried with exponential backoff (capped), for as long as it takes; 5xx -> retried
- * until MAIL_MAX_ATTEMPTS, then recorded as failed.
+ * Failures: SMTP down or 4xx -> retried with exponential backoff (capped), for as long as it
+ * takes (a server that is down pauses the loop until the next poll); 5xx -> retried until
+ * MAIL_MAX_ATTEMPTS, then recorded as failed.
  */
 import type pg from 'pg';
 import type { Clock } from '../clock';
 import type { Logger } from '../logger';
 import type { Worker } from '../lifecycle';
-import { NotificationListener } from '../db/notification-listener';
+import { DeliveryLoop, within, type Verdict } from '../outbox/delivery-loop';
 import { MAIL_QUEUED_CHANNEL, type ClaimedMail, type MailOutboxTable } from '../tables/mail-outbox';
 import { classifyFailure } from './smtp-errors';
 import type { MailTransport } from './transport';
@@ -29,12 +27,6 @@ class SendTimeout extends Error {
   constructor() {
     super(`no answer from the mail server within ${SEND_TIMEOUT_MS / 1000} s`);
   }
-}
-
-function withinSendTimeout<T>(sending: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_resolve, reject) => (timer = setTimeout(() => reject(new SendTimeout()), SEND_TIMEOUT_MS)));
-  return Promise.race([sending, late]).finally(() => clearTimeout(timer));
 }
 
 export interface DeliveryPolicy {
@@ -60,81 +52,57 @@ type Outcome = 'none' | 'sent' | 'retry' | 'failed' | 'server-down';
 
 export class MailDeliveryWorker implements Worker {
   readonly name = 'mail-delivery';
-  private stopped = true;
-  private timer: NodeJS.Timeout | undefined;
-  private round: Promise<void> | undefined;
-  private wokenDuringRound = false;
-  private listener: NotificationListener | undefined;
+  private loop: DeliveryLoop<ClaimedMail> | undefined;
 
   constructor(private readonly deps: DeliveryWorkerDeps) {}
 
   start(): void {
-    const { transport, logger } = this.deps;
+    const { transport, logger, outbox } = this.deps;
     if (!transport) {
       logger.warn({ event: 'mail.transport', transport: 'none' }, 'SMTP_URL is not set: mail waits in the outbox until SMTP_URL is set');
       return;
     }
     logger.info({ event: 'mail.transport', transport: transport.description }, 'mail delivery started');
-    this.stopped = false;
-    this.listener = new NotificationListener(this.deps.listenConnection, MAIL_QUEUED_CHANNEL, () => this.wake());
-    this.listener.start();
-    this.schedule(0);
+    this.loop = new DeliveryLoop<ClaimedMail>({
+      name: this.name,
+      channel: MAIL_QUEUED_CHANNEL,
+      listenConnection: this.deps.listenConnection,
+      queue: {
+        hasDue: (now) => outbox.hasDue(now),
+        claim: async (now, leaseSeconds) => {
+          const mail = await outbox.claim(now, leaseSeconds);
+          return mail ? [mail] : [];
+        },
+      },
+      deliver: async (mail): Promise<Verdict> => ((await this.deliverOne(mail)) === 'server-down' ? 'pause' : 'next'),
+      // One message at a time: one SMTP server, whose outages pause everything anyway.
+      concurrency: 1,
+      perKey: 1,
+      leaseSeconds: SEND_LEASE_SECONDS,
+      pollIntervalMs: this.deps.policy.pollIntervalMs,
+      clock: this.deps.clock,
+      onError: (error) =>
+        logger.warn(
+          { event: 'mail.delivery', outcome: 'error', reason: error instanceof Error ? error.message : String(error) },
+          'mail delivery round failed (database?): trying again at the next poll',
+        ),
+    });
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.listener?.stop();
-    await this.round;
+    await this.loop?.stop();
     this.deps.transport?.close();
   }
 
-  /** Deliver now, not at the next poll (a notification of committed mail). */
-  private wake(): void {
-    if (this.stopped) return;
-    if (this.round) this.wokenDuringRound = true;
-    else this.schedule(0);
-  }
-
-  private schedule(delayMs: number): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.runRound(), delayMs);
-  }
-
-  private runRound(): void {
-    this.timer = undefined;
-    if (this.stopped) return;
-    this.wokenDuringRound = false;
-    this.round = this.deliverDue()
-      .catch((error: unknown) => {
-        this.deps.logger.warn(
-          { event: 'mail.delivery', outcome: 'error', reason: error instanceof Error ? error.message : String(error) },
-          'mail delivery round failed (database?): trying again at the next poll',
-        );
-      })
-      .finally(() => {
-        this.round = undefined;
-        if (!this.stopped) this.schedule(this.wokenDuringRound ? 0 : this.deps.policy.pollIntervalMs);
-      });
-  }
-
-  private async deliverDue(): Promise<void> {
-    if (!(await this.deps.outbox.hasDue(this.deps.clock()))) return;
-    while (!this.stopped) {
-      const outcome = await this.deliverOne();
-      if (outcome === 'none' || outcome === 'server-down') return;
-    }
-  }
-
-  private async deliverOne(): Promise<Outcome> {
+  private async deliverOne(mail: ClaimedMail): Promise<Outcome> {
     const { outbox, transport, clock } = this.deps;
     if (!transport) return 'none';
-    const mail = await outbox.claim(clock(), SEND_LEASE_SECONDS);
-    if (!mail) return 'none';
     try {
-      const { file } = await withinSendTimeout(
+      const { file } = await within(
         transport.send({ id: mail.id, from: this.deps.policy.from, to: mail.recipient, subject: mail.subject, text: mail.text }),
+        SEND_TIMEOUT_MS,
+        () => new SendTimeout(),
       );
       const recorded = await outbox.markSent(mail, clock());
       // The file name holds the outbox id and a time stamp, never the token.

@@ -120,4 +120,44 @@ export class MailTemplates {
       'If this was not you, reset your password again at once and contact support.',
     ]);
   }
+
+  // v4, security notifications (notifications/security-notices.ts).
+
+  newSignIn(sign: { at: Date; device: string; ip: string | null }): MailContent {
+    return this.mail('new-sign-in', 'New sign-in to your account', [
+      `Your ${this.settings.productName} account was just signed in to from a device it has not used recently:`,
+      '',
+      `  When:    ${sign.at.toISOString().replace('T', ' ').slice(0, 16)} UTC`,
+      `  Device:  ${sign.device}`,
+      `  Address: ${sign.ip ?? 'unknown'}`,
+      '',
+      'If this was you, there is nothing to do.',
+      'If not, reset your password right away (that signs out every session) and contact support.',
+    ]);
+  }
+
+  passwordChangedNotice(): MailContent {
+    return this.mail('password-changed-notice', 'Your password was changed', [
+      `The password of your ${this.settings.productName} account was just changed; every other session was signed out.`,
+      '',
+      'If this was not you, reset your password at once (POST /auth/password/forgot, or the "forgot password" link) and contact support.',
+    ]);
+  }
+
+  emailChanged(newEmail: string): MailContent {
+    return this.mail('email-changed', 'Your email address was changed', [
+      `The email address of your ${this.settings.productName} account was just changed to ${newEmail}; mail about the account now goes there.`,
+      '',
+      'If this was not you, contact support right away: this address no longer receives password reset links.',
+    ]);
+  }
+
+  loginFailureCap(): MailContent {
+    return this.mail('login-failure-cap', 'Many failed sign-ins to your account', [
+      `There were so many failed attempts to sign in to your ${this.settings.productName} account today that password sign-in is paused until tomorrow.`,
+      'Someone may be guessing your password.',
+      '',
+      'If this was not you, consider resetting your password to a long, unique one and turning on two-step verification.',
+    ]);
+  }
 }

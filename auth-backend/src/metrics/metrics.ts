@@ -16,6 +16,8 @@ export interface MetricSources {
   pool: () => { total: number; idle: number; waiting: number };
   /** When the current signing key started signing; absent with HS256 (JWT_SECRET has no age the service knows). */
   signingKeyActivatedAt?: () => Date | undefined;
+  /** v4: pending webhook deliveries (of enabled endpoints) and the creation time of the oldest. */
+  webhooks?: () => Promise<{ depth: number; oldest: Date | null }>;
 }
 
 export type LoginOutcome = 'success' | 'failure' | 'disabled' | 'throttled' | 'unverified';
@@ -29,6 +31,8 @@ export class Metrics {
   readonly registry = new Registry();
   private readonly durations: Histogram<'method' | 'route' | 'status'>;
   private readonly logins: Counter<'outcome'>;
+  private readonly webhookDeliveries: Counter<'outcome'>;
+  private readonly breachCheckErrors: Counter;
   /** One child per (method, route, status): observe() then skips hashing the labels. */
   private readonly children = new Map<string, { observe(value: number): void }>();
 
@@ -42,7 +46,38 @@ export class Metrics {
       registers,
     });
     this.logins = new Counter({ name: 'auth_login_attempts_total', help: 'Password login attempts by outcome', labelNames: ['outcome'], registers });
+    this.webhookDeliveries = new Counter({
+      name: 'webhook_deliveries_total',
+      help: 'Webhook delivery attempts by outcome (delivered, retry, failed)',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.breachCheckErrors = new Counter({
+      name: 'password_breach_check_errors_total',
+      help: 'Breached-password checks that failed or took too long (the password was let through)',
+      registers,
+    });
     const { clock } = sources;
+    if (sources.webhooks) {
+      const webhooks = sources.webhooks;
+      new Gauge({
+        name: 'webhook_queue_depth',
+        help: 'Webhook deliveries waiting (of enabled endpoints)',
+        registers,
+        async collect() {
+          this.set((await webhooks()).depth);
+        },
+      });
+      new Gauge({
+        name: 'webhook_queue_oldest_age_seconds',
+        help: 'Age of the oldest webhook delivery waiting (0 when none waits)',
+        registers,
+        async collect() {
+          const { oldest } = await webhooks();
+          this.set(oldest ? Math.max(0, (clock().getTime() - oldest.getTime()) / 1000) : 0);
+        },
+      });
+    }
     new Gauge({
       name: 'mail_outbox_depth',
       help: 'Messages waiting in the mail outbox',
@@ -112,5 +147,13 @@ export class Metrics {
 
   loginAttempt(outcome: LoginOutcome): void {
     this.logins.inc({ outcome });
+  }
+
+  webhookDelivery(outcome: 'delivered' | 'retry' | 'failed'): void {
+    this.webhookDeliveries.inc({ outcome });
+  }
+
+  breachCheckError(): void {
+    this.breachCheckErrors.inc();
   }
 }

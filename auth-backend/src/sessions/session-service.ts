@@ -26,7 +26,7 @@ export class SessionService {
   constructor(private readonly deps: SessionServiceDeps) {}
 
   async refresh(refreshToken: string, log: Logger, meta?: RequestMeta): Promise<TokenGrant> {
-    const result = await this.deps.sessions.rotate(refreshToken, meta);
+    const result = await this.deps.sessions.rotate(refreshToken, meta, this.deps.audit.rowReactions('reuse_event'));
     if (result.kind === 'rejected') {
       const level = result.reason === 'reused' ? 'warn' : 'info';
       log[level]({ event: 'auth.refresh', outcome: 'failure', reason: result.reason, userId: result.userId, sessionId: result.sessionId }, 'refresh refused');

@@ -26,13 +26,15 @@ export interface AuditQuery {
 
 /**
  * The INSERT of a token.reuse_detected event for a CTE `reuse` (revoked session ids) joined to
- * `found` (user_id, session_id), with the request's meta at `$requestId`, `$ip`, `$userAgent`.
+ * `found` (user_id, session_id), with the request's meta at `$requestId`, `$ip`, `$userAgent`;
+ * it returns the event's row, for the audit log's row reactions (webhooks).
  */
 export const reuseEventInsert = (params: { now: string; requestId: string; ip: string; userAgent: string }) =>
   `INSERT INTO audit_event (${COLUMNS})
    SELECT gen_random_uuid(), 'token.reuse_detected', ${params.now}, found.user_id, NULL, ${params.ip}, ${params.userAgent}, ${params.requestId},
           jsonb_build_object('sessionId', found.session_id)
-     FROM reuse JOIN found ON found.session_id = reuse.id`;
+     FROM reuse JOIN found ON found.session_id = reuse.id
+   RETURNING ${COLUMNS}`;
 
 export class AuditEventsTable extends Table {
   constructor(

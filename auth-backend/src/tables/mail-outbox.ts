@@ -11,6 +11,7 @@
  * sender that dies mid-send leaves the message to be sent again when its lease ends (at least once).
  */
 import { randomUUID } from 'node:crypto';
+import type { Cte, Statement } from '../db/statement';
 import { Table } from './table';
 
 export const MAIL_QUEUED_CHANNEL = 'mail_outbox_queued';
@@ -24,7 +25,12 @@ export type MailKind =
   | 'second-factor-enabled'
   | 'second-factor-disabled'
   | 'passkey-added'
-  | 'passkey-removed';
+  | 'passkey-removed'
+  // v4, security notifications (notifications/).
+  | 'new-sign-in'
+  | 'password-changed-notice'
+  | 'email-changed'
+  | 'login-failure-cap';
 
 /** A rendered message (mail/templates.ts), not yet addressed. */
 export interface MailContent {
@@ -76,6 +82,32 @@ export class MailOutboxTable extends Table {
              SELECT pg_notify('${MAIL_QUEUED_CHANNEL}', id::text) FROM queued`,
       values: [randomUUID(), mail.kind, recipient, mail.subject, mail.text, now],
     });
+  }
+
+  /**
+   * A CTE that queues `mail` to the current address of account `userId` when `condition` (SQL of
+   * the same statement) holds: a notice written by the statement of the change it announces.
+   */
+  enqueueingToAccount(statement: Statement, userId: string, mail: MailContent, now: Date, condition = 'true'): Cte {
+    const [id, kind, user, subject, text, at] = [randomUUID(), mail.kind, userId, mail.subject, mail.text, now].map((value) => statement.bind(value));
+    return {
+      name: `mail_${mail.kind.replace(/-/g, '_')}`,
+      body: `INSERT INTO mail_outbox (id, kind, recipient, subject, "textBody", "createdAt", "nextAttemptAt")
+             SELECT ${id}::uuid, ${kind}, u.email, ${subject}, ${text}, ${at}::timestamptz, ${at}::timestamptz FROM "user" u
+              WHERE u.id = ${user}::uuid AND ${condition}
+             RETURNING pg_notify('${MAIL_QUEUED_CHANNEL}', id::text)`,
+    };
+  }
+
+  /** Queues `mail` to the account whose (normalised) address is `email`, if there is one. */
+  async enqueueToAccount(email: string, mail: MailContent, now: Date): Promise<void> {
+    await this.db.query(
+      `WITH queued AS (
+         INSERT INTO mail_outbox (id, kind, recipient, subject, "textBody", "createdAt", "nextAttemptAt")
+         SELECT $1, $2, u.email, $4, $5, $6, $6 FROM "user" u WHERE u.email = $3 RETURNING id)
+       SELECT pg_notify('${MAIL_QUEUED_CHANNEL}', id::text) FROM queued`,
+      [randomUUID(), mail.kind, email, mail.subject, mail.text, now],
+    );
   }
 
   /** Whether any message is due: one cheap indexed read, so an idle poll claims nothing. */

@@ -131,7 +131,7 @@ const ROTATE = `
     RETURNING s.id
   ), reuse_event AS (
     ${reuseEventInsert({ now: '$2', requestId: '$7', ip: '$8', userAgent: '$9' })}
-  )
+  )/*reactions*/
   SELECT found.*, EXISTS (SELECT 1 FROM successor) AS rotated, EXISTS (SELECT 1 FROM reuse) AS reuse_detected FROM found`;
 
 export class SessionsTable extends Table {
@@ -192,14 +192,17 @@ export class SessionsTable extends Table {
    * session rows are locked (FOR UPDATE), so of concurrent refreshes of one token exactly one
    * rotates; the others wait for the lock and then see the token rotated. Presenting a rotated
    * token revokes the whole family (reuse detection), unless it was rotated less than
-   * `reuseInterval` seconds ago.
+   * `reuseInterval` seconds ago. `onReuse`: the audit log's row reactions to the reuse event.
    */
-  async rotate(refreshToken: string, meta?: RequestMeta): Promise<RotateResult> {
+  async rotate(refreshToken: string, meta?: RequestMeta, onReuse: readonly Fragment[] = []): Promise<RotateResult> {
     const now = this.clock();
     const { token, hash } = newOpaqueToken();
+    // What reacts to the reuse event (CTEs over `reuse_event`, binding nothing: the statement's own parameters are fixed).
+    const reactions = onReuse.flatMap((fragment) => fragment(new Statement()));
+    const text = ROTATE.replace('/*reactions*/', reactions.map((cte) => `, ${cte.name} AS (${cte.body})`).join(''));
     const { rows } = await this.db.query<TokenRow>({
-      name: 'refresh-token-rotate',
-      text: ROTATE,
+      name: reactions.length > 0 ? namedFor(text) : 'refresh-token-rotate',
+      text,
       values: [
         hashOpaqueToken(refreshToken),
         now,

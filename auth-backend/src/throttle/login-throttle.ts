@@ -57,6 +57,8 @@ export class LoginThrottle {
     private readonly failures: LoginFailuresTable,
     private readonly policy: ThrottlePolicy,
     private readonly digests: AddressDigests,
+    /** Told once per counting window, when an account's failures reach the daily cap (the security notice). */
+    private readonly onDailyCap?: (email: string) => Promise<void>,
   ) {
     const perIp = (keyPrefix: string) => windows.create(keyPrefix, policy.ipMax, policy.ipWindow, TOO_MANY_ATTEMPTS);
     this.perIp = {
@@ -97,6 +99,8 @@ export class LoginThrottle {
     }
     if (judged.verdict === 'failed') {
       if (holdsLease) await this.failures.startDelay(key);
+      // The count stops at the cap until the window ends: this is reached once per window.
+      if (number === ACCOUNT_FAILURE_LIMITS.dailyCap) await this.onDailyCap?.(email);
     } else if (judged.verdict === 'succeeded') await this.failures.reset(key);
     else await this.failures.uncount(key, holdsLease);
     return judged.result;

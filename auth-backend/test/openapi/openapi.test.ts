@@ -97,7 +97,7 @@ describe('GET /openapi.json', () => {
 
   it('describes each operation as the contract says: ids, security, statuses, problem bodies', () => {
     expect(document.servers).toEqual([{ url: '/' }]);
-    const expected: Record<string, { bearer: boolean; statuses: string[] }> = {
+    const expected: Record<string, { bearer: boolean | 'admin'; statuses: string[] }> = {
       'post /auth/register': { bearer: false, statuses: ['201', '400', '409', '413'] },
       'post /auth/login': { bearer: false, statuses: ['200', '400', '401', '413', '429'] },
       'post /auth/refresh': { bearer: false, statuses: ['200', '400', '401', '413'] },
@@ -115,12 +115,22 @@ describe('GET /openapi.json', () => {
       'post /auth/oidc/exchange': { bearer: false, statuses: ['200', '400', '401', '413'] },
       'get /auth/identities': { bearer: true, statuses: ['200', '401'] },
       'delete /auth/identities/{id}': { bearer: true, statuses: ['204', '401', '404', '409'] },
+      // v4: webhooks (administrators).
+      'post /admin/webhooks': { bearer: 'admin', statuses: ['201', '400', '401', '403', '413'] },
+      'get /admin/webhooks': { bearer: 'admin', statuses: ['200', '401', '403'] },
+      'get /admin/webhooks/{id}': { bearer: 'admin', statuses: ['200', '401', '403', '404'] },
+      'patch /admin/webhooks/{id}': { bearer: 'admin', statuses: ['200', '400', '401', '403', '404', '413'] },
+      'delete /admin/webhooks/{id}': { bearer: 'admin', statuses: ['204', '401', '403', '404'] },
+      'post /admin/webhooks/{id}/secret': { bearer: 'admin', statuses: ['200', '401', '403', '404'] },
+      'get /admin/webhooks/{id}/deliveries': { bearer: 'admin', statuses: ['200', '400', '401', '403', '404'] },
+      'post /admin/webhooks/{id}/deliveries/{deliveryId}/retry': { bearer: 'admin', statuses: ['202', '401', '403', '404'] },
+      'post /admin/webhooks/{id}/test': { bearer: 'admin', statuses: ['202', '401', '403', '404'] },
     };
     for (const [key, { bearer, statuses }] of Object.entries(expected)) {
       const [method, route] = key.split(' ') as [string, string];
       const operation = document.paths[route]![method]!;
       expect(operation.operationId).toEqual(expect.any(String));
-      expect(operation.security).toEqual(bearer ? [{ bearerAuth: [] }] : []);
+      expect(operation.security).toEqual(bearer === 'admin' ? [{ adminBearer: [] }] : bearer ? [{ bearerAuth: [] }] : []);
       expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(statuses));
       for (const [status, response] of Object.entries(operation.responses)) {
         if (Number(status) >= 400) expect(Object.keys((response as { content: object }).content)).toEqual(['application/problem+json']);

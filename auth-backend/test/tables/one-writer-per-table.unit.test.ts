@@ -62,6 +62,9 @@ describe('the tables', () => {
       oidc_session_binding: ['tables/provider-state.ts'],
       passkey: ['tables/passkeys.ts'],
       passkey_challenge: ['tables/passkey-challenges.ts'],
+      webhook: ['tables/webhooks.ts'],
+      webhook_delivery: ['tables/webhook-deliveries.ts'],
+      known_device: ['tables/known-devices.ts'],
       _prisma_migrations: ['migrations/migration-state.ts'],
     });
   });

@@ -1,0 +1,229 @@
+/**
+ * Webhooks end to end: the real app on its own database, real HTTP receivers on loopback, each
+ * delivery's signature verified with the reference package `standardwebhooks`.
+ */
+import request from 'supertest';
+import { Webhook } from 'standardwebhooks';
+import { createTestApp, registerUser, type TestApp } from '../support/test-app';
+import { bearer, registerAdmin } from '../support/admin';
+import { eventually } from '../support/test-smtp';
+import { startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from '../support/webhook-receiver';
+
+const FAST_WEBHOOKS = { WEBHOOK_ALLOW_INSECURE: 'true', WEBHOOK_RETRY_SCHEDULE: '200ms,400ms', WEBHOOK_POLL_INTERVAL: '100ms', WEBHOOK_TIMEOUT: '1s' };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('webhooks', () => {
+  let t: TestApp;
+  let admin: Awaited<ReturnType<typeof registerAdmin>>;
+  const receivers: WebhookReceiver[] = [];
+
+  beforeEach(async () => {
+    t = await createTestApp(FAST_WEBHOOKS);
+    admin = await registerAdmin(t);
+  });
+  afterEach(async () => {
+    await t.close();
+    await Promise.all(receivers.splice(0).map((receiver) => receiver.stop()));
+  });
+
+  async function receiver(respond?: WebhookReceiver['respond']): Promise<WebhookReceiver> {
+    const started = await startWebhookReceiver(respond);
+    receivers.push(started);
+    return started;
+  }
+
+  async function register(url: string, events: string[] = ['*']): Promise<{ id: string; secret: string }> {
+    const response = await request(t.app).post('/admin/webhooks').set(bearer(admin.accessToken)).send({ url, events }).expect(201);
+    expect(response.body.secret).toMatch(/^whsec_/);
+    return { id: response.body.webhook.id, secret: response.body.secret };
+  }
+
+  const verify = (secret: string, received: ReceivedWebhook) => new Webhook(secret).verify(received.body, received.headers);
+  const deliveriesOf = async (id: string, query = '') =>
+    (await request(t.app).get(`/admin/webhooks/${id}/deliveries${query}`).set(bearer(admin.accessToken)).expect(200)).body.deliveries as Array<
+      Record<string, unknown>
+    >;
+
+  describe('POST /admin/webhooks', () => {
+    it('delivers an event signed in the Standard Webhooks format, with the user as the API shows it', async () => {
+      const hooks = await receiver();
+      const { secret } = await register(`${hooks.url}/hooks`, ['user.registered']);
+
+      const user = await registerUser(t.app, { name: 'Webhook Person' });
+
+      const [delivery] = await eventually(() => hooks.received.length > 0 && hooks.received);
+      expect(verify(secret, delivery!)).toMatchObject({ type: 'user.registered' });
+      expect(delivery!.headers['content-type']).toBe('application/json');
+      expect(delivery!.headers['webhook-timestamp']).toMatch(/^\d{10}$/);
+      expect(delivery!.json.data.user).toEqual({
+        id: user.user.id,
+        email: user.email,
+        name: 'Webhook Person',
+        createdAt: expect.stringMatching(/Z$/),
+        emailVerified: false,
+        mfaEnabled: false,
+      });
+      expect(delivery!.json.data.event).toMatchObject({ type: 'user.registered', userId: user.user.id });
+      expect(() => verify('whsec_' + Buffer.alloc(32, 1).toString('base64'), delivery!)).toThrow();
+      await sleep(300);
+      expect(hooks.received).toHaveLength(1);
+    });
+
+    it('refuses a name resolving to 127.0.0.1 in production mode (400 invalid_webhook_url), and an http URL', async () => {
+      const production = await createTestApp({ ...FAST_WEBHOOKS, WEBHOOK_ALLOW_INSECURE: 'false' }, { database: t.database });
+      try {
+        for (const url of [
+          'https://localhost:8443/hooks',
+          'https://127.0.0.1/hooks',
+          'https://[::1]/x',
+          'http://example.com/hooks',
+          'https://169.254.169.254/latest',
+        ]) {
+          const response = await request(production.app)
+            .post('/admin/webhooks')
+            .set(bearer(admin.accessToken))
+            .send({ url, events: ['*'] });
+          expect({ url, status: response.status, code: response.body.code }).toEqual({ url, status: 400, code: 'invalid_webhook_url' });
+        }
+      } finally {
+        await production.close();
+      }
+    });
+  });
+
+  it('checks the address at every connection: a stored URL whose name resolves to loopback is never connected to', async () => {
+    const hooks = await receiver();
+    const { id } = await register(`${hooks.url}/hooks`, ['user.registered']);
+    // As if DNS had changed after registration: the URL now names loopback, in production mode.
+    await t.database.query(`UPDATE webhook SET url = $2 WHERE id = $1`, [id, `https://localhost:${hooks.port}/hooks`]);
+    const production = await createTestApp({ ...FAST_WEBHOOKS, WEBHOOK_ALLOW_INSECURE: 'false', WEBHOOK_RETRY_SCHEDULE: 'none' }, { database: t.database });
+    try {
+      await t.service.lifecycle.stop();
+      await registerUser(production.app);
+      const [failed] = await eventually(async () => {
+        const rows = await t.database.query<{ status: string; lastError: string }>(`SELECT status, "lastError" FROM webhook_delivery WHERE "webhookId" = $1`, [
+          id,
+        ]);
+        return rows[0]?.status === 'failed' && rows;
+      });
+      expect(failed!.lastError).toMatch(/refused: localhost resolves to 127\.0\.0\.1, a loopback address/);
+      expect(hooks.received).toHaveLength(0);
+    } finally {
+      await production.close();
+    }
+  });
+
+  it('retries with one webhook-id and backoff, then records the delivery as failed', async () => {
+    const hooks = await receiver(() => 500);
+    const { id } = await register(`${hooks.url}/hooks`, ['user.registered']);
+
+    await registerUser(t.app);
+
+    await eventually(async () => (await deliveriesOf(id))[0]?.status === 'failed');
+    expect(hooks.received).toHaveLength(3);
+    expect(new Set(hooks.received.map((received) => received.headers['webhook-id'])).size).toBe(1);
+    expect(new Set(hooks.received.map((received) => received.body)).size).toBe(1);
+    const gaps = [hooks.received[1]!.at - hooks.received[0]!.at, hooks.received[2]!.at - hooks.received[1]!.at];
+    expect(gaps[0]).toBeGreaterThanOrEqual(150);
+    expect(gaps[1]).toBeGreaterThanOrEqual(300);
+    const [delivery] = await deliveriesOf(id);
+    expect(delivery).toMatchObject({
+      id: hooks.received[0]!.headers['webhook-id'],
+      eventType: 'user.registered',
+      status: 'failed',
+      attempts: 3,
+      lastStatusCode: 500,
+    });
+    expect(delivery!.nextAttemptAt).toBeNull();
+
+    // Manual retry: delivered again now, the same webhook-id.
+    hooks.respond = () => 200;
+    await request(t.app).post(`/admin/webhooks/${id}/deliveries/${delivery!.id}/retry`).set(bearer(admin.accessToken)).expect(202);
+    await eventually(async () => (await deliveriesOf(id))[0]?.status === 'delivered');
+    expect(hooks.received[3]!.headers['webhook-id']).toBe(delivery!.id);
+  });
+
+  it('does not follow a redirect', async () => {
+    const target = await receiver();
+    const hooks = await receiver(() => ({ status: 307, headers: { location: `${target.url}/elsewhere` } }));
+    const { id } = await register(`${hooks.url}/hooks`, ['user.registered']);
+
+    await registerUser(t.app);
+
+    await eventually(async () => (await deliveriesOf(id))[0]?.status === 'failed');
+    expect(hooks.received).toHaveLength(3);
+    expect(target.received).toHaveLength(0);
+    expect((await deliveriesOf(id))[0]).toMatchObject({ lastStatusCode: 307, lastError: expect.stringMatching(/redirects are not followed/) });
+  });
+
+  it('disables the endpoint at once on 410 Gone, with a webhook.disabled audit event', async () => {
+    const hooks = await receiver(() => 410);
+    const { id } = await register(`${hooks.url}/hooks`, ['user.registered']);
+
+    await registerUser(t.app);
+    await registerUser(t.app);
+
+    const webhook = await eventually(async () => {
+      const body = (await request(t.app).get(`/admin/webhooks/${id}`).set(bearer(admin.accessToken)).expect(200)).body.webhook;
+      return body.enabled === false && body;
+    });
+    expect(webhook.disabledReason).toMatch(/410/);
+    await sleep(500);
+    expect(hooks.received).toHaveLength(1);
+    const events = await t.database.query<{ data: { webhookId: string } }>(`SELECT data FROM audit_event WHERE type = 'webhook.disabled'`);
+    expect(events.map((event) => event.data.webhookId)).toEqual([id]);
+  });
+
+  it('sends nothing for a change that rolled back', async () => {
+    const hooks = await receiver();
+    await register(`${hooks.url}/hooks`, ['*']);
+    const user = await registerUser(t.app);
+    await eventually(() => hooks.received.length >= 2);
+    const before = hooks.received.length;
+
+    // A password change whose transaction fails at COMMIT, after everything (its delivery too) was written.
+    await t.database.query(`CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused at commit'; END $$`);
+    await t.database.query(
+      `CREATE CONSTRAINT TRIGGER refuse_at_commit AFTER INSERT ON webhook_delivery DEFERRABLE INITIALLY DEFERRED
+       FOR EACH ROW WHEN (NEW."eventType" = 'password.changed') EXECUTE FUNCTION refuse()`,
+    );
+    const response = await request(t.app)
+      .post('/auth/password')
+      .set(bearer(user.accessToken))
+      .send({ currentPassword: user.password, newPassword: 'another perfectly good passphrase' });
+    expect(response.status).toBe(500);
+
+    await sleep(800);
+    expect(hooks.received.slice(before).filter((received) => received.json.type === 'password.changed')).toEqual([]);
+    expect(await t.database.query(`SELECT 1 FROM webhook_delivery WHERE "eventType" = 'password.changed'`)).toHaveLength(0);
+    expect(await t.database.query(`SELECT 1 FROM audit_event WHERE type = 'password.changed'`)).toHaveLength(0);
+  });
+
+  it('signs with both secrets for a day after a rotation', async () => {
+    const hooks = await receiver();
+    const { id, secret } = await register(`${hooks.url}/hooks`, ['user.registered']);
+    const rotated = await request(t.app).post(`/admin/webhooks/${id}/secret`).set(bearer(admin.accessToken)).expect(200);
+    const newSecret = rotated.body.secret as string;
+    expect(newSecret).toMatch(/^whsec_/);
+
+    await registerUser(t.app);
+
+    const [delivery] = await eventually(() => hooks.received.length > 0 && hooks.received);
+    expect(delivery!.headers['webhook-signature']!.split(' ')).toHaveLength(2);
+    expect(verify(secret, delivery!)).toBeTruthy();
+    expect(verify(newSecret, delivery!)).toBeTruthy();
+    // Stored sealed, never in the clear.
+    const [row] = await t.database.query<Record<string, string>>(`SELECT * FROM webhook WHERE id = $1`, [id]);
+    expect(JSON.stringify(row)).not.toContain(secret.slice(6));
+    expect(JSON.stringify(row)).not.toContain(newSecret.slice(6));
+  });
+
+  it('sends webhook.test to an endpoint whatever its events', async () => {
+    const hooks = await receiver();
+    const { id, secret } = await register(`${hooks.url}/hooks`, ['passkey.added']);
+    const response = await request(t.app).post(`/admin/webhooks/${id}/test`).set(bearer(admin.accessToken)).expect(202);
+    const [delivery] = await eventually(() => hooks.received.length > 0 && hooks.received);
+    expect(verify(secret, delivery!)).toMatchObject({ type: 'webhook.test' });
+    expect(delivery!.headers['webhook-id']).toBe(response.body.deliveryId);
+  });
+});
