@@ -348,7 +348,7 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
   });
   for (const worker of provider.workers) lifecycle.add(worker);
   // The admin console: a first-party client of the provider above (its client is made at start-up).
-  const adminConsole = composeConsole({ config, logger, sessions, admin, provider });
+  const adminConsole = composeConsole({ config, logger, sessions, admin, provider, webhooks: webhooks.service });
   for (const worker of adminConsole.workers) lifecycle.add(worker);
   return {
     services: {

@@ -1,5 +1,5 @@
 /**
- * The wiring of the admin console (the contract's "Admin console"): server-rendered pages under
+ * The wiring of the admin console (the contract's "Admin console": users, audit log, apps, webhooks): server-rendered pages under
  * PUBLIC_URL/console on the same template layer, headers, CSRF and assets as the provider's hosted
  * pages (web/), signing its user in through the service's own provider (its built-in client is
  * made at start-up), and acting only through the services the admin API calls. The composition
@@ -12,6 +12,7 @@ import type { Worker } from '../lifecycle';
 import type { SessionsTable } from '../tables/sessions';
 import type { AdminService } from '../admin/admin-service';
 import type { ProviderModule } from '../provider/provider-module';
+import type { WebhookService } from '../webhooks/webhook-service';
 import { Assets } from '../web/assets';
 import { CsrfTokens } from '../web/csrf';
 import { ConsoleCookies } from './console-cookies';
@@ -22,6 +23,7 @@ import { consoleRoutes } from './console-routes';
 import { userRoutes } from './user-routes';
 import { auditRoutes } from './audit-routes';
 import { appRoutes } from './app-routes';
+import { webhookRoutes } from './webhook-routes';
 
 export interface ConsoleModuleDeps {
   config: Config;
@@ -29,6 +31,7 @@ export interface ConsoleModuleDeps {
   sessions: SessionsTable;
   admin: AdminService;
   provider: ProviderModule;
+  webhooks: WebhookService;
 }
 
 export interface ConsoleModule {
@@ -37,7 +40,7 @@ export interface ConsoleModule {
   workers: Worker[];
 }
 
-export function composeConsole({ config, logger, sessions, admin, provider }: ConsoleModuleDeps): ConsoleModule {
+export function composeConsole({ config, logger, sessions, admin, provider, webhooks }: ConsoleModuleDeps): ConsoleModule {
   const issuer = config.oidc.publicUrl;
   // The same assets (hashed names) and CSRF keys as the provider's pages: the provider module serves the assets.
   const assets = new Assets();
@@ -54,6 +57,7 @@ export function composeConsole({ config, logger, sessions, admin, provider }: Co
       userRoutes({ access, admin, sessionsOf: (userId) => sessions.listLive(userId) }),
       auditRoutes({ access, admin }),
       appRoutes({ access, clients: provider.clients, cookies }),
+      webhookRoutes({ access, webhooks, cookies }),
     ],
   });
   return { router, workers: [new ConsoleClient(provider.clients, issuer, logger)] };

@@ -43,8 +43,9 @@ body.wide { display: block; padding: 0; }
 .topbar .who { margin-left: auto; color: var(--muted); overflow-wrap: anywhere; min-width: 0; }
 a { color: var(--accent); }
 table { width: 100%; border-collapse: collapse; margin: 0 0 1rem; }
-th, td { text-align: left; padding: 0.5rem; border-bottom: 1px solid var(--line); vertical-align: top; overflow-wrap: anywhere; }
-th { font-weight: 600; }
+th, td { text-align: left; padding: 0.5rem; border-bottom: 1px solid var(--line); vertical-align: top; overflow-wrap: break-word; }
+th { font-weight: 600; white-space: nowrap; }
+td a, td .code { overflow-wrap: anywhere; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 0.25rem 1rem; margin: 0 0 1rem; }
 dl.facts dt { font-weight: 600; }
 dl.facts dd { margin: 0; overflow-wrap: anywhere; }

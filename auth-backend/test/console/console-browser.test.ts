@@ -18,7 +18,7 @@ import { stepOf, totpAtStep } from '../mfa/totp-reference';
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = path.join(__dirname, 'screenshots');
 const DOCS_IMAGES = path.join(__dirname, '../../../docs/images');
-const FOR_DOCS = new Set(['laptop-users', 'laptop-user', 'laptop-app-secret', 'phone-user']);
+const FOR_DOCS = new Set(['laptop-users', 'laptop-user', 'laptop-app-secret', 'laptop-webhook', 'phone-user']);
 const haveChromium = fs.existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`browser tests skipped: no ${CHROMIUM} (Debian's chromium package)`);
 const describeWithChromium = haveChromium ? describe : describe.skip;
@@ -56,7 +56,7 @@ describeWithChromium('the admin console in Chromium', () => {
   beforeAll(async () => {
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
     if (process.env.UPDATE_DOCS_SCREENSHOTS === '1') fs.mkdirSync(DOCS_IMAGES, { recursive: true });
-    t = await startProviderApp({ ADMIN_REQUIRE_MFA: 'true' });
+    t = await startProviderApp({ ADMIN_REQUIRE_MFA: 'true', WEBHOOK_ALLOW_INSECURE: 'true' });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
@@ -140,6 +140,14 @@ describeWithChromium('the admin console in Chromium', () => {
     violations.push(...(await check(page, 'laptop-app-secret')));
     await page.goto(`${t.issuer}/console/apps`);
     violations.push(...(await check(page, 'laptop-apps')));
+    await page.goto(`${t.issuer}/console/webhooks/new`);
+    violations.push(...(await check(page, 'laptop-webhook-new')));
+    await page.getByLabel('URL').fill('http://127.0.0.1:9/hooks');
+    await page.getByRole('button', { name: 'Add' }).click();
+    await page.waitForSelector('#webhook-secret');
+    await page.getByRole('button', { name: 'Send a test event' }).click();
+    await page.waitForSelector('tbody tr');
+    violations.push(...(await check(page, 'laptop-webhook')));
 
     // The same pages at a phone's size.
     const other = await registerUser(t.app, { name: 'Pat Phone' });
@@ -150,6 +158,7 @@ describeWithChromium('the admin console in Chromium', () => {
       ['phone-audit', '/console/audit'],
       ['phone-apps', '/console/apps'],
       ['phone-app-new', '/console/apps/new'],
+      ['phone-webhooks', '/console/webhooks'],
     ] as const) {
       await page.goto(`${t.issuer}${url}`);
       violations.push(...(await check(page, name)));

@@ -6,7 +6,7 @@
 import type { ComponentChildren } from 'preact';
 import { Alert, Layout } from '../../web/layout';
 
-export type Section = 'users' | 'audit' | 'apps';
+export type Section = 'users' | 'audit' | 'apps' | 'webhooks';
 
 /** What every console page shows around its content. */
 export interface Chrome {
@@ -20,6 +20,7 @@ const SECTIONS: Array<{ id: Section; label: string; href: string }> = [
   { id: 'users', label: 'Users', href: '/console/users' },
   { id: 'audit', label: 'Audit log', href: '/console/audit' },
   { id: 'apps', label: 'Apps', href: '/console/apps' },
+  { id: 'webhooks', label: 'Webhooks', href: '/console/webhooks' },
 ];
 
 export interface ConsolePageProps {
