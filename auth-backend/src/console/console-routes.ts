@@ -75,7 +75,7 @@ export function consoleRoutes({ access, cookies, signIn, issuer, sections }: Con
   for (const mount of sections) mount(router);
   // Anything else under /console: a page (after the sign-in), not the JSON API's problem body.
   router.get(
-    /^\/console\/.*/,
+    '/console/*rest',
     access.page(async (c) =>
       c.send(
         404,
