@@ -38,6 +38,7 @@ import { AccessTokens } from './tokens/access-tokens';
 import { SignInPipeline } from './sign-in/sign-in-pipeline';
 import { SessionService } from './sessions/session-service';
 import { PasswordPolicy } from './passwords/password-policy';
+import { BreachedPasswords } from './passwords/breached-passwords';
 import { normalizingHasher } from './passwords/password-normalization';
 import { MailTemplates } from './mail/templates';
 import { MailDeliveryWorker } from './mail/delivery-worker';
@@ -200,7 +201,9 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
   const hasher = new PasswordHasher(config.password.pepper, config.password.bcryptCost, config.password.hashConcurrency);
   // Every password is hashed and verified in its normalised form, wherever it comes from (register, login, change, reset).
   const passwords = normalizingHasher(hasher);
-  const policy = new PasswordPolicy(config.password.minLength);
+  // The breach check's errors are counted once metrics exist (they are built below; the check runs only when serving).
+  const breached = new BreachedPasswords(config.breachCheck, logger, () => metrics?.breachCheckError());
+  const policy = new PasswordPolicy(config.password.minLength, breached);
   const { keys, ring: keyRing } = tokenKeys(config, db.pool, clock, logger);
   const tokens = new AccessTokens({ issuer: config.jwt.issuer, audience: config.jwt.audience, ttlSeconds: config.jwt.accessTokenTtl }, keys);
   const windows = new WindowLimits(db.pool);
@@ -290,6 +293,7 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
     emailTokens: tables.emailTokens,
     audit,
     auditEvents: tables.auditEvents,
+    webhookDeliveries: tables.webhookDeliveries,
     confirmation,
     confirmsSecondFactor: (user, code) => mfa.confirmsIdentity(user, code),
   });

@@ -8,6 +8,7 @@ import type { Transactions } from '../db/transaction';
 import type { RequestMeta } from '../domain/audit';
 import type { UsersTable } from '../tables/users';
 import type { MailOutboxTable } from '../tables/mail-outbox';
+import type { WebhookDeliveriesTable } from '../tables/webhook-deliveries';
 import type { EmailTokensTable } from '../tables/email-tokens';
 import type { AuditLog } from '../audit/audit-log';
 import type { AuditEventsTable } from '../tables/audit-events';
@@ -24,6 +25,8 @@ export interface AccountDeletionDeps {
   audit: AuditLog;
   /** Erasure makes the audit log forget the person (the events keep the user id). */
   auditEvents: AuditEventsTable;
+  /** And the webhook bodies that named the user (v4). */
+  webhookDeliveries?: WebhookDeliveriesTable;
   /** The current password, checked as an attempt on the account's login throttle. */
   confirmation: PasswordConfirmation;
   /** Whether `code` is a current second-factor code of the user, counted like the password (mfa/mfa-service.ts, confirmsIdentity). */
@@ -73,6 +76,7 @@ export class AccountDeletion {
       if (email === null) return false;
       await outbox.in(tx).deleteTo([email, ...sentTo]);
       await auditEvents.in(tx).forget(userId, email);
+      await this.deps.webhookDeliveries?.in(tx).forgetUser(userId);
       await audit.in(tx).record({
         type: 'user.deleted',
         userId,

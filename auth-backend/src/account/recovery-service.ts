@@ -74,6 +74,8 @@ export class RecoveryService {
     // A cheap look first, so that a bad token costs no bcrypt; the transaction checks again under lock.
     const seen = await emailTokens.find(input.token, ['reset-password']);
     if (!seen || !this.usableReset(seen)) throw this.refused(log, 'auth.password-reset', seen?.userId);
+    // After the token: nobody without a reset link makes the service query the breach list.
+    await policy.assertNotBreached(input.newPassword, 'newPassword');
     const passwordHash = await hasher.hash(input.newPassword);
     const result = await transaction(async (tx) => {
       const row = await emailTokens.in(tx).find(input.token, ['reset-password']);

@@ -55,6 +55,7 @@ export class AuthService {
     signal?: AbortSignal,
   ): Promise<SignInAttempt> {
     this.assertAcceptablePassword(input.password, 'password');
+    await this.deps.policy.assertNotBreached(input.password, 'password');
     const passwordHash = await this.deps.hasher.hash(input.password, signal);
     const { users, audit, transaction } = this.deps;
     try {
@@ -151,6 +152,7 @@ export class AuthService {
     if (!(await confirmation.confirms(user, input.currentPassword))) throw refused('wrong-password', 'The current password is incorrect.');
     const currentHash = user.passwordHash;
     this.assertAcceptablePassword(input.newPassword, 'newPassword');
+    await this.deps.policy.assertNotBreached(input.newPassword, 'newPassword');
     const newHash = await hasher.hash(input.newPassword);
     // A change lands only from a session still live, and only on the hash its current password was
     // checked against (the user row stays locked until the other sessions are revoked).

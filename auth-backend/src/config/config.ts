@@ -11,6 +11,7 @@ import { resolveFileSecrets } from './file-secrets';
 import { parseOidcProviders, type OidcProviderConfig } from './oidc-providers';
 import { parseWebAuthn, type WebAuthnConfig } from './webauthn';
 import {
+  V4_VARIABLES,
   parseBreachCheckConfig,
   parseNotificationConfig,
   parseWebhookConfig,
@@ -225,7 +226,7 @@ const buildSchema = (production: boolean) =>
 type Env = z.infer<ReturnType<typeof buildSchema>>;
 
 /** Every environment variable the service reads (documented in .env.example). */
-export const CONFIG_VARIABLES = Object.keys(buildSchema(false).shape);
+export const CONFIG_VARIABLES = [...Object.keys(buildSchema(false).shape), ...V4_VARIABLES];
 
 export interface Config {
   readonly env: Env['NODE_ENV'];

@@ -35,6 +35,21 @@ export interface BreachCheckConfig {
   readonly timeoutMs: number;
 }
 
+/** The variables this module reads (config.ts lists them with its own, for .env.example's test). */
+export const V4_VARIABLES = [
+  'WEBHOOK_ALLOW_INSECURE',
+  'WEBHOOK_RETRY_SCHEDULE',
+  'WEBHOOK_DISABLE_AFTER',
+  'WEBHOOK_TIMEOUT',
+  'WEBHOOK_CONCURRENCY',
+  'WEBHOOK_CONCURRENCY_PER_ENDPOINT',
+  'WEBHOOK_POLL_INTERVAL',
+  'NOTIFY_NEW_SIGN_IN',
+  'PASSWORD_BREACH_CHECK',
+  'PASSWORD_BREACH_API',
+  'PASSWORD_BREACH_TIMEOUT',
+];
+
 export const DEFAULT_RETRY_SCHEDULE = '5s,5m,30m,2h,5h,10h,10h';
 export const PWNED_PASSWORDS_RANGE_API = 'https://api.pwnedpasswords.com/range/';
 
@@ -90,8 +105,8 @@ export function parseWebhookConfig(env: Env, problems: string[]): WebhookConfig 
     retryScheduleMs: schedule.map((ms) => ms ?? 10),
     disableAfterSeconds: duration(env, 'WEBHOOK_DISABLE_AFTER', '5d', 1000, problems) / 1000,
     timeoutMs: duration(env, 'WEBHOOK_TIMEOUT', '10s', 100, problems),
-    concurrency: whole(env, 'WEBHOOK_CONCURRENCY', 32, 1, 1000, problems),
-    perEndpoint: whole(env, 'WEBHOOK_CONCURRENCY_PER_ENDPOINT', 4, 1, 100, problems),
+    concurrency: whole(env, 'WEBHOOK_CONCURRENCY', 64, 1, 1000, problems),
+    perEndpoint: whole(env, 'WEBHOOK_CONCURRENCY_PER_ENDPOINT', 16, 1, 100, problems),
     pollIntervalMs: duration(env, 'WEBHOOK_POLL_INTERVAL', '2s', 10, problems),
   };
 }

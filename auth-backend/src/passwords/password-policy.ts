@@ -5,7 +5,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Worker } from '../lifecycle';
+import { AppError } from '../errors';
 import { blocklistForms, normalizePassword } from './password-normalization';
+import type { BreachedPasswords } from './breached-passwords';
 
 export const PASSWORD_MAX_LENGTH = 128;
 
@@ -23,7 +25,11 @@ export class PasswordPolicy implements Worker {
   readonly name = 'password-blocklist';
   private commonWords: Set<string> | undefined;
 
-  constructor(private readonly minLength: number) {}
+  constructor(
+    private readonly minLength: number,
+    /** PASSWORD_BREACH_CHECK (absent: off). */
+    private readonly breached?: BreachedPasswords,
+  ) {}
 
   /** Reads the word list at start-up, not on the first registration. */
   start(): void {
@@ -47,5 +53,12 @@ export class PasswordPolicy implements Worker {
     if (length > PASSWORD_MAX_LENGTH) return `must be at most ${PASSWORD_MAX_LENGTH} characters long`;
     if (blocklistForms(password).some((form) => this.common.has(form))) return 'is one of the 10,000 most common passwords; choose another';
     return undefined;
+  }
+
+  /** 400 password_breached when the breach check is on and lists `password` (field: the body's field, for the problem's errors). */
+  async assertNotBreached(password: string, field: string): Promise<void> {
+    if (!(await this.breached?.isBreached(password))) return;
+    const message = 'appears in a known data breach; choose another';
+    throw new AppError('password_breached', `The password ${message}.`, { errors: [{ path: field, message }] });
   }
 }

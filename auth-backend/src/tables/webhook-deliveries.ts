@@ -135,24 +135,36 @@ export class WebhookDeliveriesTable extends Table {
     return rows;
   }
 
-  /** Delivered: with whatever else the success writes (`alsoWrites`), in one statement; false when the lease had run out. */
-  async markDelivered(delivery: ClaimedDelivery, now: Date, statusCode: number, alsoWrites: readonly Fragment[] = []): Promise<boolean> {
+  /**
+   * Delivered, several at once (what finished together is recorded together): each fenced by its
+   * attempt, with whatever else the successes write (`alsoWrites`), in one statement. The ids recorded.
+   */
+  async markDelivered(
+    delivered: ReadonlyArray<{ delivery: ClaimedDelivery; statusCode: number; at: Date }>,
+    alsoWrites: readonly Fragment[] = [],
+  ): Promise<Set<string>> {
     const statement = new Statement();
-    const [id, attempt, at, code] = [delivery.id, delivery.attempt, now, statusCode].map((value) => statement.bind(value));
+    const [ids, attempts, codes, times] = [
+      delivered.map((item) => item.delivery.id),
+      delivered.map((item) => item.delivery.attempt),
+      delivered.map((item) => item.statusCode),
+      delivered.map((item) => item.at),
+    ].map((value) => statement.bind(value));
     const text = withFragments(
       statement,
       alsoWrites,
       [
         {
           name: 'delivered',
-          body: `UPDATE webhook_delivery SET status = 'delivered', "lastAttemptAt" = ${at}, "deliveredAt" = ${at}, "lastStatusCode" = ${code}, "lastError" = NULL
-                  WHERE id = ${id} AND attempts = ${attempt} AND status = 'pending' RETURNING id`,
+          body: `UPDATE webhook_delivery d SET status = 'delivered', "lastAttemptAt" = x.at, "deliveredAt" = x.at, "lastStatusCode" = x.code, "lastError" = NULL
+                   FROM unnest(${ids}::uuid[], ${attempts}::int[], ${codes}::int[], ${times}::timestamptz[]) AS x(id, attempt, code, at)
+                  WHERE d.id = x.id AND d.attempts = x.attempt AND d.status = 'pending' RETURNING d.id`,
         },
       ],
-      'SELECT count(*)::int AS recorded FROM delivered',
+      'SELECT id FROM delivered',
     );
-    const { rows } = await this.db.query<{ recorded: number }>({ name: namedFor(text), text, values: statement.values });
-    return (rows[0]?.recorded ?? 0) > 0;
+    const { rows } = await this.db.query<{ id: string }>({ name: namedFor(text), text, values: statement.values });
+    return new Set(rows.map((row) => row.id));
   }
 
   async markRetry(delivery: ClaimedDelivery, now: Date, nextAttemptAt: Date, statusCode: number | null, error: string): Promise<boolean> {
@@ -202,10 +214,12 @@ export class WebhookDeliveriesTable extends Table {
     return rows[0] ?? { depth: 0, oldest: null };
   }
 
-  /** Erasure: the user in queued bodies is gone (its address with it). */
+  /** Erasure: the bodies about `userId` lose the user (its address) and the request's ip and user agent (as the audit log does). */
   async forgetUser(userId: string): Promise<void> {
     await this.db.query(
-      `UPDATE webhook_delivery SET payload = jsonb_set(payload, '{data,user}', 'null'::jsonb) WHERE payload #>> '{data,user,id}' = $1::text`,
+      `UPDATE webhook_delivery
+          SET payload = jsonb_set(jsonb_set(jsonb_set(payload, '{data,user}', 'null'::jsonb), '{data,event,ip}', 'null'::jsonb), '{data,event,userAgent}', 'null'::jsonb)
+        WHERE payload #>> '{data,user,id}' = $1::text OR payload #>> '{data,event,userId}' = $1::text`,
       [userId],
     );
   }

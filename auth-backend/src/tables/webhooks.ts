@@ -90,10 +90,13 @@ export class WebhooksTable extends Table {
     return (rowCount ?? 0) > 0;
   }
 
-  /** A success ends the failure streak, in the statement that records the delivery (no write when there was none). */
-  successRecorded(id: string): Fragment {
+  /** Successes end the failure streaks of `ids`, in the statement that records the deliveries (no write when there was none). */
+  successRecorded(ids: readonly string[]): Fragment {
     return (statement): Cte[] => [
-      { name: 'webhook_streak_ended', body: `UPDATE webhook SET "failingSince" = NULL WHERE id = ${statement.bind(id)} AND "failingSince" IS NOT NULL` },
+      {
+        name: 'webhook_streak_ended',
+        body: `UPDATE webhook SET "failingSince" = NULL WHERE id = ANY (${statement.bind(ids)}::uuid[]) AND "failingSince" IS NOT NULL`,
+      },
     ];
   }
 

@@ -44,9 +44,19 @@ export interface WebhookWorkerDeps {
 /** A lease well beyond one attempt's time limit. */
 const leaseSeconds = (timeoutMs: number) => Math.max(60, Math.ceil((timeoutMs * 3) / 1000));
 
+interface Success {
+  delivery: ClaimedDelivery;
+  statusCode: number;
+  at: Date;
+  done: (recorded: boolean) => void;
+  fail: (error: unknown) => void;
+}
+
 export class WebhookDeliveryWorker implements Worker {
   readonly name = 'webhook-delivery';
   private loop: DeliveryLoop<ClaimedDelivery> | undefined;
+  /** Successes waiting for the next flush: those that finish in the same turn are recorded by one statement. */
+  private successes: Success[] = [];
 
   constructor(private readonly deps: WebhookWorkerDeps) {}
 
@@ -90,18 +100,37 @@ export class WebhookDeliveryWorker implements Worker {
   }
 
   private async deliver(delivery: ClaimedDelivery): Promise<Verdict> {
-    const { deliveries, webhooks, sender, clock } = this.deps;
+    const { sender, clock } = this.deps;
     const sentAt = clock();
     const result = await sender.send(delivery.url, signedHeaders(delivery.id, sentAt, delivery.body, this.secretsOf(delivery, sentAt)), delivery.body);
     const now = clock();
     if (result.ok) {
-      const recorded = await deliveries.markDelivered(delivery, now, result.status, [webhooks.successRecorded(delivery.webhookId)]);
+      const recorded = await this.recordSuccess(delivery, result.status, now);
       this.log(delivery, recorded, 'debug', { outcome: 'delivered', status: result.status }, 'webhook delivered');
       this.deps.onOutcome?.('delivered');
       return 'next';
     }
     await this.recordFailure(delivery, result, now);
     return 'next';
+  }
+
+  private recordSuccess(delivery: ClaimedDelivery, statusCode: number, at: Date): Promise<boolean> {
+    return new Promise((done, fail) => {
+      if (this.successes.push({ delivery, statusCode, at, done, fail }) === 1) setImmediate(() => void this.flushSuccesses());
+    });
+  }
+
+  private async flushSuccesses(): Promise<void> {
+    const batch = this.successes;
+    this.successes = [];
+    const { deliveries, webhooks } = this.deps;
+    try {
+      const webhookIds = [...new Set(batch.map((item) => item.delivery.webhookId))];
+      const recorded = await deliveries.markDelivered(batch, [webhooks.successRecorded(webhookIds)]);
+      for (const item of batch) item.done(recorded.has(item.delivery.id));
+    } catch (error) {
+      for (const item of batch) item.fail(error);
+    }
   }
 
   private async recordFailure(delivery: ClaimedDelivery, result: Extract<AttemptResult, { ok: false }>, now: Date): Promise<void> {

@@ -221,6 +221,16 @@ describe('admin API', () => {
           'patch /admin/clients/{id}',
           'delete /admin/clients/{id}',
           'post /admin/clients/{id}/secret',
+          // v4: webhooks.
+          'post /admin/webhooks',
+          'get /admin/webhooks',
+          'get /admin/webhooks/{id}',
+          'patch /admin/webhooks/{id}',
+          'delete /admin/webhooks/{id}',
+          'post /admin/webhooks/{id}/secret',
+          'get /admin/webhooks/{id}/deliveries',
+          'post /admin/webhooks/{id}/deliveries/{deliveryId}/retry',
+          'post /admin/webhooks/{id}/test',
         ].sort(),
       );
       for (const entry of admin) expect(entry.security).toEqual([{ adminBearer: [] }]);

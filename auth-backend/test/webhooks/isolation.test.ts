@@ -77,14 +77,19 @@ describe('webhook delivery', () => {
     });
   });
 
-  it('sends user.deleted with no user and no address', async () => {
+  it('sends user.deleted with no user and no address, and erasure clears the address from earlier bodies', async () => {
     const hooks = await endpoint(['user.deleted']);
+    const everything = await endpoint(['*']);
     const user = await registerUser(t.app);
+    await eventually(() => everything.received.some((received) => received.body.includes(user.email)));
 
     await request(t.app).delete(`/admin/users/${user.user.id}`).set(bearer(adminToken)).expect(204);
 
     const [received] = await eventually(() => hooks.received.length > 0 && hooks.received);
     expect(received!.json.data.user).toBeNull();
     expect(received!.body).not.toContain(user.email);
+    const bodies = await t.database.query<{ body: string }>(`SELECT payload::text AS body FROM webhook_delivery`);
+    expect(bodies.length).toBeGreaterThanOrEqual(3);
+    expect(bodies.filter((row) => row.body.includes(user.email))).toEqual([]);
   });
 });

@@ -143,6 +143,32 @@ describe('webhooks', () => {
     expect(hooks.received[3]!.headers['webhook-id']).toBe(delivery!.id);
   });
 
+  it('disables an endpoint whose every attempt failed for WEBHOOK_DISABLE_AFTER, with its reason', async () => {
+    const hooks = await receiver(() => 503);
+    const { id } = await register(`${hooks.url}/hooks`, ['user.registered']);
+    await t.service.lifecycle.stop();
+    const patient = await createTestApp(
+      { ...FAST_WEBHOOKS, WEBHOOK_RETRY_SCHEDULE: Array(20).fill('300ms').join(','), WEBHOOK_DISABLE_AFTER: '1s' },
+      { database: t.database },
+    );
+    try {
+      await registerUser(patient.app);
+      const webhook = await eventually(async () => {
+        const body = (await request(patient.app).get(`/admin/webhooks/${id}`).set(bearer(admin.accessToken)).expect(200)).body.webhook;
+        return body.enabled === false && body;
+      });
+      expect(webhook.disabledReason).toMatch(/^failing: every attempt failed for 1 s/);
+      expect(hooks.received.length).toBeGreaterThanOrEqual(3);
+      expect(hooks.received.length).toBeLessThan(10);
+      // Enabled again by an administrator: the streak starts over and the waiting delivery goes out.
+      hooks.respond = () => 204;
+      await request(patient.app).patch(`/admin/webhooks/${id}`).set(bearer(admin.accessToken)).send({ enabled: true }).expect(200);
+      await eventually(async () => (await deliveriesOf(id))[0]?.status === 'delivered');
+    } finally {
+      await patient.close();
+    }
+  });
+
   it('does not follow a redirect', async () => {
     const target = await receiver();
     const hooks = await receiver(() => ({ status: 307, headers: { location: `${target.url}/elsewhere` } }));
