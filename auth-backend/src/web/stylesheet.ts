@@ -66,6 +66,7 @@ button.danger { background: var(--danger); border-color: var(--danger); }
   .topbar .who { margin-left: 0; width: 100%; }
   table.stack, table.stack tbody, table.stack tr, table.stack td { display: block; }
   table.stack thead { position: absolute; left: -100rem; }
+  table.stack caption { display: block; text-align: left; }
   table.stack tr { border-bottom: 1px solid var(--line); padding: 0.5rem 0; }
   table.stack td { border: 0; padding: 0.125rem 0; }
   table.stack td::before { content: attr(data-label) ": "; font-weight: 600; }
