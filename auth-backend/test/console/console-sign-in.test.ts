@@ -144,3 +144,17 @@ describe('GET /console', () => {
     expect(response.text).toMatch(/Sign in again/i);
   });
 });
+
+describe('GET /console with ADMIN_REQUIRE_MFA=false', () => {
+  it('lets an administrator without a second factor in, as the admin API does', async () => {
+    const relaxed = await startProviderApp({ ADMIN_REQUIRE_MFA: 'false' });
+    try {
+      const admin = await consoleUser(relaxed, { secondFactor: false });
+      const { page } = await signInToConsole(relaxed, admin);
+      expect(page.status).toBe(200);
+      expect(page.url.pathname).toBe('/console/users');
+    } finally {
+      await relaxed.close();
+    }
+  });
+});
