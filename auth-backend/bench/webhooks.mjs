@@ -73,6 +73,20 @@ async function queue(client, webhookIds, count, offset = 0) {
   await client.query(`NOTIFY webhook_delivery_queued`);
 }
 
+/** CPU time of every PostgreSQL backend on the bench's database (same machine; /proc), µs. */
+async function databaseCpuMicros(client) {
+  const { rows } = await client.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`);
+  let total = 0;
+  for (const { pid } of rows) {
+    try {
+      total += processCpuMicros(pid);
+    } catch {
+      // A backend that ended meanwhile.
+    }
+  }
+  return total;
+}
+
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * q) - 1)];
 
 await withBuiltService(
@@ -100,7 +114,7 @@ await withBuiltService(
       if (response.status !== 201) throw new Error(`POST /admin/webhooks answered ${response.status}: ${await response.text()}`);
       return (await response.json()).webhook.id;
     };
-    const results = { throughput: [], isolation: [] };
+    const results = { throughput: [], isolation: [], cpu: [] };
 
     // 1. Throughput.
     const fast = await receiver();
@@ -109,19 +123,27 @@ await withBuiltService(
       fast.received.length = 0;
       const started = Date.now();
       const cpuBefore = processCpuMicros(service.pid);
+      const pgBefore = await databaseCpuMicros(client);
+      const benchBefore = process.cpuUsage();
       const machineBefore = machineTicks();
       await queue(client, [fastId], DELIVERIES, round * DELIVERIES);
       while (fast.received.length < DELIVERIES) await sleep(20);
       const seconds = (fast.received[fast.received.length - 1].at - started) / 1000;
       await sleep(200);
       const cpuPerDelivery = Math.round((processCpuMicros(service.pid) - cpuBefore) / DELIVERIES);
+      const pgPerDelivery = Math.round(((await databaseCpuMicros(client)) - pgBefore) / DELIVERIES);
+      const benchCpu = process.cpuUsage(benchBefore);
+      const receiverPerDelivery = Math.round((benchCpu.user + benchCpu.system) / DELIVERIES);
+      const total = cpuPerDelivery + pgPerDelivery + receiverPerDelivery;
       const machineAfter = machineTicks();
       const busy = (machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total);
       const rate = Math.round(DELIVERIES / seconds);
       results.throughput.push(rate);
       console.log(
-        `throughput round ${round + 1}: ${DELIVERIES} deliveries in ${seconds.toFixed(2)} s = ${rate}/s; service CPU ${cpuPerDelivery} µs/delivery; machine ${Math.round(busy * 100)}% busy`,
+        `throughput round ${round + 1}: ${DELIVERIES} deliveries in ${seconds.toFixed(2)} s = ${rate}/s; CPU per delivery: service ${cpuPerDelivery} µs, ` +
+          `PostgreSQL ${pgPerDelivery} µs, receiver ${receiverPerDelivery} µs, total ${total} µs (${Math.round(2e6 / total)}/s on 2 cores to themselves); machine ${Math.round(busy * 100)}% busy`,
       );
+      results.cpu.push(total);
     }
     await client.query(`UPDATE webhook SET enabled = false WHERE id = $1`, [fastId]);
 

@@ -15,7 +15,7 @@
  */
 import type { Transaction } from '../db/transaction';
 import type { Cte, Fragment } from '../db/statement';
-import type { AuditEvent, AuditEventInput } from '../domain/audit';
+import type { AuditEvent, AuditEventInput, AuditEventType } from '../domain/audit';
 import { AUDIT_EVENT_ROW, type AuditEventsTable } from '../tables/audit-events';
 
 /** SQL that reacts to an event: CTEs over the event's row (tables/audit-events.ts AUDIT_EVENT_ROW), written with it. */
@@ -34,7 +34,8 @@ export type AuditSubscriber = (event: AuditEvent, tx: Transaction | undefined) =
 interface Reactors {
   reactions: AuditReaction[];
   rowReactions: AuditRowReaction[];
-  subscribers: AuditSubscriber[];
+  /** `types`: the event types it reacts to (undefined: every one). */
+  subscribers: Array<{ subscriber: AuditSubscriber; types?: ReadonlySet<AuditEventType> }>;
 }
 
 export class AuditLog {
@@ -59,9 +60,17 @@ export class AuditLog {
     return this.reactors.rowReactions.map((reaction) => () => reaction(source));
   }
 
-  /** Adds code that reacts to every event recorded from now on (wired once, by the composition root). */
-  subscribe(subscriber: AuditSubscriber): void {
-    this.reactors.subscribers.push(subscriber);
+  /**
+   * Adds code that reacts to the events of `types` (every event when absent) recorded from now on
+   * (wired once, by the composition root). Name the types: an event no subscriber wants can still
+   * be written together with its change in one statement (writes()).
+   */
+  subscribe(subscriber: AuditSubscriber, types?: readonly AuditEventType[]): void {
+    this.reactors.subscribers.push({ subscriber, types: types && new Set(types) });
+  }
+
+  private subscribersOf(type: AuditEventType): AuditSubscriber[] {
+    return this.reactors.subscribers.filter((entry) => !entry.types || entry.types.has(type)).map((entry) => entry.subscriber);
   }
 
   /** The log bound to `tx`: the event and every reaction commit or roll back with it. */
@@ -73,7 +82,7 @@ export class AuditLog {
     const table = this.tx ? this.events.in(this.tx) : this.events;
     const event = table.prepare(input);
     await table.write(event, this.reactionsTo(event));
-    for (const subscriber of this.reactors.subscribers) await subscriber(event, this.tx);
+    for (const subscriber of this.subscribersOf(event.type)) await subscriber(event, this.tx);
     return event;
   }
 
@@ -83,7 +92,7 @@ export class AuditLog {
    * then records in a transaction instead).
    */
   writes(input: AuditEventInput): { event: AuditEvent; fragment: Fragment } | undefined {
-    if (this.reactors.subscribers.length > 0) return undefined;
+    if (this.subscribersOf(input.type).length > 0) return undefined;
     const event = this.events.prepare(input);
     const parts = [this.events.inserting(event), ...this.reactionsTo(event)];
     return { event, fragment: (statement) => parts.flatMap((part) => part(statement)) };

@@ -1,6 +1,6 @@
 /**
  * Re-seals what the database holds sealed (TOTP secrets, signing keys' private halves, passkeys'
- * credentials) under the
+ * credentials, webhook signing secrets) under the
  * current KEY_ENCRYPTION_KEY, opening each with it or with KEY_ENCRYPTION_KEY_PREVIOUS
  * (docs/operations.md, "Changing KEY_ENCRYPTION_KEY"). Each row is replaced by one conditional
  * UPDATE, so running replicas may go on serving, a setup or rotation meanwhile wins, and a second
@@ -10,6 +10,8 @@ import { passkeyCredentialContext, totpSecretContext, type Envelope, type KeyEnc
 import type { MfaFactorsTable } from '../tables/mfa-factors';
 import type { PasskeysTable } from '../tables/passkeys';
 import type { KeyStore } from '../keys/key-store';
+import type { WebhooksTable } from '../tables/webhooks';
+import { webhookSecretContext } from '../webhooks/webhook-secrets';
 
 export interface ResealCount {
   resealed: number;
@@ -23,6 +25,7 @@ export interface ResealReport {
   totpSecrets: ResealCount;
   signingKeys: ResealCount;
   passkeys: ResealCount;
+  webhookSecrets: ResealCount;
 }
 
 const empty = (): ResealCount => ({ resealed: 0, current: 0, unreadable: [] });
@@ -41,8 +44,10 @@ export async function resealSecrets(deps: {
   keyEncryption: KeyEncryption;
   passkeys: PasskeysTable;
   passkeyCredentials: Envelope;
+  webhooks: WebhooksTable;
+  webhookSecrets: Envelope;
 }): Promise<ResealReport> {
-  const report: ResealReport = { totpSecrets: empty(), signingKeys: empty(), passkeys: empty() };
+  const report: ResealReport = { totpSecrets: empty(), signingKeys: empty(), passkeys: empty(), webhookSecrets: empty() };
   for (const factor of await deps.mfaFactors.listSealed()) {
     const outcome = deps.totpSecrets.reseal(factor.sealedSecret, totpSecretContext(factor));
     if (!tally(report.totpSecrets, outcome, `user ${factor.userId}`)) continue;
@@ -64,6 +69,27 @@ export async function resealSecrets(deps: {
     if (!tally(report.passkeys, outcome, `passkey ${passkey.id}`)) continue;
     // Removed meanwhile: nothing to reseal (a passkey's credential never changes once stored).
     if (await deps.passkeys.replaceSealedCredential(passkey.id, passkey.sealedCredential, outcome.sealed)) report.passkeys.resealed++;
+  }
+  for (const webhook of await deps.webhooks.listSealed()) {
+    const context = webhookSecretContext(webhook.id);
+    const current = deps.webhookSecrets.reseal(webhook.sealedSecret, context);
+    const previous = webhook.sealedPreviousSecret === null ? undefined : deps.webhookSecrets.reseal(webhook.sealedPreviousSecret, context);
+    // One outcome per webhook: unreadable if either secret is, resealed if either was re-sealed.
+    const outcome: Resealed =
+      current.state === 'unreadable' || previous?.state === 'unreadable'
+        ? { state: 'unreadable' }
+        : current.state === 'resealed' || previous?.state === 'resealed'
+          ? { state: 'resealed', sealed: '' }
+          : { state: 'current' };
+    if (!tally(report.webhookSecrets, outcome, `webhook ${webhook.id}`)) continue;
+    const sealed = (was: string | null, resealed: Resealed | undefined) => (resealed?.state === 'resealed' ? resealed.sealed : was);
+    const replaced = await deps.webhooks.replaceSealedSecrets(webhook.id, webhook, {
+      sealedSecret: sealed(webhook.sealedSecret, current)!,
+      sealedPreviousSecret: sealed(webhook.sealedPreviousSecret, previous),
+    });
+    // Rotated meanwhile: the new secret was sealed under the current key.
+    if (replaced) report.webhookSecrets.resealed++;
+    else report.webhookSecrets.current++;
   }
   return report;
 }

@@ -129,9 +129,12 @@ export function composeProvider(deps: ProviderModuleDeps): ProviderModule {
     },
   });
   // An erased account leaves nothing with the provider either, in the erasure's own transaction.
-  audit.subscribe(async (event, tx) => {
-    if (event.type === 'user.deleted' && event.userId && tx) await tables.state.in(tx).deleteOfAccount(event.userId);
-  });
+  audit.subscribe(
+    async (event, tx) => {
+      if (event.type === 'user.deleted' && event.userId && tx) await tables.state.in(tx).deleteOfAccount(event.userId);
+    },
+    ['user.deleted'],
+  );
   const signIn = new HostedSignIn({ auth: deps.auth, mfa: deps.mfaVerification, oidc: deps.oidc.signIn, pipeline: deps.pipeline, throttle: deps.throttle });
   const clients = new ClientService({ transaction, clients: tables.clients, state: tables.state, audit });
   const apps = new AppsService({ transaction, consents: tables.consents, state: tables.state, audit });

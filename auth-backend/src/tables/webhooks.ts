@@ -119,4 +119,26 @@ export class WebhooksTable extends Table {
     ]);
     return (rowCount ?? 0) > 0;
   }
+
+  /** Every sealed secret (the operators' re-seal, ops/reseal-secrets.ts). */
+  async listSealed(): Promise<Array<{ id: string; sealedSecret: string; sealedPreviousSecret: string | null }>> {
+    const { rows } = await this.db.query<{ id: string; sealedSecret: string; sealedPreviousSecret: string | null }>(
+      `SELECT id, "sealedSecret", "sealedPreviousSecret" FROM webhook ORDER BY id`,
+    );
+    return rows;
+  }
+
+  /** Replaces the sealed secrets of `id` if they are still `was` (a rotation meanwhile wins); whether it did. */
+  async replaceSealedSecrets(
+    id: string,
+    was: { sealedSecret: string; sealedPreviousSecret: string | null },
+    now: { sealedSecret: string; sealedPreviousSecret: string | null },
+  ): Promise<boolean> {
+    const { rowCount } = await this.db.query(
+      `UPDATE webhook SET "sealedSecret" = $4, "sealedPreviousSecret" = $5
+        WHERE id = $1 AND "sealedSecret" = $2 AND "sealedPreviousSecret" IS NOT DISTINCT FROM $3`,
+      [id, was.sealedSecret, was.sealedPreviousSecret, now.sealedSecret, now.sealedPreviousSecret],
+    );
+    return (rowCount ?? 0) > 0;
+  }
 }

@@ -102,6 +102,7 @@ describe('changing KEY_ENCRYPTION_KEY with KEY_ENCRYPTION_KEY_PREVIOUS and npm r
         'TOTP secrets: 1 resealed, 1 already under KEY_ENCRYPTION_KEY, 0 unreadable\n' +
         'signing keys: 1 resealed, 0 already under KEY_ENCRYPTION_KEY, 0 unreadable\n' +
         'passkeys: 0 resealed, 0 already under KEY_ENCRYPTION_KEY, 0 unreadable\n' +
+        'webhook secrets: 0 resealed, 0 already under KEY_ENCRYPTION_KEY, 0 unreadable\n' +
         'every value is sealed under KEY_ENCRYPTION_KEY: remove KEY_ENCRYPTION_KEY_PREVIOUS now\n',
       stderr: '',
     });

@@ -63,6 +63,13 @@ describe('webhook delivery', () => {
     expect(hanging.received.length).toBeLessThanOrEqual(2 * Math.ceil((Date.now() - Math.min(...sentAt.values())) / 2000) + 2);
   });
 
+  it('keeps a sign-in one statement in the composed service: every reaction to user.login is SQL', () => {
+    const { audit } = t.service.services;
+    expect(audit.writes({ type: 'user.login', userId: null })).toBeDefined();
+    // The OpenID Provider's erasure hook is code, for user.deleted only.
+    expect(audit.writes({ type: 'user.deleted', userId: null })).toBeUndefined();
+  });
+
   it('delivers token.reuse_detected, written by the refresh statement itself', async () => {
     const hooks = await endpoint(['token.reuse_detected']);
     const user = await registerUser(t.app);

@@ -244,6 +244,26 @@ describe('webhooks', () => {
     expect(JSON.stringify(row)).not.toContain(newSecret.slice(6));
   });
 
+  it('counts deliveries by outcome and shows the queue in the metrics', async () => {
+    const hooks = await receiver((_request, index) => (index === 0 ? 500 : 204));
+    await t.service.lifecycle.stop();
+    const measured = await createTestApp({ ...FAST_WEBHOOKS, METRICS_PORT: '0', METRICS_HOST: '127.0.0.1' }, { database: t.database });
+    try {
+      await register(`${hooks.url}/hooks`, ['user.login_failed']);
+      await measured.service.services.audit.record({ type: 'user.login_failed', userId: null });
+      await eventually(() => hooks.received.length >= 2);
+      const text = await eventually(async () => {
+        const metrics = await measured.service.services.metrics!.registry.metrics();
+        return metrics.includes('webhook_deliveries_total{outcome="delivered"} 1') && metrics;
+      });
+      expect(text).toContain('webhook_deliveries_total{outcome="retry"} 1');
+      expect(text).toMatch(/^webhook_queue_depth 0$/m);
+      expect(text).toMatch(/^webhook_queue_oldest_age_seconds 0$/m);
+    } finally {
+      await measured.close();
+    }
+  });
+
   it('sends webhook.test to an endpoint whatever its events', async () => {
     const hooks = await receiver();
     const { id, secret } = await register(`${hooks.url}/hooks`, ['passkey.added']);
@@ -251,5 +271,53 @@ describe('webhooks', () => {
     const [delivery] = await eventually(() => hooks.received.length > 0 && hooks.received);
     expect(verify(secret, delivery!)).toMatchObject({ type: 'webhook.test' });
     expect(delivery!.headers['webhook-id']).toBe(response.body.deliveryId);
+  });
+
+  describe('the admin API', () => {
+    it('answers 403 to a user who is not an administrator, 401 without a token, 404 for unknown ids', async () => {
+      const user = await registerUser(t.app);
+      await request(t.app).get('/admin/webhooks').set(bearer(user.accessToken)).expect(403);
+      await request(t.app)
+        .post('/admin/webhooks')
+        .send({ url: 'https://example.com/x', events: ['*'] })
+        .expect(401);
+      for (const id of ['00000000-0000-4000-8000-000000000000', 'not-a-uuid']) {
+        await request(t.app).get(`/admin/webhooks/${id}`).set(bearer(admin.accessToken)).expect(404);
+        await request(t.app).patch(`/admin/webhooks/${id}`).set(bearer(admin.accessToken)).send({ enabled: false }).expect(404);
+        await request(t.app).delete(`/admin/webhooks/${id}`).set(bearer(admin.accessToken)).expect(404);
+        await request(t.app).post(`/admin/webhooks/${id}/secret`).set(bearer(admin.accessToken)).expect(404);
+      }
+      const refused = await request(t.app)
+        .post('/admin/webhooks')
+        .set(bearer(admin.accessToken))
+        .send({ url: 'https://example.com/x', events: ['user.nope'] });
+      expect(refused.status).toBe(400);
+      expect(refused.body.code).toBe('validation_failed');
+    });
+
+    it('lists deliveries newest first in cursor pages, filters by status, and drops pending ones with the endpoint', async () => {
+      const hooks = await receiver(() => 500);
+      const { id } = await register(`${hooks.url}/hooks`, ['user.login_failed']);
+      await t.service.lifecycle.stop();
+      for (let i = 0; i < 5; i++) await t.service.services.audit.record({ type: 'user.login_failed', userId: null, data: { n: i } });
+
+      const first = await request(t.app).get(`/admin/webhooks/${id}/deliveries`).query({ limit: '3' }).set(bearer(admin.accessToken)).expect(200);
+      expect(first.body.deliveries).toHaveLength(3);
+      expect(first.body.deliveries[0]).toMatchObject({ status: 'pending', attempts: 0, lastStatusCode: null, nextAttemptAt: expect.any(String) });
+      const second = await request(t.app)
+        .get(`/admin/webhooks/${id}/deliveries`)
+        .query({ limit: '3', cursor: first.body.nextCursor })
+        .set(bearer(admin.accessToken))
+        .expect(200);
+      expect(second.body.deliveries).toHaveLength(2);
+      expect(second.body.nextCursor).toBeNull();
+      expect(await deliveriesOf(id, '?status=failed')).toEqual([]);
+      await request(t.app).get(`/admin/webhooks/${id}/deliveries`).query({ cursor: 'forged' }).set(bearer(admin.accessToken)).expect(400);
+
+      await request(t.app).delete(`/admin/webhooks/${id}`).set(bearer(admin.accessToken)).expect(204);
+      expect(await t.database.query(`SELECT 1 FROM webhook_delivery`)).toEqual([]);
+      const types = await t.database.query<{ type: string }>(`SELECT type FROM audit_event WHERE type LIKE 'webhook.%' ORDER BY at`);
+      expect(types.map((row) => row.type)).toEqual(['webhook.created', 'webhook.deleted']);
+    });
   });
 });
