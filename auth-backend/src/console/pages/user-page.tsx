@@ -6,7 +6,7 @@ import type { AdminUser } from '../../domain/user';
 import type { AuditEvent } from '../../domain/audit';
 import type { SessionSummary } from '../../tables/sessions';
 import { CsrfInput } from '../../web/layout';
-import { browserName } from '../browser-name';
+import { deviceLabel, deviceOf } from '../../notifications/device';
 import { ConsolePage, Time, type Chrome } from './console-layout';
 import { userHref } from './users-page';
 
@@ -120,7 +120,7 @@ export function UserPage({ chrome, csrf, user, sessions, events, notice, error }
             {sessions.map((session) => (
               <tr>
                 <td data-label="Browser" title={session.userAgent ?? undefined}>
-                  {browserName(session.userAgent)}
+                  {deviceLabel(deviceOf(session.userAgent))}
                 </td>
                 <td data-label="Began">
                   <Time at={session.createdAt} />
