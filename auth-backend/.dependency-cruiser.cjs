@@ -4,7 +4,7 @@
  * layers (http/, db/, tables/) never import a feature folder.
  */
 const FEATURES =
-  '^src/(account|auth|health|keys|mail|openapi|sessions|throttle|users|admin|mfa|oidc|audit|metrics|sign-in|tokens|passwords|migrations|provider|passkeys|webhooks|notifications)/';
+  '^src/(account|auth|health|keys|mail|openapi|sessions|throttle|users|admin|mfa|oidc|audit|metrics|sign-in|tokens|passwords|migrations|provider|passkeys|webhooks|notifications|console)/';
 
 module.exports = {
   forbidden: [

@@ -75,6 +75,7 @@ import { PasskeysTable } from './tables/passkeys';
 import { PasskeyChallengesTable } from './tables/passkey-challenges';
 import { composePasskeys, passkeyHooks, type Passkeys } from './passkeys/passkeys-module';
 import type { SignInMethods } from './account/sign-in-methods';
+import { composeConsole } from './console/console-module';
 import { WebhooksTable } from './tables/webhooks';
 import { WebhookDeliveriesTable } from './tables/webhook-deliveries';
 import { composeWebhooks, type Webhooks } from './webhooks/webhooks-module';
@@ -351,6 +352,9 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
     admin,
   });
   for (const worker of provider.workers) lifecycle.add(worker);
+  // The admin console: a first-party client of the provider above (its client is made at start-up).
+  const adminConsole = composeConsole({ config, logger, sessions, admin, provider, webhooks: webhooks.service });
+  for (const worker of adminConsole.workers) lifecycle.add(worker);
   return {
     services: {
       tables,
@@ -380,7 +384,7 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
       passkeys,
       webhooks,
     },
-    routers: provider.routers,
+    routers: [...provider.routers, adminConsole.router],
     endpoints: [
       ...healthEndpoints(checkReadiness),
       ...authEndpoints(auth, pipeline, throttle),

@@ -23,6 +23,8 @@ export interface ClientServiceDeps {
 }
 
 export interface NewClient {
+  /** A fixed client_id (the admin console's built-in client); 128 random bits otherwise. */
+  id?: string;
   name: string;
   type: ClientType;
   redirectUris: string[];
@@ -57,7 +59,7 @@ export class ClientService {
   async create(input: NewClient, actor: Actor): Promise<{ client: OAuthClient; clientSecret?: string }> {
     const grantTypes = [...new Set(input.grantTypes ?? DEFAULT_GRANT_TYPES)];
     const fields = {
-      id: randomBytes(16).toString('base64url'),
+      id: input.id ?? randomBytes(16).toString('base64url'),
       name: input.name,
       type: input.type,
       redirectUris: [...new Set(input.redirectUris)],

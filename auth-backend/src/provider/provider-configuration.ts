@@ -5,7 +5,7 @@
  * (provider-host.ts): the key ring decides which key signs.
  */
 import type { KeyObject } from 'node:crypto';
-import { inLibraryRealm, providerLibrary, type OidcProvider, type ProviderConfiguration, type ProviderContext } from './provider-library';
+import { inLibraryRealm, providerLibrary, type Library, type OidcProvider, type ProviderConfiguration, type ProviderContext } from './provider-library';
 import { CLAIMS_BY_SCOPE } from './provider-accounts';
 import { EXTRA_METADATA } from './client-metadata';
 
@@ -77,6 +77,27 @@ export interface SigningKey {
 
 const SIGNING_ALGORITHMS = ['ES256', 'RS256'];
 
+/**
+ * The library's interaction policy, except that a first-party client is never asked for consent
+ * (the contract), even when it counts as native (a loopback http redirect URI, as the admin
+ * console's own client has when PUBLIC_URL is http://127.0.0.1:PORT): the library's
+ * native_client_prompt check would otherwise ask on every sign-in.
+ */
+function interactionPolicy(): ReturnType<Library['interactionPolicy']['base']> {
+  const { interactionPolicy: library } = providerLibrary();
+  const policy = library.base();
+  const checks = policy.get('consent')!.checks;
+  const native = checks.get('native_client_prompt')!;
+  checks.remove('native_client_prompt');
+  checks.add(
+    new library.Check(native.reason, native.description, native.error!, (ctx) =>
+      (ctx.oidc.client as unknown as Record<string, unknown> | undefined)?.['first_party'] === true ? library.Check.NO_NEED_TO_PROMPT : native.check(ctx),
+    ),
+    0,
+  );
+  return policy;
+}
+
 export function providerConfiguration(deps: ProviderConfigurationDeps, signing: SigningKey): ProviderConfiguration {
   const { errors } = providerLibrary();
   const { ttl, pages } = deps;
@@ -109,7 +130,7 @@ export function providerConfiguration(deps: ProviderConfigurationDeps, signing: 
     // Not a parameter of ours: the library runs this validator on every authorization request, after it has read the scopes.
     extraParams: { offline_access_policy: deps.offlineAccessPolicy },
     cookies: { keys: deps.cookieKeys, long: cookie, short: cookie },
-    interactions: { url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}` },
+    interactions: { url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}`, policy: interactionPolicy() },
     ttl: {
       AccessToken: ttl.accessToken,
       AuthorizationCode: 60,

@@ -18,7 +18,7 @@ export type Provider = OidcProvider.default;
 export type ProviderConfiguration = OidcProvider.Configuration;
 export type ProviderContext = OidcProvider.KoaContextWithOIDC;
 
-type Library = typeof OidcProvider;
+export type Library = typeof OidcProvider;
 let loaded: Library | undefined;
 
 /** The library, loaded on first use. */

@@ -77,6 +77,12 @@ export interface ProviderModule {
   /** Express handlers mounted before the JSON body parser: assets, the hosted pages, the library. */
   routers: RequestHandler[];
   workers: Worker[];
+  /**
+   * The service session an access token of the provider was issued through (the browser's provider
+   * session it came with is bound to it): how a first-party client of the service itself (the admin
+   * console) rides on that session. Undefined when the token or that session is not live.
+   */
+  sessionBehind(accessToken: string): Promise<{ userId: string; sessionId: string } | undefined>;
 }
 
 /** Keys derived from KEY_ENCRYPTION_KEY (and _PREVIOUS) for one purpose: no new secret to configure. */
@@ -159,5 +165,9 @@ export function composeProvider(deps: ProviderModuleDeps): ProviderModule {
     endpoints: [...clientEndpoints(clients, deps.admin), ...appsEndpoints(apps)],
     routers: [assets.routes(), pages, host.handler()],
     workers: [host, new ProviderCleanup(tables.state, { intervalSeconds: 600, batch: 1000 }, logger)],
+    async sessionBehind(accessToken) {
+      const token = await host.current().AccessToken.find(accessToken);
+      return token?.sessionUid ? tables.state.boundSession(token.sessionUid) : undefined;
+    },
   };
 }

@@ -2,11 +2,13 @@
  * Static assets of the server-rendered pages, served by the service itself (never a CDN) under
  * names that carry a hash of their content: cached for a year by browsers, and a new version is a
  * new name. Pages link them through `Assets.href` (the stylesheet through `stylesheetHref`).
- * Features add their own scripts (`AssetSource`); the layer itself knows only the stylesheet.
+ * Features add their own scripts (`AssetSource`); the layer itself has the stylesheet and the
+ * script that shows times in the browser's locale.
  */
 import { createHash } from 'node:crypto';
 import { Router, type RequestHandler } from 'express';
 import { STYLESHEET } from './stylesheet';
+import { LOCAL_TIME_SCRIPT } from './local-time';
 
 /** One asset a feature serves: a stable name, its extension and type, and its content (read when first asked for). */
 export interface AssetSource {
@@ -39,6 +41,11 @@ export class Assets {
     return this.href('site');
   }
 
+  /** The script that shows <time> elements in the browser's locale (pages show UTC without it). */
+  get localTimeHref(): string {
+    return this.href('local-time');
+  }
+
   /** Where the asset named `name` is served (its hashed path). */
   href(name: string): string {
     const asset = this.all().get(name);
@@ -60,6 +67,7 @@ export class Assets {
   private all(): Map<string, Asset> {
     this.built ??= new Map([
       ['site', hashed('site', 'css', STYLESHEET)],
+      ['local-time', hashed('local-time', 'js', LOCAL_TIME_SCRIPT)],
       ...this.sources.map((source): [string, Asset] => [source.name, hashed(source.name, source.extension, source.content())]),
     ]);
     return this.built;

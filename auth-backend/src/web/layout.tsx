@@ -12,13 +12,17 @@ export interface LayoutProps {
   title: string;
   /** Assets.stylesheetHref. */
   stylesheet: string;
-  /** Scripts of this page (Assets.href), loaded deferred: every page works without them. */
-  scripts?: readonly string[];
   lang?: string;
+  /** A page of tables and lists (the admin console) rather than one small form. */
+  wide?: boolean;
+  /** Scripts from this origin (Assets), progressive enhancement only: every page works without them. */
+  scripts?: readonly string[];
+  /** Before the main content (the console's navigation). */
+  header?: ComponentChildren;
   children: ComponentChildren;
 }
 
-export function Layout({ title, stylesheet, scripts = [], lang = 'en', children }: LayoutProps) {
+export function Layout({ title, stylesheet, lang = 'en', wide = false, scripts = [], header, children }: LayoutProps) {
   return (
     <html lang={lang}>
       <head>
@@ -28,11 +32,12 @@ export function Layout({ title, stylesheet, scripts = [], lang = 'en', children 
         <title>{title}</title>
         <link rel="stylesheet" href={stylesheet} />
         {scripts.map((src) => (
-          <script src={src} defer />
+          <script src={src} defer></script>
         ))}
       </head>
-      <body>
-        <main>{children}</main>
+      <body class={wide ? 'wide' : undefined}>
+        {header}
+        <main id="main">{children}</main>
       </body>
     </html>
   );

@@ -75,8 +75,9 @@ describe('GET /openapi.json', () => {
       Object.keys(operations).map((method) => `${method.toUpperCase()} ${route}`),
     );
     // The JSON API only: the OpenID Provider's endpoints are described by its discovery document,
-    // its hosted pages (/oidc/interaction/...) and their assets (/assets/...) by docs/.
-    const served = routedOperations(t.app).filter((operation) => !/ \/(openapi\.json|docs|oidc\/|assets\/)/.test(operation));
+    // its hosted pages (/oidc/interaction/...), their assets (/assets/...) and the admin console's
+    // pages (/console...) by docs/.
+    const served = routedOperations(t.app).filter((operation) => !/ \/(openapi\.json|docs|oidc\/|assets\/|console)/.test(operation));
     expect(new Set(served)).toEqual(new Set(documented));
     expect(documented).toEqual(
       expect.arrayContaining([

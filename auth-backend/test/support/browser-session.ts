@@ -31,7 +31,7 @@ export interface Page {
 export interface Form {
   action: string;
   method: string;
-  /** The fields a browser would send: inputs with a name (hidden ones included) and their values. */
+  /** The fields a browser would send: inputs with a name (hidden ones included; boxes when checked), text areas and selects, with their values. */
   fields: Record<string, string>;
   /** Submits the fields, with `values` typed in and the named submit button (if any) pressed. */
   submit(values?: Record<string, string>, button?: { name: string; value: string }): Promise<Page>;
@@ -108,7 +108,19 @@ export class BrowserSession {
     for (const input of element.querySelectorAll('input')) {
       const name = input.getAttribute('name');
       const type = input.getAttribute('type') ?? 'text';
-      if (name && type !== 'submit' && type !== 'button') fields[name] = input.getAttribute('value') ?? '';
+      // An unchecked box is not sent, as in a browser.
+      if ((type === 'checkbox' || type === 'radio') && !input.hasAttribute('checked')) continue;
+      if (name && type !== 'submit' && type !== 'button') fields[name] = input.getAttribute('value') ?? (type === 'checkbox' ? 'on' : '');
+    }
+    for (const textarea of element.querySelectorAll('textarea')) {
+      const name = textarea.getAttribute('name');
+      if (name) fields[name] = textarea.textContent;
+    }
+    for (const select of element.querySelectorAll('select')) {
+      const name = select.getAttribute('name');
+      const options = select.querySelectorAll('option');
+      const chosen = options.find((option) => option.hasAttribute('selected')) ?? options[0];
+      if (name && chosen) fields[name] = chosen.getAttribute('value') ?? chosen.textContent;
     }
     const action = new URL(element.getAttribute('action') ?? pageUrl, pageUrl).href;
     const method = (element.getAttribute('method') ?? 'get').toUpperCase();
