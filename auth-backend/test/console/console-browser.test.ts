@@ -14,14 +14,11 @@ import { registerUser } from '../support/test-app';
 import { startProviderApp, type ProviderTestApp } from '../support/provider-app';
 import { consoleUser } from '../support/console';
 import { stepOf, totpAtStep } from '../mfa/totp-reference';
+import { CHROMIUM, describeWithChromium } from '../support/chromium';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = path.join(__dirname, 'screenshots');
 const DOCS_IMAGES = path.join(__dirname, '../../../docs/images');
 const FOR_DOCS = new Set(['laptop-users', 'laptop-user', 'laptop-app-secret', 'laptop-webhook', 'phone-user']);
-const haveChromium = fs.existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`browser tests skipped: no ${CHROMIUM} (Debian's chromium package)`);
-const describeWithChromium = haveChromium ? describe : describe.skip;
 
 jest.setTimeout(120_000);
 
