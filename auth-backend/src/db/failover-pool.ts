@@ -47,8 +47,10 @@ export class FailoverPool extends pg.Pool {
     const deadline = failedAt + this.failover.retryWaitMs;
     while (Date.now() < deadline) {
       let client: pg.PoolClient | undefined;
+      const ignore = () => undefined;
       try {
         client = await this.connect();
+        client.on('error', ignore);
         if ((this.born.get(client) ?? 0) >= failedAt) {
           const { rows } = await client.query<{ standby: boolean }>('SELECT pg_is_in_recovery() AS standby');
           if (!rows[0]?.standby) return client;
@@ -57,6 +59,8 @@ export class FailoverPool extends pg.Pool {
         client.release(true);
       } catch {
         client?.release(true);
+      } finally {
+        client?.removeListener('error', ignore);
       }
       await sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())));
     }
@@ -81,21 +85,23 @@ export class FailoverPool extends pg.Pool {
       client = await this.connect();
     } catch (error) {
       if (!this.retries(error, 'connect')) throw error;
-      return this.rerun(await this.connectAfter(Date.now(), error), args);
+      return this.run(await this.connectAfter(Date.now(), error), args);
     }
     const sentAt = Date.now();
     try {
-      const result = await (client.query as (...a: unknown[]) => Promise<unknown>)(...args);
-      client.release();
-      return result;
+      return await this.run(client, args);
     } catch (error) {
-      client.release(error instanceof Error ? error : true);
       if (!this.retries(error, 'commit')) throw error;
-      return this.rerun(await this.connectAfter(sentAt, error), args);
+      return this.run(await this.connectAfter(sentAt, error), args);
     }
   }
 
-  private async rerun(client: pg.PoolClient, args: unknown[]): Promise<unknown> {
+  /** `client.query(...args)`, then releases the client (discarded after a failure, as pg's pool.query does). */
+  private async run(client: pg.PoolClient, args: unknown[]): Promise<unknown> {
+    // A checked-out client whose connection ends emits 'error' besides failing its query: listened to
+    // here, or the process would die of it.
+    const ignore = () => undefined;
+    client.on('error', ignore);
     try {
       const result = await (client.query as (...a: unknown[]) => Promise<unknown>)(...args);
       client.release();
@@ -103,6 +109,8 @@ export class FailoverPool extends pg.Pool {
     } catch (error) {
       client.release(error instanceof Error ? error : true);
       throw error;
+    } finally {
+      client.removeListener('error', ignore);
     }
   }
 }
