@@ -82,9 +82,10 @@ bootstrap:
         wal_log_hints: 'on'
         max_wal_senders: 10
         max_replication_slots: 10
-        # Every member archives what it has (duplicates are checked by pgBackRest): a segment the killed
-        # leader finished but had not archived yet is archived by a standby, so the archive has no gap.
-        archive_mode: 'always'
+        # The leader archives (archive_mode=always, every member archiving into one repository, is refused
+        # by pgBackRest: a standby's copy of a segment can differ from the primary's). A promoted standby
+        # archives its new timeline, the old one's partial segment and the timeline history.
+        archive_mode: 'on'
         archive_command: 'pgbackrest --stanza=${PGBACKREST_STANZA:-auth} archive-push %p'
         archive_timeout: $ARCHIVE_TIMEOUT
   initdb:
