@@ -11,6 +11,8 @@ export interface Database {
   transaction: Transactions;
   /** A connection of its own, outside the pool, for LISTEN (db/notification-listener.ts). */
   dedicatedClient(): pg.Client;
+  /** Calls are waiting out a failover or switchover (DB_RETRY_WAIT): requests sent now will be served. */
+  ridingOutFailover(): boolean;
   close(): Promise<void>;
 }
 
@@ -30,6 +32,7 @@ export function createDatabase(databaseUrl: string, options: { max?: number; ret
   return {
     pool,
     transaction: transactionsOn(pool),
+    ridingOutFailover: () => pool.ridingOut(),
     dedicatedClient: () => new pg.Client({ ...connectionConfig(databaseUrl), connectionTimeoutMillis: 2000 }),
     async close() {
       await pool.end().catch(() => undefined);

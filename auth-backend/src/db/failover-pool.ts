@@ -22,6 +22,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export class FailoverPool extends pg.Pool {
   private readonly born = new WeakMap<pg.PoolClient, number>();
   private waitFailed = false;
+  /** When the calls now waiting for a new primary began to fail; undefined when none waits. */
+  private troubleSince: number | undefined;
 
   constructor(
     config: pg.PoolConfig,
@@ -40,10 +42,19 @@ export class FailoverPool extends pg.Pool {
   }
 
   /**
+   * Whether calls are riding out a failover right now: one failed retryably less than the retry wait ago
+   * and waits for the new primary. Readiness stays up meanwhile: a request sent now waits and succeeds.
+   */
+  ridingOut(): boolean {
+    return this.troubleSince !== undefined && !this.waitFailed && Date.now() - this.troubleSince < this.failover.retryWaitMs;
+  }
+
+  /**
    * A connection made after `failedAt` to a server that is not in recovery, within the retry wait;
    * rethrows `error` (the original failure) when there is none by then.
    */
   async connectAfter(failedAt: number, error: unknown): Promise<pg.PoolClient> {
+    this.troubleSince ??= failedAt;
     const deadline = failedAt + this.failover.retryWaitMs;
     while (Date.now() < deadline) {
       let client: pg.PoolClient | undefined;
@@ -53,7 +64,10 @@ export class FailoverPool extends pg.Pool {
         client.on('error', ignore);
         if ((this.born.get(client) ?? 0) >= failedAt) {
           const { rows } = await client.query<{ standby: boolean }>('SELECT pg_is_in_recovery() AS standby');
-          if (!rows[0]?.standby) return client;
+          if (!rows[0]?.standby) {
+            this.troubleSince = undefined;
+            return client;
+          }
         }
         // An older connection (it led to the old primary), or a server still in recovery.
         client.release(true);
@@ -65,6 +79,7 @@ export class FailoverPool extends pg.Pool {
       await sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())));
     }
     this.waitFailed = true;
+    this.troubleSince = undefined;
     throw error;
   }
 

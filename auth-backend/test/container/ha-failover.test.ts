@@ -111,11 +111,17 @@ describeWithEngine('the HA database on Docker Swarm (docs/operations.md, "A data
     const before = stack.leader()!;
     const traffic = new Traffic(stack.port, { workers: WORKERS, tag: `switchover.${stack.name}` });
     await sleep(3000);
+    const switchedAt = Date.now();
     const switched = stack.script('db-cluster.sh', ['switchover', '--stack', stack.name]);
     await sleep(5000);
     const summary = await traffic.stop();
     const after = stack.leader();
-    report('switchover', { ...summary, from: before.name, to: after?.name, script: switched.output.split('\n').slice(-2).join(' ') });
+    // When each failure started after the switchover began and how long it took (the balancer's own 503
+    // is immediate; the service's comes after DB_RETRY_WAIT).
+    const failed = traffic.log
+      .filter((entry) => entry.error || (entry.status ?? 0) >= 500)
+      .map((entry) => `${entry.route} ${entry.status ?? entry.error} at +${entry.startedAt - switchedAt}ms in ${entry.endedAt - entry.startedAt}ms`);
+    report('switchover', { ...summary, from: before.name, to: after?.name, script: switched.output.split('\n').slice(-2).join(' '), failed });
 
     expect(switched).toEqual({ status: 0, output: expect.stringMatching(/switchover done: pg\d leads on timeline \d+/) });
     expect(after?.name).not.toBe(before.name);

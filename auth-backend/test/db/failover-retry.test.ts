@@ -124,7 +124,13 @@ describe('a database call during a failover (DB_RETRY_WAIT)', () => {
       await relay.stop();
       setTimeout(() => void relay.start(), 1200);
       const started = Date.now();
-      await relayed.transaction((tx) => tx.query(`INSERT INTO probe (tag) VALUES ('after-a-gap')`));
+      expect(relayed.ridingOutFailover()).toBe(false);
+      const call = relayed.transaction((tx) => tx.query(`INSERT INTO probe (tag) VALUES ('after-a-gap')`));
+      await sleep(300);
+      // Readiness stays up meanwhile: the call waits and will succeed.
+      expect(relayed.ridingOutFailover()).toBe(true);
+      await call;
+      expect(relayed.ridingOutFailover()).toBe(false);
       expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
       expect(await count('after-a-gap')).toBe(1);
     });
@@ -140,6 +146,7 @@ describe('a database call during a failover (DB_RETRY_WAIT)', () => {
       expect(translateDatabaseError(first)?.code).toBe('database_unavailable');
       expect(waited).toBeGreaterThanOrEqual(2500);
       expect(waited).toBeLessThan(6000);
+      expect(relayed.ridingOutFailover()).toBe(false);
 
       started = Date.now();
       expect(translateDatabaseError(await rejection(relayed.transaction((tx) => tx.query('SELECT 1'))))?.code).toBe('database_unavailable');
