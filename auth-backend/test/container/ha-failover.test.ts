@@ -153,7 +153,8 @@ describeWithEngine('the HA database on Docker Swarm (docs/operations.md, "A data
 
   it("the balancer's own 503, with no replica ready, is the service's problem body", async () => {
     execFileSync('docker', ['service', 'scale', '--detach', `${stack.name}_backend=0`]);
-    await stack.waitFor('no replica left', async () => !(await stack.ready()), 60);
+    // Replicas drain first (SHUTDOWN_DELAY: /ready 503 while still serving): wait until none runs.
+    await stack.waitFor('no replica left', async () => stack.container('backend') === '' && !(await stack.ready()), 90);
     const response = await fetch(`http://127.0.0.1:${stack.port}/auth/me`);
     expect({ status: response.status, type: response.headers.get('content-type') }).toEqual({ status: 503, type: 'application/problem+json' });
     expect(await response.json()).toMatchObject({ status: 503, code: 'database_unavailable' });
