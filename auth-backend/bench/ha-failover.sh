@@ -25,7 +25,7 @@ done
 export AUTH_IMAGE=${AUTH_IMAGE:-auth-backend:bench} LB_IMAGE=${LB_IMAGE:-auth-lb:bench}
 export DB_HA_IMAGE=${DB_HA_IMAGE:-auth-db-ha:bench} ETCD_IMAGE=${ETCD_IMAGE:-auth-etcd:bench}
 export POSTGRES_IMAGE=${DB_IMAGE:-auth-db:bench}
-export SECRETS_PREFIX=authbench BCRYPT_COST=10 THROTTLE_IP_MAX=1000000 BACKEND_REPLICAS=2
+export SECRETS_PREFIX=authbench BCRYPT_COST=10 THROTTLE_IP_MAX=100000 BACKEND_REPLICAS=2
 node=$(docker info --format '{{.Swarm.NodeID}}')
 for label in auth-db auth-ha-1 auth-ha-2 auth-ha-3; do docker node update --label-add "$label=true" "$node" >/dev/null; done
 scripts/stack-secrets.sh --ha >/dev/null
