@@ -30,7 +30,7 @@ last_drill() { # prints the last restore drill's outcome; fails when it FAILED
     echo "  last restore drill: ${outcome#restore drill: } (started $when)"
     case "$outcome" in *FAILED*) return 1 ;; esac
   else
-    echo "  last restore drill: none yet (scripts/verify-backup.sh)"
+    echo "  last restore drill: none yet (scripts/verify-backup.sh; the backup profile runs one after each base backup)"
   fi
 }
 
