@@ -7,7 +7,7 @@
 #      the time from the kill to the first registration answered 201 that was sent after it, and the time
 #      until the killed member is back as a standby; the median of each.
 # Needs a swarm manager with the images built (tags below) and nothing listening on ports 3911/3912.
-#   bench/ha-failover.sh [--runs N] [--seconds S]
+#   bench/ha-failover.sh [--runs N] [--seconds S]        (--runs 0: the throughput only)
 # Images: AUTH_IMAGE (auth-backend:bench), LB_IMAGE (auth-lb:bench), DB_HA_IMAGE (auth-db-ha:bench),
 # ETCD_IMAGE (auth-etcd:bench), DB_IMAGE (auth-db:bench, docker/db). Prints a Markdown table and JSON.
 set -euo pipefail
@@ -54,27 +54,32 @@ remove() {
 pgbench_tps() { # container: one-row INSERTs, 4 clients, 20 s, on the local socket
   docker exec -u postgres "$1" sh -c 'psql -X -q -d postgres -c "CREATE TABLE IF NOT EXISTS bench_insert (id bigserial PRIMARY KEY, at timestamptz DEFAULT now())" &&
     printf "INSERT INTO bench_insert DEFAULT VALUES;\n" > /tmp/insert.sql &&
-    pgbench -n -q -c 4 -j 2 -T 20 -f /tmp/insert.sql -d postgres 2>/dev/null | sed -n "s/^tps = \([0-9.]*\).*/\1/p" | head -n 1'
+    pgbench -n -c 4 -j 2 -T 20 -f /tmp/insert.sql postgres 2>/dev/null | sed -n "s/^tps = \([0-9.]*\).*/\1/p" | head -n 1'
 }
 trap 'remove authbenchsingle; remove authbenchha' EXIT
 
-echo "single-node database (docker/stack.yml)..." >&2
+# Both stacks run side by side; the load alternates between them in rounds, so that whatever else the
+# host does weighs on both alike.
+echo "deploying the single-node database (docker/stack.yml) and the HA database (+ docker/stack.ha.yml)..." >&2
 HOST_PORT=3911 docker stack deploy --detach=true -c docker/stack.yml authbenchsingle >/dev/null
-wait_ready 3911
-load 3911 5 >/dev/null
-single_reg=$(load 3911 "$seconds")
-single_tps=$(pgbench_tps "$(container authbenchsingle_db)")
-remove authbenchsingle
-
-echo "HA database (docker/stack.yml + docker/stack.ha.yml)..." >&2
 HOST_PORT=3912 docker stack deploy --detach=true -c docker/stack.yml -c docker/stack.ha.yml authbenchha >/dev/null
+wait_ready 3911
 wait_ready 3912
 leader_of() { docker exec "$(container authbenchha_pg1 || true)" sh -c "patronictl list -f json | jq -r '.[] | select(.Role == \"Leader\" and .State == \"running\") | .Member'" 2>/dev/null ||
   docker exec "$(container authbenchha_pg2)" sh -c "patronictl list -f json | jq -r '.[] | select(.Role == \"Leader\" and .State == \"running\") | .Member'"; }
 for _ in $(seq 1 120); do [ "$(scripts/db-cluster.sh status --stack authbenchha 2>/dev/null | grep -c 'synchronous standby: pg')" = 1 ] && break; sleep 1; done
+load 3911 5 >/dev/null
 load 3912 5 >/dev/null
-ha_reg=$(load 3912 "$seconds")
+single_reg=0
+ha_reg=0
+for round in 1 2 3; do
+  single_reg=$((single_reg + $(load 3911 $((seconds / 3)))))
+  ha_reg=$((ha_reg + $(load 3912 $((seconds / 3)))))
+  echo "round $round: single $single_reg, HA $ha_reg registrations so far" >&2
+done
+single_tps=$(pgbench_tps "$(container authbenchsingle_db)")
 ha_tps=$(pgbench_tps "$(container "authbenchha_$(leader_of)")")
+remove authbenchsingle
 
 failovers=()
 rejoins=()
@@ -120,7 +125,7 @@ for run in $(seq 1 "$runs"); do
   rejoins+=("${rejoined:-999999}")
 done
 
-median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
+median() { [ $# -gt 0 ] || { echo 0; return; }; printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
 fo=$(median "${failovers[@]}")
 rj=$(median "${rejoins[@]}")
 cat <<TABLE
