@@ -130,9 +130,23 @@ describeWithEngine('the HA database on Docker Swarm (docs/operations.md, "A data
     const emails = registered(traffic.log);
     const stored = new Set(stack.sql(`SELECT email FROM "user" WHERE email LIKE 'switchover.${stack.name}.%'`).split('\n'));
     expect(emails.filter((email) => !stored.has(email))).toEqual([]);
-    // A switchover to a member that is not the synchronous standby is refused, changing nothing.
-    const notSync = stack.members().find((member) => member.role === 'Replica')?.name ?? 'pg9';
-    expect(stack.script('db-cluster.sh', ['switchover', '--stack', stack.name, '--to', notSync]).status).toBe(2);
+    // A switchover to a member that is not the synchronous standby (once the roles have settled: the old
+    // primary back as a standby) is refused, changing nothing; so are the leader itself and a stranger.
+    await stack.waitFor(
+      'the roles settled after the switchover',
+      () => {
+        const members = stack.members();
+        return members.filter((member) => member.state === 'running').length === 3 && members.some((member) => member.role === 'Replica');
+      },
+      90,
+    );
+    const leader = stack.leader()!.name;
+    const notSync = stack.members().find((member) => member.role === 'Replica')!.name;
+    for (const target of [notSync, leader, 'pg9']) {
+      const refused = stack.script('db-cluster.sh', ['switchover', '--stack', stack.name, '--to', target]);
+      expect({ target, status: refused.status }).toEqual({ target, status: 2 });
+    }
+    expect(stack.leader()?.name).toBe(leader);
   }, 300_000);
 
   it('archives from the new leader with no gap: pgbackrest check, verify.sh --stack and the restore drill pass', async () => {
