@@ -16,7 +16,7 @@ source "$(dirname "$0")/lib/common.sh"
 stack=
 while [ $# -gt 0 ]; do
   case "$1" in
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     --stack) [ $# -ge 2 ] || die "--stack needs a name"; stack=$2; shift 2 ;;
     *) die "unknown argument: $1 (see --help)" ;;
   esac
