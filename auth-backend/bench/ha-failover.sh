@@ -6,7 +6,8 @@
 #   2. failover time: RUNS times (default 5), `docker kill` of the leader under continuous registrations,
 #      the time from the kill to the first registration answered 201 that was sent after it, and the time
 #      until the killed member is back as a standby; the median of each.
-# Needs a swarm manager with the images built (tags below) and nothing listening on ports 3911/3912.
+# Needs a swarm manager with the images built (tags below) and nothing listening on ports 3911/3912;
+# removes the stacks, volumes, secrets and node labels it made.
 #   bench/ha-failover.sh [--runs N] [--seconds S]        (--runs 0: the throughput only)
 # Images: AUTH_IMAGE (auth-backend:bench), LB_IMAGE (auth-lb:bench), DB_HA_IMAGE (auth-db-ha:bench),
 # ETCD_IMAGE (auth-etcd:bench), DB_IMAGE (auth-db:bench, docker/db). Prints a Markdown table and JSON.
@@ -27,7 +28,13 @@ export DB_HA_IMAGE=${DB_HA_IMAGE:-auth-db-ha:bench} ETCD_IMAGE=${ETCD_IMAGE:-aut
 export POSTGRES_IMAGE=${DB_IMAGE:-auth-db:bench}
 export SECRETS_PREFIX=authbench BCRYPT_COST=10 THROTTLE_IP_MAX=100000 BACKEND_REPLICAS=2
 node=$(docker info --format '{{.Swarm.NodeID}}')
-for label in auth-db auth-ha-1 auth-ha-2 auth-ha-3; do docker node update --label-add "$label=true" "$node" >/dev/null; done
+added=()
+for label in auth-db auth-ha-1 auth-ha-2 auth-ha-3; do
+  if [ "$(docker node inspect "$node" --format "{{index .Spec.Labels \"$label\"}}")" != true ]; then
+    docker node update --label-add "$label=true" "$node" >/dev/null
+    added+=("$label")
+  fi
+done
 scripts/stack-secrets.sh --ha >/dev/null
 
 # Registrations for $2 seconds against port $1 from 8 concurrent clients; prints "<count>".
@@ -56,7 +63,15 @@ pgbench_tps() { # container: one-row INSERTs, 4 clients, 20 s, on the local sock
     printf "INSERT INTO bench_insert DEFAULT VALUES;\n" > /tmp/insert.sql &&
     pgbench -n -c 4 -j 2 -T 20 -f /tmp/insert.sql postgres 2>/dev/null | sed -n "s/^tps = \([0-9.]*\).*/\1/p" | head -n 1'
 }
-trap 'remove authbenchsingle; remove authbenchha' EXIT
+cleanup() {
+  remove authbenchsingle
+  remove authbenchha
+  for secret in jwt_secret password_pepper key_encryption_key db_password smtp_url db_replication_password; do
+    docker secret rm "authbench_$secret" >/dev/null 2>&1 || true
+  done
+  for label in "${added[@]}"; do docker node update --label-rm "$label" "$node" >/dev/null 2>&1 || true; done
+}
+trap cleanup EXIT
 
 # Both stacks run side by side; the load alternates between them in rounds, so that whatever else the
 # host does weighs on both alike.
