@@ -159,6 +159,19 @@ describeWithEngine('docker/stack.yml on Docker Swarm (docs/operations.md, "Runni
     const oldDb = stack.dbContainer();
     stack.restartDatabase();
     await stack.waitFor('the database restarted', () => stack.dbContainer() !== oldDb && stack.dbContainer() !== '', 120);
+    // Answering, not only started: for its first DB_RETRY_WAIT seconds of an outage a replica stays
+    // ready (its requests wait for the database), so its /ready says nothing before then.
+    await stack.waitFor(
+      'the database answers',
+      () => {
+        try {
+          return stack.sql('SELECT 1') === '1';
+        } catch {
+          return false;
+        }
+      },
+      120,
+    );
     const recoveredIn = await stack.waitFor(
       'every replica ready again',
       () => stack.tasks().every((task) => stack.statusInside(task.container, '/ready') === 200),
