@@ -20,6 +20,15 @@ if [ "${#shell_scripts[@]}" -gt 0 ]; then
   echo "shellcheck: ${#shell_scripts[@]} script(s) clean"
 fi
 
+# docker/db-ha carries copies of docker/db's restore drill and archive status (its own build context):
+# they must not drift.
+for file in restore-drill.sh pitr-status.sh; do
+  if [ -f "docker/db-ha/$file" ] && ! cmp -s "docker/db/$file" "docker/db-ha/$file"; then
+    echo "docker/db-ha/$file differs from docker/db/$file: keep the copies identical" >&2
+    exit 1
+  fi
+done
+
 if [ -f docker-compose.yml ]; then
   if ! command -v docker-compose >/dev/null 2>&1; then
     echo "docker-compose is not installed (apt-get install docker-compose)" >&2

@@ -5,7 +5,7 @@ set -euo pipefail
 
 usage() {
   cat <<'USAGE'
-usage: scripts/stack-secrets.sh [--prefix NAME] [--help]
+usage: scripts/stack-secrets.sh [--prefix NAME] [--ha] [--help]
 
 Creates the missing Docker secrets of docker/stack.yml on this swarm (run it on a manager node):
   NAME_jwt_secret, NAME_password_pepper, NAME_key_encryption_key, NAME_db_password, NAME_smtp_url
@@ -18,15 +18,19 @@ bytes; SMTP_URL unset keeps mail in the outbox (the secret then holds an empty l
 Options:
   --prefix NAME   prefix of the secrets' names (default: $SECRETS_PREFIX, else "auth"); deploy the
                   stack with the same SECRETS_PREFIX
+  --ha            also NAME_db_replication_password, the replication user's password of the HA
+                  database (docker/stack.ha.yml); from REPLICATION_PASSWORD when set
   --help          this text
 USAGE
 }
 
 prefix=${SECRETS_PREFIX:-auth}
+ha=false
 while [ $# -gt 0 ]; do
   case "$1" in
     --prefix) [ $# -ge 2 ] || { echo "error: --prefix needs a name" >&2; exit 2; }; prefix=$2; shift 2 ;;
     --prefix=*) prefix=${1#--prefix=}; shift ;;
+    --ha) ha=true; shift ;;
     -h | --help) usage; exit 0 ;;
     *) echo "error: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -61,4 +65,5 @@ ensure password_pepper "${PASSWORD_PEPPER:-$(random_secret)}"
 ensure key_encryption_key "${KEY_ENCRYPTION_KEY:-$(random_secret)}"
 ensure db_password "${POSTGRES_PASSWORD:-$(random_secret)}"
 ensure smtp_url "${SMTP_URL:-}"
+if [ "$ha" = true ]; then ensure db_replication_password "${REPLICATION_PASSWORD:-$(random_secret)}"; fi
 echo "secrets: $created created, $kept kept (prefix $prefix)"

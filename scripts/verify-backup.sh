@@ -3,21 +3,32 @@
 # container (the db service's image, the archive mounted read-only, nothing else of the stack), checks
 # that PostgreSQL opens it and that "user" and _prisma_migrations are readable with plausible counts,
 # prints a report, and removes the container. Exit code 0 only if every check passes.
-#   scripts/verify-backup.sh
+#   scripts/verify-backup.sh [--stack NAME]
+# --stack NAME: the HA database of a swarm stack (docker/stack.ha.yml) instead of the compose stack: its
+# members share one archive, so the drill restores the newest backup whichever member took it, and replays
+# the WAL across failovers (their timelines). Run it on a node that runs a member.
 # The report is also written to backups/restore-drill.log, which scripts/verify.sh shows.
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "$0")/lib/common.sh"
 
-case "${1:-}" in
-  -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
-  "") ;;
-  *) die "unknown argument: $1 (see --help)" ;;
-esac
+stack=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    --stack) [ $# -ge 2 ] || die "--stack needs a name"; stack=$2; shift 2 ;;
+    *) die "unknown argument: $1 (see --help)" ;;
+  esac
+done
 
-require_compose_pitr "verify-backup.sh"
-db_id=$(service_container db)
-[ -n "$db_id" ] || die "the compose stack has no db container: start it with docker-compose up -d"
+if [ -n "$stack" ]; then
+  require_tool docker "install Docker"
+  db_id=$(stack_member_container "$stack") || die "no running member of the HA database of stack '$stack' on this node (docker/stack.ha.yml)"
+else
+  require_compose_pitr "verify-backup.sh"
+  db_id=$(service_container db)
+  [ -n "$db_id" ] || die "the compose stack has no db container: start it with docker-compose up -d"
+fi
 image=$(docker inspect -f '{{.Config.Image}}' "$db_id")
 docker run --rm --entrypoint sh "$image" -c 'command -v restore-drill' >/dev/null 2>&1 ||
   die "the db service's image ($image) has no pgBackRest: run 'docker-compose up -d --build' first (docs/upgrading.md)"

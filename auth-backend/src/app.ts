@@ -66,7 +66,12 @@ export interface Service extends Composition {
 
 /** Builds the services and the Express app over them; listening and shutdown live in server.ts and entrypoint.ts. */
 export function createService({ config, logger, db, clock = systemClock, isShuttingDown = () => false }: AppDeps): Service {
-  const checkReadiness = createReadinessCheck({ pool: db.pool, localMigrations: listLocalMigrations(migrationsDir()), isShuttingDown });
+  const checkReadiness = createReadinessCheck({
+    pool: db.pool,
+    localMigrations: listLocalMigrations(migrationsDir()),
+    isShuttingDown,
+    ridingOutFailover: db.ridingOutFailover,
+  });
   const composition = compose({ config, db, clock, checkReadiness, logger });
   return { ...composition, app: buildExpressApp(config, logger, composition) };
 }

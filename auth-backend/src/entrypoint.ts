@@ -32,7 +32,7 @@ async function prepareSchema(config: Config, logger: Logger): Promise<void> {
 }
 
 async function serve(config: Config, logger: Logger): Promise<void> {
-  const db = createDatabase(config.databaseUrl);
+  const db = createDatabase(config.databaseUrl, { retryWaitSeconds: config.databaseRetryWait });
   let shuttingDown = false;
   const { app, lifecycle } = createService({ config, logger, db, isShuttingDown: () => shuttingDown });
   // Set once listening; the signal handlers exist before that, so that a SIGTERM sent as soon as

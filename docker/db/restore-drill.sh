@@ -52,8 +52,12 @@ fi
 printf 'restore: ok (%s)\n' "$(du -sh "$data" | cut -f1)"
 
 log="$work/postgres.log"
+# Settings of the source that make no sense here are overridden: its own hba/ident files (a Patroni member
+# names them by absolute paths of its live data directory) and its synchronous standby (none here).
+printf 'local all all trust\n' >"$work/pg_hba.conf"
+: >"$work/pg_ident.conf"
 if ! pg_ctl -D "$data" -l "$log" -w -t 600 \
-  -o "-c archive_mode=off -c listen_addresses='' -c unix_socket_directories='$work' -c port=5432" start >/dev/null 2>&1; then
+  -o "-c archive_mode=off -c listen_addresses='' -c unix_socket_directories='$work' -c port=5432 -c hba_file='$work/pg_hba.conf' -c ident_file='$work/pg_ident.conf' -c synchronous_standby_names=''" start >/dev/null 2>&1; then
   fail "PostgreSQL does not open the restored backup: $(grep -E 'FATAL|PANIC|ERROR' "$log" | tail -n 3 | tr '\n' ' ')"
 fi
 # Replay done when recovery has ended (the server promotes at the end of the archive).

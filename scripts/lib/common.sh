@@ -136,3 +136,24 @@ normalise_time() {
 epoch_us() {
   date -u -d "$1" '+%s%6N'
 }
+
+# --- The HA database of a swarm stack (docker/stack.ha.yml) ---------------------------------------
+
+# The id of a running member's container (pg1, pg2, pg3) of stack $1 on this node; fails when none.
+stack_member_container() {
+  local service id
+  for service in pg1 pg2 pg3; do
+    id=$(docker ps -q --filter "label=com.docker.swarm.service.name=${1}_${service}" 2>/dev/null | head -n 1)
+    [ -z "$id" ] || { printf '%s\n' "$id"; return 0; }
+  done
+  return 1
+}
+
+# The container of the member that leads stack $1 (on this node); fails when there is none.
+stack_leader_container() {
+  local any leader
+  any=$(stack_member_container "$1") || return 1
+  leader=$(docker exec "$any" sh -c "patronictl list -f json | jq -r '.[] | select(.Role == \"Leader\" and .State == \"running\") | .Member'" 2>/dev/null) || return 1
+  [ -n "$leader" ] || return 1
+  docker ps -q --filter "label=com.docker.swarm.service.name=${1}_${leader}" | head -n 1 | grep . || return 1
+}

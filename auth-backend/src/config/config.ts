@@ -164,6 +164,8 @@ const buildSchema = (production: boolean) =>
     TRUST_PROXY: trustProxy,
     CORS_ORIGINS: origins,
     DB_WAIT_TIMEOUT: duration('60', 1),
+    // Seconds a request waits for the new primary (failover, switchover) before retrying once; 0: never.
+    DB_RETRY_WAIT: duration('5', 0),
     MIGRATION_LOCK_TIMEOUT: duration('120', 1),
     SHUTDOWN_TIMEOUT: duration('10', 1),
     // Seconds a replica keeps serving after SIGTERM with /ready at 503, before it drains (load balancers).
@@ -231,6 +233,8 @@ export const CONFIG_VARIABLES = [...Object.keys(buildSchema(false).shape), ...V4
 export interface Config {
   readonly env: Env['NODE_ENV'];
   readonly databaseUrl: string;
+  /** Seconds a failed call that is safe to run again waits for a new primary (src/db/retry-rule.ts); 0: no retry. */
+  readonly databaseRetryWait: number;
   readonly http: {
     readonly port: number;
     readonly host: string;
@@ -373,6 +377,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, randomSecret
   return deepFreeze({
     env: env.NODE_ENV,
     databaseUrl: env.DATABASE_URL,
+    databaseRetryWait: env.DB_RETRY_WAIT,
     http: {
       port: env.PORT,
       host: env.HOST,

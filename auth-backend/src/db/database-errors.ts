@@ -1,7 +1,7 @@
 import { AppError } from '../errors';
 
 // Connection-level failures: the database is down, restarting or unreachable.
-const UNAVAILABLE_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
+const UNAVAILABLE_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
 const UNAVAILABLE_MESSAGES =
   /connection terminated|timeout exceeded when trying to connect|Connection terminated|server closed the connection|Client has encountered a connection error|cannot use a pool after calling end/i;
 
@@ -14,6 +14,7 @@ export function translateDatabaseError(error: unknown): AppError | undefined {
   const unavailable =
     UNAVAILABLE_NODE_CODES.has(code) ||
     /^(08|57P)/.test(code) || // connection exceptions, admin shutdown / crash shutdown / cannot connect now
+    code === '25006' || // read-only: a standby, or a primary still finishing its promotion (a failover)
     (typeof fields.message === 'string' && UNAVAILABLE_MESSAGES.test(fields.message)) ||
     (fields.cause !== undefined && fields.cause !== error && translateDatabaseError(fields.cause) !== undefined);
   return unavailable ? new AppError('database_unavailable', 'The database is unavailable; try again shortly.', { retryAfterSeconds: 5 }) : undefined;

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { connectionConfig } from './connection';
-import { createPool } from './pg-adapter';
+import { FailoverPool } from './failover-pool';
+import { poolConfig } from './pg-adapter';
 import { transactionsOn, type Transactions } from './transaction';
 
 export interface Database {
@@ -10,6 +11,8 @@ export interface Database {
   transaction: Transactions;
   /** A connection of its own, outside the pool, for LISTEN (db/notification-listener.ts). */
   dedicatedClient(): pg.Client;
+  /** Calls are waiting out a failover or switchover (DB_RETRY_WAIT): requests sent now will be served. */
+  ridingOutFailover(): boolean;
   close(): Promise<void>;
 }
 
@@ -18,17 +21,18 @@ export interface Database {
  * Runtime queries are plain SQL through it (docs/decisions/0012-runtime-queries.md): Prisma is the
  * schema and migration tool, not a runtime dependency.
  */
-export function createDatabase(databaseUrl: string, options: { max?: number } = {}): Database {
-  const pool = createPool(databaseUrl, {
-    max: options.max ?? 10,
-    connectionTimeoutMillis: 2000,
-    idleTimeoutMillis: 30_000,
+export function createDatabase(databaseUrl: string, options: { max?: number; retryWaitSeconds?: number } = {}): Database {
+  // retryWaitSeconds (DB_RETRY_WAIT): a call that failed where running it again is safe waits that long
+  // for the new primary of a failover or switchover, then runs once more (db/failover-pool.ts).
+  const pool = new FailoverPool(poolConfig(databaseUrl, { max: options.max ?? 10, connectionTimeoutMillis: 2000, idleTimeoutMillis: 30_000 }), {
+    retryWaitMs: (options.retryWaitSeconds ?? 0) * 1000,
   });
   // An idle client that loses its server emits 'error'; without a listener the process dies.
   pool.on('error', () => undefined);
   return {
     pool,
     transaction: transactionsOn(pool),
+    ridingOutFailover: () => pool.ridingOut(),
     dedicatedClient: () => new pg.Client({ ...connectionConfig(databaseUrl), connectionTimeoutMillis: 2000 }),
     async close() {
       await pool.end().catch(() => undefined);

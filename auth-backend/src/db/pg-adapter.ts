@@ -117,7 +117,7 @@ export function createPool(connectionString: string, options: PoolOptions = {}):
   return new pg.Pool(poolConfig(connectionString, options));
 }
 
-function poolConfig(connectionString: string, options: PoolOptions = {}): pg.PoolConfig {
+export function poolConfig(connectionString: string, options: PoolOptions = {}): pg.PoolConfig {
   // Discrete fields, not `connectionString`: see fix 3 above.
   return { ...options, ...connectionConfig(connectionString), Client: CatalogTextClient };
 }

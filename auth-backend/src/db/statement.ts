@@ -3,6 +3,8 @@
  * module still writes only its own table): a use case whose writes must land together, on a hot
  * path, sends one statement instead of a transaction of several (one round trip, atomic by itself).
  * A fragment is a named CTE body; `bind` turns a value into its placeholder.
+ * Sent alone, such a statement commits by itself: during a failover the pool runs it again only when it
+ * provably never ran (db/retry-rule.ts, `commit`), never when its connection died after it was sent.
  */
 export class Statement {
   readonly values: unknown[] = [];

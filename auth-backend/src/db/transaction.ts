@@ -1,4 +1,6 @@
 import type pg from 'pg';
+import { FailoverPool } from './failover-pool';
+import type { FailedAt } from './retry-rule';
 
 /** A pool or one transaction's client: table modules that take it run inside the caller's transaction. */
 export type Queryable = pg.Pool | pg.ClientBase;
@@ -12,10 +14,37 @@ export type Transactions = <T>(work: (tx: Transaction) => Promise<T>) => Promise
 /**
  * Runs `work` in one transaction on a client of its own: COMMIT when it resolves, ROLLBACK when
  * it throws. After a failure the connection is discarded rather than returned to the pool.
+ * On a FailoverPool, a transaction that failed before its COMMIT was sent because the server went away
+ * or was read-only (a failover, a switchover) runs once more on a new connection to the new primary
+ * (db/retry-rule.ts); one whose COMMIT was in flight never does. `work` may therefore run twice: it
+ * holds the transaction's statements only, no other side effect.
  */
 export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
+  const failover = pool instanceof FailoverPool ? pool : undefined;
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    if (!failover?.retries(error, 'connect')) throw error;
+    return attempt(await failover.connectAfter(Date.now(), error), work).then(unwrap);
+  }
+  const startedAt = Date.now();
+  const first = await attempt(client, work);
+  if (first.ok || !failover?.retries(first.error, first.at)) return unwrap(first);
+  return attempt(await failover.connectAfter(startedAt, first.error), work).then(unwrap);
+}
+
+type Attempt<T> = { ok: true; value: T } | { ok: false; error: unknown; at: FailedAt };
+
+function unwrap<T>(outcome: Attempt<T>): T {
+  if (outcome.ok) return outcome.value;
+  throw outcome.error;
+}
+
+/** One run of `work` in a transaction on `client`, which it always releases. */
+async function attempt<T>(client: pg.PoolClient, work: (client: pg.PoolClient) => Promise<T>): Promise<Attempt<T>> {
   let failure: Error | undefined;
+  let at: FailedAt = 'statement';
   // While checked out a client has no listener of the pool's: a server that goes away between two
   // statements (a restart, pg_terminate_backend) would emit 'error' to no one and kill the process.
   // Noted here instead; the next statement fails (a 503) and the client is discarded.
@@ -23,13 +52,14 @@ export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolCl
   client.on('error', lost);
   try {
     await client.query('BEGIN');
-    const result = await work(client);
+    const value = await work(client);
+    at = 'commit';
     await client.query('COMMIT');
-    return result;
+    return { ok: true, value };
   } catch (error) {
     failure = error instanceof Error ? error : new Error(String(error));
     await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
+    return { ok: false, error, at };
   } finally {
     client.removeListener('error', lost);
     client.release(failure);

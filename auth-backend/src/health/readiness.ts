@@ -8,12 +8,19 @@ export interface ReadinessOptions {
   /** The migrations this build ships; empty when the schema is managed by db push. */
   localMigrations: string[];
   isShuttingDown: () => boolean;
+  /**
+   * True while database calls wait out a failover or switchover (db/failover-pool.ts): the replica stays
+   * ready, because a request sent now waits for the new primary and succeeds. Once that wait has failed,
+   * readiness asks the database again (and fails at once).
+   */
+  ridingOutFailover?: () => boolean;
 }
 
 /** Ready when not shutting down, the database answers and no shipped migration is pending. */
-export function createReadinessCheck({ pool, localMigrations, isShuttingDown }: ReadinessOptions): () => Promise<Readiness> {
+export function createReadinessCheck({ pool, localMigrations, isShuttingDown, ridingOutFailover }: ReadinessOptions): () => Promise<Readiness> {
   return async () => {
     if (isShuttingDown()) return { ready: false, reason: 'The service is shutting down.' };
+    if (ridingOutFailover?.()) return { ready: true };
     try {
       if (localMigrations.length === 0) {
         await pool.query('SELECT 1');

@@ -24,7 +24,10 @@ export interface Task {
 
 const DB_LABEL = 'auth-db';
 
-function docker(args: string[], options: { timeoutSeconds?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {}): { status: number | null; output: string } {
+export function docker(
+  args: string[],
+  options: { timeoutSeconds?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): { status: number | null; output: string } {
   const result = spawnSync('docker', args, {
     encoding: 'utf8',
     timeout: (options.timeoutSeconds ?? 120) * 1000,
@@ -34,13 +37,13 @@ function docker(args: string[], options: { timeoutSeconds?: number; env?: NodeJS
   return { status: result.status, output: `${result.stdout ?? ''}${result.stderr ?? ''}`.trim() };
 }
 
-function ok(args: string[], options: Parameters<typeof docker>[1] = {}): string {
+export function ok(args: string[], options: Parameters<typeof docker>[1] = {}): string {
   const result = docker(args, options);
   if (result.status !== 0) throw new Error(`docker ${args.join(' ')} exited ${result.status}:\n${result.output}`);
   return result.output;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve));
   const { port } = server.address() as net.AddressInfo;

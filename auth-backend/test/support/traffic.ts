@@ -13,6 +13,8 @@ export interface Outcome {
   endedAt: number;
   status?: number;
   error?: string;
+  /** The account a registration was for. */
+  email?: string;
 }
 
 export interface TrafficSummary {
@@ -63,7 +65,7 @@ export class Traffic {
     const password = this.options.password ?? 'a perfectly good passphrase';
     while (this.running) {
       const email = `${this.options.tag}.${worker}.${++this.counter}@example.com`;
-      const registered = await this.send(agent, 'POST', '/auth/register', { email, password });
+      const registered = await this.send(agent, 'POST', '/auth/register', { email, password }, undefined, email);
       const loggedIn = registered.status === 201 ? await this.send(agent, 'POST', '/auth/login', { email, password }) : undefined;
       const tokens = loggedIn?.status === 200 ? (loggedIn.body as { accessToken: string; refreshToken: string }) : undefined;
       if (tokens) {
@@ -76,9 +78,16 @@ export class Traffic {
     }
   }
 
-  private send(agent: http.Agent | undefined, method: string, route: string, body?: unknown, bearer?: string): Promise<{ status?: number; body?: unknown }> {
+  private send(
+    agent: http.Agent | undefined,
+    method: string,
+    route: string,
+    body?: unknown,
+    bearer?: string,
+    email?: string,
+  ): Promise<{ status?: number; body?: unknown }> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const outcome: Outcome = { route: `${method} ${route}`, keepAlive: agent !== undefined, startedAt: Date.now(), endedAt: 0 };
+    const outcome: Outcome = { route: `${method} ${route}`, keepAlive: agent !== undefined, startedAt: Date.now(), endedAt: 0, email };
     this.pending++;
     return new Promise((resolve) => {
       const done = (result: { status?: number; error?: string; body?: unknown }) => {

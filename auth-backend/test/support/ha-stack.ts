@@ -1,0 +1,185 @@
+/**
+ * docker/stack.yml with the HA database overlay (docker/stack.ha.yml) in a real one-node swarm, deployed as
+ * docs/operations.md says ("A database that survives losing a node"), under a unique name with its own
+ * secrets, images, volumes and host port. Everything it created is removed by destroy(), which is safe to
+ * call after any failure: the stack, its seven volumes, six secrets, four images, the node labels it added
+ * and the swarm when it made one.
+ */
+import crypto from 'node:crypto';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { repoRoot, sleep } from './compose-stack';
+import { docker, freePort, ok } from './swarm-stack';
+
+const LABELS = ['auth-ha-1', 'auth-ha-2', 'auth-ha-3'];
+const MEMBERS = ['pg1', 'pg2', 'pg3'] as const;
+const VOLUMES = ['etcd1_data', 'etcd2_data', 'etcd3_data', 'pg1_data', 'pg2_data', 'pg3_data', 'pg_archive'];
+const SECRETS = ['jwt_secret', 'password_pepper', 'key_encryption_key', 'db_password', 'smtp_url', 'db_replication_password'];
+
+export interface Member {
+  name: string;
+  role: string;
+  state: string;
+  timeline?: number;
+}
+
+export class HaStack {
+  readonly name = `authha${crypto.randomBytes(4).toString('hex')}`;
+  readonly images = { lb: `${this.name}-lb:1`, backend: `${this.name}-backend:1`, db: `${this.name}-db-ha:1`, etcd: `${this.name}-etcd:1` };
+  private joinedSwarm = false;
+  private readonly labelsAdded: string[] = [];
+  private secretsCreated = false;
+  private deployed = false;
+  private readonly built: string[] = [];
+
+  private constructor(readonly port: number) {}
+
+  static async create(): Promise<HaStack> {
+    return new HaStack(await freePort());
+  }
+
+  /** `docker swarm init` when the engine is in no swarm; the three placement labels where missing. */
+  prepareSwarm(): void {
+    const state = ok(['info', '--format', '{{.Swarm.LocalNodeState}}']);
+    if (state === 'inactive') {
+      ok(['swarm', 'init']);
+      this.joinedSwarm = true;
+    } else if (state !== 'active') {
+      throw new Error(`the engine's swarm state is ${state}`);
+    }
+    const node = ok(['info', '--format', '{{.Swarm.NodeID}}']);
+    const labels = (JSON.parse(ok(['node', 'inspect', node, '--format', '{{json .Spec.Labels}}'])) as Record<string, string> | null) ?? {};
+    for (const label of LABELS.filter((key) => !labels[key])) {
+      ok(['node', 'update', '--label-add', `${label}=true`, node]);
+      this.labelsAdded.push(label);
+    }
+  }
+
+  buildImages(): void {
+    for (const [tag, context] of [
+      [this.images.lb, 'docker/lb'],
+      [this.images.etcd, 'docker/etcd'],
+      [this.images.db, 'docker/db-ha'],
+      [this.images.backend, 'auth-backend'],
+    ] as const) {
+      ok(['build', '--quiet', '--tag', tag, path.join(repoRoot, context)], { timeoutSeconds: 900 });
+      this.built.push(tag);
+    }
+  }
+
+  /** scripts/stack-secrets.sh --ha with this stack's prefix; its output. */
+  createSecrets(): string {
+    this.secretsCreated = true;
+    return this.script('stack-secrets.sh', ['--prefix', this.name, '--ha']).output;
+  }
+
+  /** `docker stack deploy -c docker/stack.yml -c docker/stack.ha.yml`. */
+  deploy(env: Record<string, string> = {}): string {
+    this.deployed = true;
+    return ok(['stack', 'deploy', '--detach=true', '-c', 'docker/stack.yml', '-c', 'docker/stack.ha.yml', this.name], {
+      cwd: repoRoot,
+      env: {
+        ...process.env,
+        AUTH_IMAGE: this.images.backend,
+        LB_IMAGE: this.images.lb,
+        DB_HA_IMAGE: this.images.db,
+        ETCD_IMAGE: this.images.etcd,
+        HOST_PORT: String(this.port),
+        SECRETS_PREFIX: this.name,
+        ...env,
+      },
+    });
+  }
+
+  /** A script of scripts/ run from the repository: its exit status and output. */
+  script(name: string, args: string[], timeoutSeconds = 300): { status: number | null; output: string } {
+    const result = spawnSync(path.join(repoRoot, 'scripts', name), args, {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      timeout: timeoutSeconds * 1000,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return { status: result.status, output: `${result.stdout ?? ''}${result.stderr ?? ''}` };
+  }
+
+  /** The running container of a service of the stack ('' when none). */
+  container(service: string): string {
+    return docker(['ps', '-q', '--filter', `label=com.docker.swarm.service.name=${this.name}_${service}`]).output.split('\n')[0] ?? '';
+  }
+
+  /** Patroni's view (patronictl list, in any running member); [] when no member answers. */
+  members(): Member[] {
+    for (const member of MEMBERS) {
+      const container = this.container(member);
+      if (!container) continue;
+      const listed = docker(['exec', container, 'patronictl', 'list', '-f', 'json'], { timeoutSeconds: 20 });
+      if (listed.status !== 0) continue;
+      try {
+        const rows = JSON.parse(listed.output) as Array<{ Member: string; Role: string; State: string; TL?: number }>;
+        return rows.map((row) => ({ name: row.Member, role: row.Role, state: row.State, timeline: row.TL }));
+      } catch {
+        continue;
+      }
+    }
+    return [];
+  }
+
+  leader(): Member | undefined {
+    return this.members().find((member) => member.role === 'Leader' && member.state === 'running');
+  }
+
+  /** psql in the leader's container (local socket) on the service's database. */
+  sql(query: string): string {
+    const leader = this.leader();
+    if (!leader) throw new Error('no leader');
+    return ok(['exec', '-u', 'postgres', this.container(leader.name), 'psql', '-X', '-d', 'auth_service', '-tAc', query]);
+  }
+
+  /** A command as postgres in a member's container: its status and output. */
+  exec(member: string, command: string[], timeoutSeconds = 300): { status: number | null; output: string } {
+    return docker(['exec', '-u', 'postgres', this.container(member), ...command], { timeoutSeconds });
+  }
+
+  serviceLogs(service: string, tail = 200): string {
+    return docker(['service', 'logs', '--raw', '--tail', String(tail), `${this.name}_${service}`], { timeoutSeconds: 60 }).output;
+  }
+
+  async waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutSeconds: number): Promise<number> {
+    const started = Date.now();
+    while (Date.now() - started < timeoutSeconds * 1000) {
+      if (await check()) return (Date.now() - started) / 1000;
+      await sleep(1000);
+    }
+    throw new Error(`${what}: not after ${timeoutSeconds}s\n${docker(['stack', 'ps', '--no-trunc', this.name]).output}`);
+  }
+
+  async ready(): Promise<boolean> {
+    try {
+      const response = await fetch(`http://127.0.0.1:${this.port}/ready`, { signal: AbortSignal.timeout(3000) });
+      return response.status === 200;
+    } catch {
+      return false;
+    }
+  }
+
+  async destroy(): Promise<void> {
+    if (this.deployed) {
+      docker(['stack', 'rm', this.name]);
+      const gone = () =>
+        docker(['ps', '-aq', '--filter', `label=com.docker.stack.namespace=${this.name}`]).output === '' &&
+        docker(['network', 'ls', '-q', '--filter', `label=com.docker.stack.namespace=${this.name}`]).output === '';
+      for (let i = 0; i < 90 && !gone(); i++) await sleep(1000);
+      for (const volume of VOLUMES) {
+        for (let i = 0; i < 10 && docker(['volume', 'inspect', `${this.name}_${volume}`]).status === 0; i++) {
+          if (docker(['volume', 'rm', `${this.name}_${volume}`]).status === 0) break;
+          await sleep(1000);
+        }
+      }
+    }
+    if (this.secretsCreated) for (const secret of SECRETS) docker(['secret', 'rm', `${this.name}_${secret}`]);
+    for (const image of this.built) docker(['rmi', image]);
+    const node = docker(['info', '--format', '{{.Swarm.NodeID}}']).output;
+    for (const label of this.labelsAdded) docker(['node', 'update', '--label-rm', label, node]);
+    if (this.joinedSwarm) docker(['swarm', 'leave', '--force']);
+  }
+}
