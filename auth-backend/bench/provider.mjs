@@ -1,4 +1,4 @@
-// The OpenID Provider's two v4 targets (../shared/PERFORMANCE.md), by hand:
+// The OpenID Provider's two v4 targets (docs/performance.md), by hand:
 //   npm run build && node bench/provider.mjs [--seconds 8] [--codes 400]
 // 1. client_credentials at the token endpoint (resource -> an ES256 JWT access token) against the
 //    same library (oidc-provider, same version) with its in-memory adapter, a static client and the
