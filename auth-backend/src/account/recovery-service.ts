@@ -7,7 +7,7 @@
 import type { Clock } from '../clock';
 import type { Logger } from '../logger';
 import { AppError } from '../errors';
-import type { Transaction, Transactions } from '../db/transaction';
+import { commitWithoutWaitingForFlush, type Transaction, type Transactions } from '../db/transaction';
 import { isUniqueViolation } from '../db/database-errors';
 import type { Authenticated, User } from '../domain/user';
 import type { AddressDigests } from '../crypto/address-digest';
@@ -63,7 +63,11 @@ export class RecoveryService {
   /** Always the same answer and the same work; a reset mail only when the account exists. */
   async forgotPassword(email: string, log: Logger): Promise<void> {
     await this.deps.mailThrottle.consumeAddress(email);
-    const issued = await this.deps.transaction((tx) => this.issue(tx, { email }, 'reset-password', (token) => this.deps.templates.resetPassword(token)));
+    const issued = await this.deps.transaction(async (tx) => {
+      // A flushed commit for a known address only would time apart the two answers.
+      await commitWithoutWaitingForFlush(tx);
+      return this.issue(tx, { email }, 'reset-password', (token) => this.deps.templates.resetPassword(token));
+    });
     log.info({ event: 'auth.password-forgot', outcome: issued ? 'queued' : 'no-account', emailRef: this.deps.digests.ref(email) }, 'password reset asked for');
   }
 
