@@ -179,6 +179,18 @@ export class SwarmStack {
     return docker(['service', 'logs', '--raw', '--tail', String(tail), `${this.name}_${service}`], { timeoutSeconds: 60 }).output;
   }
 
+  /**
+   * The whole logs of every container of a service's tasks on this node, running or exited (not yet
+   * removed), read from each container: `docker service logs` gathers them through the swarm with a
+   * lag and, under load, sometimes without the lines of a task at all.
+   */
+  containerLogs(service: string): string {
+    const ids = ok(['ps', '-a', '--filter', `label=com.docker.swarm.service.name=${this.name}_${service}`, '--format', '{{.ID}}'])
+      .split('\n')
+      .filter(Boolean);
+    return ids.map((id) => docker(['logs', id], { timeoutSeconds: 60 }).output).join('\n');
+  }
+
   dbContainer(): string {
     return ok(['ps', '--filter', `label=com.docker.swarm.service.name=${this.name}_db`, '--format', '{{.ID}}']).split('\n')[0] ?? '';
   }
