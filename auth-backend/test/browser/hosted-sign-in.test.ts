@@ -7,28 +7,20 @@
  * test/browser/screenshots/ (git-ignored).
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { registerUser, STRONG_PASSWORD } from '../support/test-app';
 import { relyingParty, startProviderApp, type ProviderTestApp, type RelyingParty, type AuthorizationRequest } from '../support/provider-app';
 import { bearer } from '../support/admin';
 import { stepOf, totpAtStep } from '../mfa/totp-reference';
-import { CHROMIUM, describeWithChromium } from '../support/chromium';
+import { describeWithChromium, launchChromium, seriousAxeViolations } from '../support/chromium';
 
 const SCREENSHOTS = path.join(__dirname, 'screenshots');
 
 jest.setTimeout(120_000);
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: Array<{ target: string[] }>;
-}
 
 let t: ProviderTestApp;
 let context: BrowserContext;
@@ -62,14 +54,9 @@ async function startRelyingPartyApp(): Promise<void> {
   appUrl = `http://127.0.0.1:${(appServer.address() as AddressInfo).port}`;
 }
 
-async function axe(page: Page, name: string): Promise<AxeViolation[]> {
+async function axe(page: Page, name: string) {
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
-  // Evaluated through the DevTools protocol, which the page's CSP does not govern.
-  await page.evaluate(fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'));
-  const result = (await page.evaluate(() => (globalThis as unknown as { axe: { run(): Promise<{ violations: unknown[] }> } }).axe.run())) as {
-    violations: AxeViolation[];
-  };
-  return result.violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
+  return seriousAxeViolations(page);
 }
 
 describeWithChromium('the hosted pages in Chromium', () => {
@@ -85,19 +72,7 @@ describeWithChromium('the hosted pages in Chromium', () => {
       grantTypes: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
     });
     rp = await relyingParty(t.issuer, client, `${appUrl}/callback`);
-    context = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'chromium-')), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    context = await launchChromium();
     context.on('console', (message) => {
       // What the pages' Content-Security-Policy refused (a 404 for /favicon.ico and the error page's own 400 are expected).
       if (message.type() === 'error' && /Refused to|Content Security Policy/i.test(message.text())) consoleErrors.push(message.text());

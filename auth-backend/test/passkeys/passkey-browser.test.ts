@@ -7,17 +7,16 @@
  * Screenshots go to test/passkeys/screenshots/.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import express from 'express';
 import helmet from 'helmet';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { HELMET_OPTIONS } from '../../src/app';
 import { createTestApp, registerUser, type TestApp } from '../support/test-app';
 import { claimsOf } from '../support/admin';
-import { CHROMIUM, describeWithChromium } from '../support/chromium';
+import { addVirtualAuthenticator, describeWithChromium, launchChromium } from '../support/chromium';
 
 const PAGE_DIR = path.join(__dirname, 'browser-page');
 const SCREENSHOTS = path.join(__dirname, 'screenshots');
@@ -39,7 +38,6 @@ describeWithChromium('passkeys in Chromium with a virtual authenticator', () => 
   let origin: string;
   let context: BrowserContext;
   let page: Page;
-  let profile: string;
 
   beforeAll(async () => {
     const port = await freePort();
@@ -54,45 +52,19 @@ describeWithChromium('passkeys in Chromium with a virtual authenticator', () => 
     server = site.listen(port, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
 
-    profile = fs.mkdtempSync(path.join(os.tmpdir(), 'passkey-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      viewport: { width: 900, height: 420 },
-    });
+    context = await launchChromium({ viewport: { width: 900, height: 420 } });
     page = context.pages()[0] ?? (await context.newPage());
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
   }, 60_000);
 
   afterAll(async () => {
     await context?.close();
-    if (profile) fs.rmSync(profile, { recursive: true, force: true });
     await new Promise((resolve) => server?.close(resolve));
     await t?.close();
   });
 
   it('registers a passkey on the virtual authenticator and signs in with it, username-less (amr hwk, mfa)', async () => {
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('WebAuthn.enable', { enableUI: false });
-    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2',
-        transport: 'internal',
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
-    });
+    const { cdp, authenticatorId } = await addVirtualAuthenticator(context, page);
     const user = await registerUser(t.app);
     // Every answer the page got that was not a success (the browser's own favicon probe aside), and any script error.
     const failures: string[] = [];

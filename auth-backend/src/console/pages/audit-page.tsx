@@ -1,6 +1,6 @@
 /** The audit log: filters by user and type (a GET form, so a filter is a link), newest first, a next-page link. */
 import type { AuditEvent } from '../../domain/audit';
-import { ConsolePage, Time, type Chrome } from './console-layout';
+import { ConsolePage, NextPage, Time, type Chrome } from './console-layout';
 import { userHref } from './users-page';
 
 export interface AuditPageProps {
@@ -84,13 +84,7 @@ export function AuditPage({ chrome, types, filter, events, nextHref, error }: Au
           </tbody>
         </table>
       )}
-      {nextHref && (
-        <p class="pager">
-          <a href={nextHref} rel="next">
-            Next page
-          </a>
-        </p>
-      )}
+      <NextPage href={nextHref} />
     </ConsolePage>
   );
 }

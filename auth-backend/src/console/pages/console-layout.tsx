@@ -77,6 +77,17 @@ export function Time({ at }: { at: Date | null | undefined }) {
   return <time datetime={iso}>{`${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`}</time>;
 }
 
+/** The "next page" link of a keyset-paged table (the cursor is in `href`); nothing on the last page. */
+export function NextPage({ href }: { href: string | undefined }) {
+  return href ? (
+    <p class="pager">
+      <a href={href} rel="next">
+        Next page
+      </a>
+    </p>
+  ) : null;
+}
+
 /** A page that only says something (403, 404, a sign-in that could not finish), with a way on. */
 export interface ConsoleMessageProps {
   chrome: Chrome;

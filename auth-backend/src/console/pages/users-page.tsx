@@ -1,6 +1,6 @@
 /** The users list: a search form (GET, so a search is a link), a page of users, and the next page's link. */
 import type { AdminUser } from '../../domain/user';
-import { ConsolePage, Time, type Chrome } from './console-layout';
+import { ConsolePage, NextPage, Time, type Chrome } from './console-layout';
 
 export interface UsersPageProps {
   chrome: Chrome;
@@ -59,13 +59,7 @@ export function UsersPage({ chrome, search, users, nextHref, notice, error }: Us
           </tbody>
         </table>
       )}
-      {nextHref && (
-        <p class="pager">
-          <a href={nextHref} rel="next">
-            Next page
-          </a>
-        </p>
-      )}
+      <NextPage href={nextHref} />
     </ConsolePage>
   );
 }

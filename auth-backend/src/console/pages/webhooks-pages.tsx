@@ -2,7 +2,7 @@
 import type { WebhookRow } from '../../tables/webhooks';
 import type { DeliveryRow } from '../../tables/webhook-deliveries';
 import { CsrfInput } from '../../web/layout';
-import { ConsolePage, Time, type Chrome } from './console-layout';
+import { ConsolePage, NextPage, Time, type Chrome } from './console-layout';
 
 export const webhookHref = (id: string) => `/console/webhooks/${encodeURIComponent(id)}`;
 
@@ -202,13 +202,7 @@ export function WebhookPage({ chrome, csrf, webhook, deliveries, status, nextHre
           </tbody>
         </table>
       )}
-      {nextHref && (
-        <p class="pager">
-          <a href={nextHref} rel="next">
-            Next page
-          </a>
-        </p>
-      )}
+      <NextPage href={nextHref} />
     </ConsolePage>
   );
 }
