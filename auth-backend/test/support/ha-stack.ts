@@ -8,8 +8,8 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { repoRoot, sleep } from './compose-stack';
-import { docker, freePort, ok } from './swarm-stack';
+import { repoRoot } from './compose-stack';
+import { docker, freePort, ok, removeStack, stackReady, waitForStack } from './swarm-stack';
 
 const LABELS = ['auth-ha-1', 'auth-ha-2', 'auth-ha-3'];
 const MEMBERS = ['pg1', 'pg2', 'pg3'] as const;
@@ -144,37 +144,17 @@ export class HaStack {
     return docker(['service', 'logs', '--raw', '--tail', String(tail), `${this.name}_${service}`], { timeoutSeconds: 60 }).output;
   }
 
-  async waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutSeconds: number): Promise<number> {
-    const started = Date.now();
-    while (Date.now() - started < timeoutSeconds * 1000) {
-      if (await check()) return (Date.now() - started) / 1000;
-      await sleep(1000);
-    }
-    throw new Error(`${what}: not after ${timeoutSeconds}s\n${docker(['stack', 'ps', '--no-trunc', this.name]).output}`);
+  waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutSeconds: number): Promise<number> {
+    return waitForStack(this.name, what, check, timeoutSeconds);
   }
 
-  async ready(): Promise<boolean> {
-    try {
-      const response = await fetch(`http://127.0.0.1:${this.port}/ready`, { signal: AbortSignal.timeout(3000) });
-      return response.status === 200;
-    } catch {
-      return false;
-    }
+  ready(): Promise<boolean> {
+    return stackReady(this.port);
   }
 
   async destroy(): Promise<void> {
     if (this.deployed) {
-      docker(['stack', 'rm', this.name]);
-      const gone = () =>
-        docker(['ps', '-aq', '--filter', `label=com.docker.stack.namespace=${this.name}`]).output === '' &&
-        docker(['network', 'ls', '-q', '--filter', `label=com.docker.stack.namespace=${this.name}`]).output === '';
-      for (let i = 0; i < 90 && !gone(); i++) await sleep(1000);
-      for (const volume of VOLUMES) {
-        for (let i = 0; i < 10 && docker(['volume', 'inspect', `${this.name}_${volume}`]).status === 0; i++) {
-          if (docker(['volume', 'rm', `${this.name}_${volume}`]).status === 0) break;
-          await sleep(1000);
-        }
-      }
+      await removeStack(this.name, VOLUMES);
     }
     if (this.secretsCreated) for (const secret of SECRETS) docker(['secret', 'rm', `${this.name}_${secret}`]);
     for (const image of this.built) docker(['rmi', image]);

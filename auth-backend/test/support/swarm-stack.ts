@@ -216,33 +216,18 @@ export class SwarmStack {
     return Number(result.output.trim().split('\n').pop());
   }
 
-  async waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutSeconds: number): Promise<number> {
-    const started = Date.now();
-    while (Date.now() - started < timeoutSeconds * 1000) {
-      if (await check()) return (Date.now() - started) / 1000;
-      await sleep(1000);
-    }
-    throw new Error(`${what}: not after ${timeoutSeconds}s\n${docker(['stack', 'ps', '--no-trunc', this.name]).output}`);
+  waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutSeconds: number): Promise<number> {
+    return waitForStack(this.name, what, check, timeoutSeconds);
   }
 
-  async ready(): Promise<boolean> {
-    try {
-      const response = await fetch(`http://127.0.0.1:${this.port}/ready`, { signal: AbortSignal.timeout(3000) });
-      return response.status === 200;
-    } catch {
-      return false;
-    }
+  ready(): Promise<boolean> {
+    return stackReady(this.port);
   }
 
   /** Removes the stack, its volume, secrets and images, the node label and the swarm it made. */
   async destroy(): Promise<void> {
     if (this.deployed) {
-      docker(['stack', 'rm', this.name]);
-      const gone = () =>
-        docker(['ps', '-aq', '--filter', `label=com.docker.stack.namespace=${this.name}`]).output === '' &&
-        docker(['network', 'ls', '-q', '--filter', `label=com.docker.stack.namespace=${this.name}`]).output === '';
-      for (let i = 0; i < 90 && !gone(); i++) await sleep(1000);
-      for (let i = 0; i < 10 && docker(['volume', 'rm', `${this.name}_db_data`]).status !== 0; i++) await sleep(1000);
+      await removeStack(this.name, ['db_data']);
     }
     if (this.secretsCreated) {
       for (const secret of ['jwt_secret', 'password_pepper', 'key_encryption_key', 'db_password', 'smtp_url'])
@@ -251,5 +236,40 @@ export class SwarmStack {
     for (const image of this.built) docker(['rmi', image]);
     if (this.labelledNode) docker(['node', 'update', '--label-rm', DB_LABEL, ok(['info', '--format', '{{.Swarm.NodeID}}'])]);
     if (this.joinedSwarm) docker(['swarm', 'leave', '--force']);
+  }
+}
+
+/** Polls `check` each second until it holds: the seconds it took; else an error with the stack's tasks. */
+export async function waitForStack(stack: string, what: string, check: () => boolean | Promise<boolean>, timeoutSeconds: number): Promise<number> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutSeconds * 1000) {
+    if (await check()) return (Date.now() - started) / 1000;
+    await sleep(1000);
+  }
+  throw new Error(`${what}: not after ${timeoutSeconds}s\n${docker(['stack', 'ps', '--no-trunc', stack]).output}`);
+}
+
+/** Whether the stack's balancer on `port` answers GET /ready with 200. */
+export async function stackReady(port: number): Promise<boolean> {
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/ready`, { signal: AbortSignal.timeout(3000) });
+    return response.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+/** `docker stack rm`, then waits for its containers and networks to go, then removes its named volumes (retrying while still in use). */
+export async function removeStack(stack: string, volumes: readonly string[]): Promise<void> {
+  docker(['stack', 'rm', stack]);
+  const gone = () =>
+    docker(['ps', '-aq', '--filter', `label=com.docker.stack.namespace=${stack}`]).output === '' &&
+    docker(['network', 'ls', '-q', '--filter', `label=com.docker.stack.namespace=${stack}`]).output === '';
+  for (let i = 0; i < 90 && !gone(); i++) await sleep(1000);
+  for (const volume of volumes) {
+    for (let i = 0; i < 10 && docker(['volume', 'inspect', `${stack}_${volume}`]).status === 0; i++) {
+      if (docker(['volume', 'rm', `${stack}_${volume}`]).status === 0) break;
+      await sleep(1000);
+    }
   }
 }
