@@ -20,6 +20,8 @@ export interface ClientServiceDeps {
   clients: OAuthClientsTable;
   state: ProviderStateTable;
   audit: AuditLog;
+  /** Client `id` was changed or deleted (committed): this replica's client cache drops it before the change is answered. */
+  changed: (id: string) => void;
 }
 
 export interface NewClient {
@@ -97,7 +99,7 @@ export class ClientService {
 
   async update(id: string, changes: ClientChanges, actor: Actor): Promise<OAuthClient> {
     const { transaction, clients, audit } = this.deps;
-    return transaction(async (tx) => {
+    const updated = await transaction(async (tx) => {
       const before = await clients.in(tx).find(id);
       if (!before) throw noSuchClient();
       const after = { ...before, ...changes };
@@ -107,6 +109,8 @@ export class ClientService {
       await audit.in(tx).record({ type: 'oauth.client_updated', userId: null, actorId: actor.actorId, meta: actor.meta, data: { clientId: id, fields } });
       return updated;
     });
+    this.deps.changed(id);
+    return updated;
   }
 
   /** The client and every grant and token it holds. */
@@ -117,9 +121,10 @@ export class ClientService {
       const revoked = await state.in(tx).deleteOfClient(id);
       await audit.in(tx).record({ type: 'oauth.client_deleted', userId: null, actorId: actor.actorId, meta: actor.meta, data: { clientId: id, revoked } });
     });
+    this.deps.changed(id);
   }
 
-  /** A new secret for a confidential client; the old one stops working at once. */
+  /** A new secret for a confidential client; the old one stops working at once (on other replicas, when the change's NOTIFY reaches them). */
   async rotateSecret(id: string, actor: Actor): Promise<string> {
     const secret = newOpaqueToken();
     const { transaction, clients, audit } = this.deps;
@@ -130,6 +135,7 @@ export class ClientService {
       }
       await audit.in(tx).record({ type: 'oauth.client_secret_rotated', userId: null, actorId: actor.actorId, meta: actor.meta, data: { clientId: id } });
     });
+    this.deps.changed(id);
     return secret.token;
   }
 }

@@ -75,6 +75,8 @@ async function main(argv: string[]): Promise<number> {
       clients: new OAuthClientsTable(pool),
       state: new ProviderStateTable(pool, systemClock, config.refresh.idleTtl),
       audit: new AuditLog(new AuditEventsTable(pool, systemClock)),
+      // This process keeps no client cache; the statement's NOTIFY reaches the running replicas'.
+      changed: () => undefined,
     });
     const { client, clientSecret } = await clients.create(input.data, { actorId: null });
     process.stdout.write(`${JSON.stringify({ clientId: client.id, ...(clientSecret ? { clientSecret } : {}) })}\n`);

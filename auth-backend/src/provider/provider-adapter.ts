@@ -7,12 +7,13 @@
  * session's id is its cookie), the user code of a device flow is found by its hash, and the
  * payload is sealed with AES-256-GCM under a key derived from KEY_ENCRYPTION_KEY for this purpose,
  * bound to its row (crypto/key-encryption.ts). Clients are not stored here: the Client model reads
- * oauth_client, registered by administrators.
+ * oauth_client, registered by administrators, through the replica's client cache.
  */
 import { createHash } from 'node:crypto';
 import type { Envelope } from '../crypto/key-encryption';
 import type { ProviderStateTable, FoundState } from '../tables/provider-state';
 import type { OAuthClientsTable } from '../tables/oauth-clients';
+import type { ClientCache } from './client-cache';
 import type { Clock } from '../clock';
 import { libraryJson, type OidcProvider } from './provider-library';
 import { clientMetadata } from './client-metadata';
@@ -22,6 +23,8 @@ type Payload = OidcProvider.AdapterPayload;
 export interface ProviderAdapterDeps {
   state: ProviderStateTable;
   clients: OAuthClientsTable;
+  /** The clients' metadata as last read, per replica (client-cache.ts). */
+  clientCache: ClientCache<Payload>;
   /** Seals payloads (providerStateEnvelope). */
   envelope: Envelope;
   clock: Clock;
@@ -94,10 +97,21 @@ export class ProviderAdapter implements OidcProvider.Adapter {
     return payload;
   }
 
-  private async findClient(id: string): Promise<Payload | undefined> {
-    const client = await this.deps.clients.find(id);
-    return client ? clientMetadata(client) : undefined;
+  private findClient(id: string): Promise<Payload | undefined> {
+    return this.deps.clientCache.find(id, async () => {
+      const client = await this.deps.clients.find(id);
+      // Shared by every request that finds it in the cache: frozen, so nothing can change it for the others.
+      return client ? deepFreeze(clientMetadata(client)) : undefined;
+    });
   }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const member of Object.values(value)) deepFreeze(member);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /** What oidc-provider's `adapter` option takes: a factory of one adapter per model name. */

@@ -32,6 +32,7 @@ import type { AdminService } from '../admin/admin-service';
 import { Assets } from '../web/assets';
 import { CsrfTokens } from '../web/csrf';
 import { providerAdapterFactory } from './provider-adapter';
+import type { OidcProvider } from './provider-library';
 import { findAccount } from './provider-accounts';
 import { ProviderGrants, keepOfflineAccessForFirstParty } from './provider-grants';
 import { providerConfiguration } from './provider-configuration';
@@ -42,6 +43,7 @@ import { HostedSignIn } from './hosted-sign-in';
 import { interactionRoutes } from './interaction-routes';
 import { deviceForm } from './device-form';
 import { ClientService } from './client-service';
+import { ClientCache } from './client-cache';
 import { clientEndpoints } from './client-endpoints';
 import { AppsService } from './apps-service';
 import { appsEndpoints } from './apps-endpoints';
@@ -99,6 +101,7 @@ export function composeProvider(deps: ProviderModuleDeps): ProviderModule {
     consents: new OAuthConsentsTable(db.pool),
     state: new ProviderStateTable(db.pool, clock, config.refresh.idleTtl),
   };
+  const clientCache = new ClientCache<OidcProvider.AdapterPayload>({ listenConnection: db.dedicatedClient, clock });
   const assets = new Assets(PASSKEY_ASSETS);
   const csrf = new CsrfTokens(config.keys);
   const grants = new ProviderGrants({ transaction, consents: tables.consents, audit, clock });
@@ -108,7 +111,7 @@ export function composeProvider(deps: ProviderModuleDeps): ProviderModule {
     cookieKeys: derivedKeys(config.keys, 'oidc-provider-cookies/v1'),
     secureCookies: issuer.startsWith('https:'),
     ttl: { accessToken: config.jwt.accessTokenTtl, refreshToken: config.refresh.ttl },
-    adapter: providerAdapterFactory({ state: tables.state, clients: tables.clients, envelope: providerStateEnvelope(config.keys), clock }),
+    adapter: providerAdapterFactory({ state: tables.state, clients: tables.clients, clientCache, envelope: providerStateEnvelope(config.keys), clock }),
     findAccount: findAccount(deps.users),
     loadExistingGrant: grants.loadExistingGrant,
     offlineAccessPolicy: keepOfflineAccessForFirstParty,
@@ -145,7 +148,7 @@ export function composeProvider(deps: ProviderModuleDeps): ProviderModule {
     pipeline: deps.pipeline,
     throttle: deps.throttle,
   });
-  const clients = new ClientService({ transaction, clients: tables.clients, state: tables.state, audit });
+  const clients = new ClientService({ transaction, clients: tables.clients, state: tables.state, audit, changed: (id) => clientCache.forget(id) });
   const apps = new AppsService({ transaction, consents: tables.consents, state: tables.state, audit });
   const pages = interactionRoutes({
     host,
@@ -163,8 +166,9 @@ export function composeProvider(deps: ProviderModuleDeps): ProviderModule {
     apps,
     tables,
     endpoints: [...clientEndpoints(clients, deps.admin), ...appsEndpoints(apps)],
-    routers: [assets.routes(), pages, host.handler()],
-    workers: [host, new ProviderCleanup(tables.state, { intervalSeconds: 600, batch: 1000 }, logger)],
+    // The library first: its token endpoint is the busiest path, and no page or asset path is one of its paths (isProviderPath).
+    routers: [host.handler(), assets.routes(), pages],
+    workers: [clientCache, host, new ProviderCleanup(tables.state, { intervalSeconds: 600, batch: 1000 }, logger)],
     async sessionBehind(accessToken) {
       const token = await host.current().AccessToken.find(accessToken);
       return token?.sessionUid ? tables.state.boundSession(token.sessionUid) : undefined;

@@ -2,8 +2,17 @@
  * Table oauth_client: the applications an administrator registered with the service's OpenID
  * Provider (POST /admin/clients, npm run clients:create). The client secret is stored only as its
  * SHA-256 (it is 256 random bits, shown once), like every other opaque secret of the service.
+ *
+ * Every statement that changes a client NOTIFYs OAUTH_CLIENT_CHANGED_CHANNEL with its id: PostgreSQL
+ * delivers it at commit to every replica, whose client cache (provider/client-cache.ts) drops it.
  */
 import { Table } from './table';
+
+/** NOTIFY channel of a client created, changed or deleted (payload: its client_id). */
+export const OAUTH_CLIENT_CHANGED_CHANNEL = 'oauth_client_changed';
+const NOTIFY_CHANGED = `pg_notify('${OAUTH_CLIENT_CHANGED_CHANNEL}', id)`;
+/** The rows of CTE `changed`, each one NOTIFYing its id. */
+const CHANGED_ROWS_NOTIFIED = `SELECT changed.* FROM changed CROSS JOIN LATERAL (SELECT pg_notify('${OAUTH_CLIENT_CHANGED_CHANNEL}', changed.id)) AS notified`;
 
 export type ClientType = 'confidential' | 'public';
 
@@ -38,7 +47,8 @@ const COLUMNS = `id, name, type, "redirectUris", "postLogoutRedirectUris", "gran
 export class OAuthClientsTable extends Table {
   async create(client: Omit<OAuthClient, 'createdAt' | 'updatedAt'>): Promise<OAuthClient> {
     const { rows } = await this.db.query<OAuthClient>(
-      `INSERT INTO oauth_client (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now(), now()) RETURNING ${COLUMNS}`,
+      `WITH changed AS (INSERT INTO oauth_client (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now(), now()) RETURNING ${COLUMNS})
+       ${CHANGED_ROWS_NOTIFIED}`,
       [
         client.id,
         client.name,
@@ -69,7 +79,7 @@ export class OAuthClientsTable extends Table {
   /** Applies the changes given; null when there is no such client. */
   async update(id: string, changes: ClientChanges): Promise<OAuthClient | null> {
     const { rows } = await this.db.query<OAuthClient>(
-      `UPDATE oauth_client SET
+      `WITH changed AS (UPDATE oauth_client SET
          name = COALESCE($2, name),
          "redirectUris" = COALESCE($3, "redirectUris"),
          "postLogoutRedirectUris" = COALESCE($4, "postLogoutRedirectUris"),
@@ -77,7 +87,8 @@ export class OAuthClientsTable extends Table {
          resources = COALESCE($6, resources),
          "firstParty" = COALESCE($7, "firstParty"),
          "updatedAt" = now()
-       WHERE id = $1 RETURNING ${COLUMNS}`,
+       WHERE id = $1 RETURNING ${COLUMNS})
+       ${CHANGED_ROWS_NOTIFIED}`,
       [
         id,
         changes.name ?? null,
@@ -93,16 +104,17 @@ export class OAuthClientsTable extends Table {
 
   /** A confidential client's new secret (its hash); false when there is no such confidential client. */
   async replaceSecret(id: string, secretHash: string): Promise<boolean> {
-    const { rowCount } = await this.db.query(`UPDATE oauth_client SET "secretHash" = $2, "updatedAt" = now() WHERE id = $1 AND type = 'confidential'`, [
-      id,
-      secretHash,
-    ]);
+    const { rowCount } = await this.db.query(
+      `WITH changed AS (UPDATE oauth_client SET "secretHash" = $2, "updatedAt" = now() WHERE id = $1 AND type = 'confidential' RETURNING id)
+       SELECT ${NOTIFY_CHANGED} FROM changed`,
+      [id, secretHash],
+    );
     return (rowCount ?? 0) > 0;
   }
 
   /** Removes the client (its consents go with it); false when there was none. */
   async delete(id: string): Promise<boolean> {
-    const { rowCount } = await this.db.query(`DELETE FROM oauth_client WHERE id = $1`, [id]);
+    const { rowCount } = await this.db.query(`WITH changed AS (DELETE FROM oauth_client WHERE id = $1 RETURNING id) SELECT ${NOTIFY_CHANGED} FROM changed`, [id]);
     return (rowCount ?? 0) > 0;
   }
 }

@@ -69,4 +69,36 @@ describe('two replicas on one database', () => {
     }
     t.routeTo(t.app);
   });
+
+  it("stop taking a client's old secret on every replica once an administrator rotates it on one (each keeps clients in memory)", async () => {
+    const API = 'https://api.replicas.example/';
+    const client = await t.registerClient({ name: 'Job', type: 'confidential', redirectUris: [], grantTypes: ['client_credentials'], resources: [API] });
+    const token = (secret: string) =>
+      fetch(`${t.issuer}/oidc/token`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${client.clientId}:${secret}`).toString('base64')}`,
+        },
+        body: new URLSearchParams({ grant_type: 'client_credentials', resource: API }),
+      });
+    // Both replicas have read the client (and keep it).
+    for (const app of [t.app, second.app]) {
+      t.routeTo(app);
+      expect((await token(client.clientSecret!)).status).toBe(200);
+      expect((await token(client.clientSecret!)).status).toBe(200);
+    }
+    // Rotated through the first replica's admin service; the second learns it by the change's NOTIFY.
+    const rotatedAt = Date.now();
+    const newSecret = await t.service.services.provider.clients.rotateSecret(client.clientId, { actorId: null });
+    t.routeTo(t.app);
+    expect((await token(client.clientSecret!)).status).toBe(401);
+    t.routeTo(second.app);
+    let oldAnswers = (await token(client.clientSecret!)).status;
+    while (oldAnswers === 200 && Date.now() - rotatedAt < 2000) oldAnswers = (await token(client.clientSecret!)).status;
+    expect(oldAnswers).toBe(401);
+    expect(Date.now() - rotatedAt).toBeLessThan(1000);
+    expect((await token(newSecret)).status).toBe(200);
+    t.routeTo(t.app);
+  });
 });
