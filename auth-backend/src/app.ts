@@ -1,3 +1,4 @@
+import type { RequestListener } from 'node:http';
 import express, { Router, type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import cors from 'cors';
@@ -18,6 +19,8 @@ import { buildOpenApiDocument } from './openapi/openapi-document';
 import { docsRoutes } from './openapi/docs-routes';
 import { migrationsDir } from './paths';
 import { requestDuration } from './metrics/request-duration';
+import { frontDoor, type EveryResponseStep } from './http/front-door';
+import { MACHINE_PATHS } from './provider/provider-configuration';
 
 export interface AppDeps {
   config: Config;
@@ -62,6 +65,8 @@ const noStore: RequestHandler = (_req, res, next) => {
 
 export interface Service extends Composition {
   app: Express;
+  /** What the HTTP server runs: the app, with the provider's machine endpoints past Express (http/front-door.ts). */
+  handler: RequestListener;
 }
 
 /** Builds the services and the Express app over them; listening and shutdown live in server.ts and entrypoint.ts. */
@@ -73,21 +78,27 @@ export function createService({ config, logger, db, clock = systemClock, isShutt
     ridingOutFailover: db.ridingOutFailover,
   });
   const composition = compose({ config, db, clock, checkReadiness, logger });
-  return { ...composition, app: buildExpressApp(config, logger, composition) };
+  const everyResponse = everyResponseSteps(logger, composition);
+  const app = buildExpressApp(config, everyResponse, composition);
+  const handler = frontDoor(app, { paths: MACHINE_PATHS, everyResponse, handle: composition.services.provider.host.direct() });
+  return { ...composition, app, handler };
+}
+
+/** What every response gets first, whichever way the front door sends it: its id and log line, the duration metric, the security headers. */
+function everyResponseSteps(logger: Logger, { services }: Composition): EveryResponseStep[] {
+  return [requestLogger(logger), ...(services.metrics ? [requestDuration(services.metrics)] : []), precomputedHeaders(helmet(HELMET_OPTIONS))];
 }
 
 /** Just the HTTP side, for callers that run no workers. */
 export const createApp = (deps: AppDeps): Express => createService(deps).app;
 
-function buildExpressApp(config: Config, logger: Logger, { endpoints, services, routers }: Composition): Express {
+function buildExpressApp(config: Config, everyResponse: readonly EveryResponseStep[], { endpoints, services, routers }: Composition): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.http.trustProxy ?? false);
   app.set('etag', false);
 
-  app.use(requestLogger(logger));
-  if (services.metrics) app.use(requestDuration(services.metrics));
-  app.use(precomputedHeaders(helmet(HELMET_OPTIONS)));
+  for (const step of everyResponse) app.use(step);
   // Before the method check, so that a 405 on /auth/* is not cacheable either.
   app.use('/auth', noStore);
   app.use('/admin', noStore);

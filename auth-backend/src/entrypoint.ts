@@ -34,7 +34,7 @@ async function prepareSchema(config: Config, logger: Logger): Promise<void> {
 async function serve(config: Config, logger: Logger): Promise<void> {
   const db = createDatabase(config.databaseUrl, { retryWaitSeconds: config.databaseRetryWait });
   let shuttingDown = false;
-  const { app, lifecycle } = createService({ config, logger, db, isShuttingDown: () => shuttingDown });
+  const { handler, lifecycle } = createService({ config, logger, db, isShuttingDown: () => shuttingDown });
   // Set once listening; the signal handlers exist before that, so that a SIGTERM sent as soon as
   // "HTTP server listening" shows never meets the default action (which kills at once).
   let running: RunningServer | undefined = undefined;
@@ -65,7 +65,7 @@ async function serve(config: Config, logger: Logger): Promise<void> {
   // first request finds everything it needs loaded.
   await lifecycle.start();
   if (shuttingDown) return;
-  running = await startServer(app, {
+  running = await startServer(handler, {
     port: config.http.port,
     host: config.http.host,
     shutdownTimeoutSeconds: config.startup.shutdownTimeout,

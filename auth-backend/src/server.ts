@@ -1,6 +1,5 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Express } from 'express';
 import type { Logger } from './logger';
 
 export interface RunningServer {
@@ -25,7 +24,7 @@ export interface ServerTimeouts {
 export const DEFAULT_TIMEOUTS: ServerTimeouts = { request: 30, headers: 10, keepAlive: 5 };
 
 export function startServer(
-  app: Express,
+  app: http.RequestListener,
   options: { port: number; host: string; shutdownTimeoutSeconds: number; logger: Logger; timeouts?: ServerTimeouts },
 ): Promise<RunningServer> {
   const { logger, timeouts = DEFAULT_TIMEOUTS } = options;

@@ -10,7 +10,7 @@
  * - The path is logged without its query string: a client that puts a password or token in the
  *   URL (`POST /auth/login?password=...`) must not put it into the logs.
  */
-import type { Request, RequestHandler, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../logger';
 import { assignRequestId } from './request-id';
 
@@ -30,7 +30,7 @@ export function pathOf(url: string | undefined): string {
   return end === -1 ? url : url.slice(0, end);
 }
 
-export function requestLogger(logger: Logger): RequestHandler {
+export function requestLogger(logger: Logger): (req: IncomingMessage, res: ServerResponse, next: () => void) => void {
   // The completion line holds only what is built below (no header, no body, no query string),
   // so it skips the redaction pass, which cost more than writing the line itself. Every other
   // line (through req.log) is redacted as before.
@@ -46,11 +46,11 @@ export function requestLogger(logger: Logger): RequestHandler {
   };
 }
 
-function logCompletion(log: Logger, req: Request, res: Response, id: string, elapsedMs: number): void {
+function logCompletion(log: Logger, req: IncomingMessage & { originalUrl?: string }, res: ServerResponse, id: string, elapsedMs: number): void {
   const line = {
     reqId: id,
-    // originalUrl: routers mounted on a prefix rewrite req.url while they run.
-    req: { id, method: req.method, path: pathOf(req.originalUrl) },
+    // originalUrl (Express's): routers mounted on a prefix rewrite req.url while they run.
+    req: { id, method: req.method, path: pathOf(req.originalUrl ?? req.url) },
     res: { statusCode: res.statusCode },
     responseTime: Math.round(elapsedMs),
   };

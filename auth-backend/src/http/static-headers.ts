@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, RequestHandler, Response } from 'express';
 
 /**
@@ -6,7 +7,7 @@ import type { Request, RequestHandler, Response } from 'express';
  * anew each time); ours depend on nothing in the request, so one computation serves all.
  * Only for middleware that sets headers synchronously from its options alone.
  */
-export function precomputedHeaders(middleware: RequestHandler): RequestHandler {
+export function precomputedHeaders(middleware: RequestHandler): (req: IncomingMessage, res: ServerResponse, next: () => void) => void {
   const headers: Array<[string, string]> = [];
   const recorder = {
     setHeader: (name: string, value: string) => void headers.push([name, String(value)]),

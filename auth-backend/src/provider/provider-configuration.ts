@@ -31,6 +31,19 @@ export const PROVIDER_ROUTES = {
 export const isProviderPath = (path: string) =>
   path === '/.well-known/openid-configuration' || (path.startsWith('/oidc/') && !path.startsWith('/oidc/interaction/'));
 
+/**
+ * The endpoints applications' back ends call (JSON in and out, no page, no form of ours, no hook
+ * that needs Express): the front door serves them past Express (http/front-door.ts).
+ */
+export const MACHINE_PATHS: ReadonlySet<string> = new Set([
+  '/.well-known/openid-configuration',
+  PROVIDER_ROUTES.token,
+  PROVIDER_ROUTES.introspection,
+  PROVIDER_ROUTES.revocation,
+  PROVIDER_ROUTES.userinfo,
+  PROVIDER_ROUTES.device_authorization,
+]);
+
 export const INTERACTION_PATH = '/oidc/interaction';
 
 /** The OpenID Connect scopes the provider knows. */

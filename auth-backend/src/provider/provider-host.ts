@@ -17,6 +17,7 @@
  * - client secrets are compared as hashes (oauth_client stores only their SHA-256).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import type { Logger } from '../logger';
 import type { Worker } from '../lifecycle';
@@ -77,12 +78,11 @@ export class ProviderHost implements Worker {
     return this.built!.provider;
   }
 
-  /** The Express middleware that hands the provider's paths to it. */
-  handler(): RequestHandler {
+  /** Hands a request to the library (any of its paths; the Express lane and the front door's direct lane both end here). */
+  direct(): (req: IncomingMessage, res: ServerResponse) => void {
     const forwardedHost = this.publicUrl.host;
     const forwardedProto = this.publicUrl.protocol.slice(0, -1);
-    const before = this.deps.hooks.before;
-    const hand: RequestHandler = (req, res) => {
+    return (req, res) => {
       this.current();
       // The library builds its URLs from the request: PUBLIC_URL's, whatever this request said.
       req.headers['x-forwarded-host'] = forwardedHost;
@@ -91,10 +91,16 @@ export class ProviderHost implements Worker {
       setPageHeaders(res, { formTargets: 'any' }, { noStore: false });
       void this.built!.handle(req, res);
     };
+  }
+
+  /** The Express middleware that hands the provider's paths to it, after the `before` hook. */
+  handler(): RequestHandler {
+    const before = this.deps.hooks.before;
+    const hand = this.direct();
     return (req, res, next) => {
       if (!isProviderPath(req.path)) return next();
-      if (!before) return hand(req, res, next);
-      before(req, res, (error?: unknown) => (error ? next(error) : hand(req, res, next)));
+      if (!before) return hand(req, res);
+      before(req, res, (error?: unknown) => (error ? next(error) : hand(req, res)));
     };
   }
 

@@ -114,7 +114,9 @@ export class OAuthClientsTable extends Table {
 
   /** Removes the client (its consents go with it); false when there was none. */
   async delete(id: string): Promise<boolean> {
-    const { rowCount } = await this.db.query(`WITH changed AS (DELETE FROM oauth_client WHERE id = $1 RETURNING id) SELECT ${NOTIFY_CHANGED} FROM changed`, [id]);
+    const { rowCount } = await this.db.query(`WITH changed AS (DELETE FROM oauth_client WHERE id = $1 RETURNING id) SELECT ${NOTIFY_CHANGED} FROM changed`, [
+      id,
+    ]);
     return (rowCount ?? 0) > 0;
   }
 }

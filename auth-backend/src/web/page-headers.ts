@@ -4,6 +4,7 @@
  * framing; no <base>), no Referer leaving the page (URLs of these pages carry interaction ids),
  * and nothing cached. The JSON API keeps helmet's headers (app.ts); these replace them on pages.
  */
+import type { ServerResponse } from 'node:http';
 import type { Response } from 'express';
 
 export interface PagePolicy {
@@ -32,7 +33,7 @@ export function contentSecurityPolicy(policy: PagePolicy = {}): string {
 }
 
 /** The security headers of a page; Cache-Control only where asked (the provider sets its own on what it answers). */
-export function setPageHeaders(res: Response, policy: PagePolicy = {}, { noStore = true } = {}): void {
+export function setPageHeaders(res: ServerResponse, policy: PagePolicy = {}, { noStore = true } = {}): void {
   res.setHeader('Content-Security-Policy', contentSecurityPolicy(policy));
   res.setHeader('Referrer-Policy', 'no-referrer');
   res.setHeader('X-Frame-Options', 'DENY');

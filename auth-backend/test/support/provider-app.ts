@@ -5,7 +5,8 @@
  *
  * The port's handler can be switched between replicas (several apps on one database, one
  * PUBLIC_URL, as behind a load balancer): `replica()` adds one, `routeTo(app)` sends every next
- * request to it.
+ * request to it. The port runs each app's front door, as the service's HTTP server does (the
+ * provider's machine endpoints past Express: src/http/front-door.ts).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -35,14 +36,15 @@ export async function startProviderApp(
   env: Record<string, string> | ((issuer: string) => Promise<Record<string, string>>) = {},
   options: { clock?: Clock; host?: '127.0.0.1' | 'localhost' } = {},
 ): Promise<ProviderTestApp> {
-  let handler: Express | undefined;
+  let handler: http.RequestListener | undefined;
   const server = http.createServer((req, res) => (handler ? handler(req, res) : res.writeHead(503).end()));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const issuer = `http://${options.host ?? '127.0.0.1'}:${(server.address() as AddressInfo).port}`;
   const fullEnv = { PUBLIC_URL: issuer, ...(typeof env === 'function' ? await env(issuer) : env) };
   const t = await createTestApp(fullEnv, options);
-  handler = t.app;
+  handler = t.service.handler;
   const replicas: TestApp[] = [];
+  const frontDoorOf = (app: Express) => [t, ...replicas].find((candidate) => candidate.app === app)!.service.handler;
   return {
     ...t,
     issuer,
@@ -52,7 +54,7 @@ export async function startProviderApp(
       return replica;
     },
     routeTo(app) {
-      handler = app;
+      handler = frontDoorOf(app);
     },
     async registerClient(client) {
       const { client: created, clientSecret } = await t.service.services.provider.clients.create(client, { actorId: null });
