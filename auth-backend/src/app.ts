@@ -20,7 +20,7 @@ import { docsRoutes } from './openapi/docs-routes';
 import { migrationsDir } from './paths';
 import { requestDuration } from './metrics/request-duration';
 import { frontDoor, type EveryResponseStep } from './http/front-door';
-import { MACHINE_PATHS } from './provider/provider-configuration';
+import { MACHINE_PATHS, isProviderPath } from './provider/provider-configuration';
 
 export interface AppDeps {
   config: Config;
@@ -104,14 +104,14 @@ function buildExpressApp(config: Config, everyResponse: readonly EveryResponseSt
   app.use('/admin', noStore);
   app.use(refuseUnsupportedMethods(endpoints));
   if (config.http.corsOrigins.length > 0) {
-    app.use(
-      cors({
-        origin: [...config.http.corsOrigins],
-        methods: ['GET', 'POST', 'PATCH', 'DELETE'],
-        allowedHeaders: ['Content-Type', 'Authorization', 'X-Request-Id'],
-        maxAge: 600,
-      }),
-    );
+    const jsonApiCors = cors({
+      origin: [...config.http.corsOrigins],
+      methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+      allowedHeaders: ['Content-Type', 'Authorization', 'X-Request-Id'],
+      maxAge: 600,
+    });
+    // The provider's paths answer CORS by the library's own rule (a client's redirect-URI origins), as the front door's direct lane does.
+    app.use((req, res, next) => (isProviderPath(req.path) ? next() : jsonApiCors(req, res, next)));
   }
   // Pages (with their own headers and form bodies) and the OpenID Provider (which reads its own bodies).
   for (const router of routers) app.use(router);

@@ -9,7 +9,7 @@ import { APP_CALLBACK } from '../support/provider-flows';
 
 let t: ProviderTestApp;
 beforeAll(async () => {
-  t = await startProviderApp({ METRICS_PORT: '0', METRICS_HOST: '127.0.0.1' });
+  t = await startProviderApp({ METRICS_PORT: '0', METRICS_HOST: '127.0.0.1', CORS_ORIGINS: 'https://console.front-door.example' });
 });
 afterAll(() => t?.close());
 
@@ -90,5 +90,20 @@ describe('the provider’s machine endpoints, past Express', () => {
     const text = await scrape();
     expect(text).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/health",status="200"\} \d+/);
     expect(text).toMatch(/route="\/.well-known\/openid-configuration",status="200"/);
+  });
+
+  it("answer CORS by the library's rule (the client's redirect origins), not the JSON API's CORS_ORIGINS", async () => {
+    const preflight = (path: string, origin: string) =>
+      fetch(`${t.issuer}${path}`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+      });
+    // A single-page app's origin: not in CORS_ORIGINS, yet the provider's token endpoint lets it in.
+    const spa = await preflight('/oidc/token', 'https://spa.front-door.example');
+    expect(spa.status).toBe(204);
+    expect(spa.headers.get('access-control-allow-origin')).toBe('https://spa.front-door.example');
+    // The JSON API keeps CORS_ORIGINS.
+    expect((await preflight('/auth/login', 'https://spa.front-door.example')).headers.get('access-control-allow-origin')).toBeNull();
+    expect((await preflight('/auth/login', 'https://console.front-door.example')).headers.get('access-control-allow-origin')).toBe('https://console.front-door.example');
   });
 });
