@@ -104,6 +104,8 @@ describe('the provider’s machine endpoints, past Express', () => {
     expect(spa.headers.get('access-control-allow-origin')).toBe('https://spa.front-door.example');
     // The JSON API keeps CORS_ORIGINS.
     expect((await preflight('/auth/login', 'https://spa.front-door.example')).headers.get('access-control-allow-origin')).toBeNull();
-    expect((await preflight('/auth/login', 'https://console.front-door.example')).headers.get('access-control-allow-origin')).toBe('https://console.front-door.example');
+    expect((await preflight('/auth/login', 'https://console.front-door.example')).headers.get('access-control-allow-origin')).toBe(
+      'https://console.front-door.example',
+    );
   });
 });
