@@ -50,7 +50,7 @@ describe('npm run secrets:reseal and the OpenID Provider’s state', () => {
     // Step 3: the old value removed. The app's refresh token still works.
     const renewed = await createTestApp({ PUBLIC_URL: t.issuer, KEY_ENCRYPTION_KEY: NEW }, { database: t.database });
     later.push(renewed);
-    t.routeTo(renewed.app);
+    t.routeTo(renewed);
     const refreshed = await rp.oidc.refreshTokenGrant(rp.configuration, tokens.refresh_token!);
     expect(refreshed.access_token).toEqual(expect.any(String));
   });

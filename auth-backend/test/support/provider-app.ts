@@ -21,8 +21,8 @@ export interface ProviderTestApp extends TestApp {
   issuer: string;
   /** Another app on the same database and configuration (closed with this one). */
   replica(): Promise<TestApp>;
-  /** Every next request on the issuer's port goes to `app`. */
-  routeTo(app: Express): void;
+  /** Every next request on the issuer's port goes to `target` (an app of this harness, or any test app: its front door). */
+  routeTo(target: Express | TestApp): void;
   /** Registers a client as an administrator would (the service, not HTTP); its id and secret. */
   registerClient(client: NewClient): Promise<{ clientId: string; clientSecret?: string }>;
 }
@@ -44,7 +44,8 @@ export async function startProviderApp(
   const t = await createTestApp(fullEnv, options);
   handler = t.service.handler;
   const replicas: TestApp[] = [];
-  const frontDoorOf = (app: Express) => [t, ...replicas].find((candidate) => candidate.app === app)!.service.handler;
+  const frontDoorOf = (target: Express | TestApp) =>
+    'service' in target ? target.service.handler : [t, ...replicas].find((candidate) => candidate.app === target)!.service.handler;
   return {
     ...t,
     issuer,
@@ -53,8 +54,8 @@ export async function startProviderApp(
       replicas.push(replica);
       return replica;
     },
-    routeTo(app) {
-      handler = frontDoorOf(app);
+    routeTo(target) {
+      handler = frontDoorOf(target);
     },
     async registerClient(client) {
       const { client: created, clientSecret } = await t.service.services.provider.clients.create(client, { actorId: null });
