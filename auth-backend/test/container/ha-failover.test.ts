@@ -28,7 +28,8 @@ function segmentsBetween(first: string, last: string): string[] {
   const number = (name: string) => parseInt(name.slice(8, 16), 16) * 256 + parseInt(name.slice(16, 24), 16);
   const hex = (value: number) => value.toString(16).toUpperCase().padStart(8, '0');
   const names: string[] = [];
-  for (let segment = number(first); segment <= number(last); segment++) names.push(`${first.slice(0, 8)}${hex(Math.floor(segment / 256))}${hex(segment % 256)}`);
+  for (let segment = number(first); segment <= number(last); segment++)
+    names.push(`${first.slice(0, 8)}${hex(Math.floor(segment / 256))}${hex(segment % 256)}`);
   return names;
 }
 

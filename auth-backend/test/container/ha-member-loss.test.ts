@@ -28,6 +28,14 @@ const slowOrBroken = (log: Outcome[], since: number) =>
 
 describeWithEngine('the HA database losing two members (docs/operations.md, "A database that survives losing a node")', () => {
   let stack: HaStack;
+  /** The services a test scaled to 0 and has not brought back yet. */
+  let lost: string[] = [];
+  const restoreLost = () => {
+    for (const service of lost) stack.restore(service);
+    lost = [];
+  };
+
+  afterEach(() => restoreLost());
 
   beforeAll(async () => {
     stack = await HaStack.create();
@@ -53,6 +61,8 @@ describeWithEngine('the HA database losing two members (docs/operations.md, "A d
     await sleep(3000);
 
     const firstLostAt = Date.now();
+    // Whatever fails, the members come back, so the next test starts from a whole cluster.
+    lost = [sync, other];
     stack.lose(sync);
     // The second one goes just after the leader hands it the synchronous role (before /sync names it).
     const handedOverIn = await until(() => stack.synchronousStandbyNames(leader) === other, 30);
@@ -64,8 +74,7 @@ describeWithEngine('the HA database losing two members (docs/operations.md, "A d
     await sleep(10_000);
     const alone = { synchronousStandbyNames: stack.synchronousStandbyNames(leader), leader: stack.leader()?.name };
 
-    stack.restore(sync);
-    stack.restore(other);
+    restoreLost();
     const rejoinedIn = await stack.waitFor(
       'both members back as standbys, one synchronous',
       () => {
@@ -111,6 +120,7 @@ describeWithEngine('the HA database losing two members (docs/operations.md, "A d
     const traffic = new Traffic(stack.port, { workers: WORKERS, tag: `etcdloss.${stack.name}` });
     await sleep(3000);
     const lostAt = Date.now();
+    lost = ['etcd2', 'etcd3'];
     stack.lose('etcd2');
     stack.lose('etcd3');
     const stoppedIn = await stack.waitFor(
@@ -123,8 +133,7 @@ describeWithEngine('the HA database losing two members (docs/operations.md, "A d
     await sleep(10_000);
     const backAt = Date.now();
     const whileStopped = registrations(traffic.log).filter((entry) => entry.startedAt > firstRefused.endedAt && entry.startedAt < backAt);
-    stack.restore('etcd2');
-    stack.restore('etcd3');
+    restoreLost();
     const backIn = await stack.waitFor('a registration after etcd is back', () => written(traffic.log, backAt) !== undefined, 120);
     const firstWrite = written(traffic.log, backAt)!;
     await sleep(5000);

@@ -157,9 +157,7 @@ export class HaStack {
 
   /** What the leader's PostgreSQL waits for at commit ('' when nothing: it commits alone). */
   synchronousStandbyNames(leader: string): string {
-    const shown = this.exec(leader, ['psql', '-X', '-d', 'postgres', '-tAc', 'SHOW synchronous_standby_names'], 20);
-    if (shown.status !== 0) throw new Error(`SHOW synchronous_standby_names in ${leader}: ${shown.output}`);
-    return shown.output.trim();
+    return this.psql(leader, 'SHOW synchronous_standby_names');
   }
 
   /** psql as postgres in a member's container, on the database postgres: its output, or throws. */
