@@ -31,17 +31,21 @@ main() {
     "SELECT coalesce(greatest(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()), pg_last_wal_replay_lsn()),
             (SELECT setting FROM pg_settings WHERE name = 'wal_segment_size')") || { log "cannot ask PostgreSQL where its WAL ends"; return; }
   [[ $end =~ ^([0-9A-F]+)/([0-9A-F]+)$ ]] || { log "no WAL position ($end)"; return; }
-  local end_segment=$((((16#${BASH_REMATCH[1]} << 32) + 16#${BASH_REMATCH[2]}) / segment_size))
+  local end_byte=$(((16#${BASH_REMATCH[1]} << 32) + 16#${BASH_REMATCH[2]}))
+  # Segments before this one are complete (the WAL may end exactly at a boundary: after a segment switch,
+  # with nothing written since, this one does not exist yet).
+  local end_segment=$((end_byte / segment_size)) last_segment=$(((end_byte - 1) / segment_size))
 
-  # The timeline followed: that of the segment file the WAL ends in (the newest if several timelines have one).
+  # The timeline followed: that of the segment file holding the WAL's last byte (the newest if several
+  # timelines have one).
   local file timeline=
   for file in "$wal_dir"/[0-9A-F]*; do
     file=${file##*/}
     [[ $file =~ ^[0-9A-F]{24}$ ]] || continue
-    [ "$(segment_number "$file" "$segment_size")" = "$end_segment" ] && [[ $file > "$timeline" ]] && timeline=$file
+    [ "$(segment_number "$file" "$segment_size")" = "$last_segment" ] && [[ $file > "$timeline" ]] && timeline=$file
   done
   timeline=${timeline:0:8}
-  [ -n "$timeline" ] || { log "no segment of the WAL's end ($end) in pg_wal"; return; }
+  [ -n "$timeline" ] || { log "no segment holding the WAL's end ($end) in pg_wal"; return; }
 
   # The repository's segments of the current archive (database) id.
   local archive_id archived
