@@ -187,7 +187,14 @@ describeWithEngine('the HA database on Docker Swarm (docs/operations.md, "A data
       return expected.filter((segment) => !archived.has(segment));
     };
     await stack.waitFor('the old timeline archived with no gap', () => missing().length === 0, 60).catch(() => undefined);
-    report('archive continuity', { start, unarchived, segments: expected.length, missing: missing() });
+    const hook = ['pg1', 'pg2', 'pg3'].flatMap((member) =>
+      stack
+        .serviceLogs(member, 5000)
+        .split('\n')
+        .filter((line) => /pre.promote/.test(line))
+        .map((line) => `${member}: ${line}`),
+    );
+    report('archive continuity', { start, unarchived, segments: expected.length, missing: missing(), hook });
     expect(missing()).toEqual([]);
     expect(stack.exec(leader.name, ['pgbackrest', '--stanza=auth', '--log-level-console=warn', 'check'])).toEqual({ status: 0, output: '' });
     const verify = stack.script('verify.sh', ['--stack', stack.name]);

@@ -20,10 +20,11 @@ const report = (label: string, value: unknown) => process.stderr.write(`ha-loss 
 
 const registrations = (log: Outcome[]) => log.filter((entry) => entry.route === 'POST /auth/register');
 const written = (log: Outcome[], after: number) => registrations(log).find((entry) => entry.status === 201 && entry.startedAt > after);
-const slowOrBroken = (log: Outcome[], since: number) =>
+/** Requests since `since` that failed otherwise than with 503, or took longer than `limitMs`. */
+const slowOrBroken = (log: Outcome[], since: number, limitMs: number) =>
   log
     .filter((entry) => entry.startedAt >= since)
-    .filter((entry) => entry.error || ((entry.status ?? 0) >= 500 && entry.status !== 503) || entry.endedAt - entry.startedAt > 10_000)
+    .filter((entry) => entry.error || ((entry.status ?? 0) >= 500 && entry.status !== 503) || entry.endedAt - entry.startedAt > limitMs)
     .map((entry) => `${entry.route} ${entry.status ?? entry.error} at +${entry.startedAt - since}ms in ${entry.endedAt - entry.startedAt}ms`);
 
 describeWithEngine('the HA database losing two members (docs/operations.md, "A database that survives losing a node")', () => {
@@ -109,7 +110,10 @@ describeWithEngine('the HA database losing two members (docs/operations.md, "A d
     // Once writes were back, every one succeeded, alone and while the members rejoined.
     expect(afterBack.length).toBeGreaterThan(10);
     expect(afterBack.filter((entry) => entry.status !== 201).map((entry) => entry.status ?? entry.error)).toEqual([]);
-    expect(slowOrBroken(traffic.log, firstLostAt)).toEqual([]);
+    // A commit waits for a lost synchronous standby until the leader's next Patroni loop (loop_wait 5 s,
+    // plus up to 2 s Patroni gives a new synchronous standby): one begun just before the first loss can
+    // wait through both losses (8.9 s seen). Bounded all the same: nothing hangs.
+    expect(slowOrBroken(traffic.log, firstLostAt, 20_000)).toEqual([]);
     const stored = new Set(stack.sql(`SELECT email FROM "user" WHERE email LIKE 'pgloss.${stack.name}.%'`).split('\n'));
     expect(registrations(traffic.log).filter((entry) => entry.status === 201 && !stored.has(entry.email!))).toEqual([]);
     expect(stack.leader()?.name).toBe(leader);
@@ -151,7 +155,7 @@ describeWithEngine('the HA database losing two members (docs/operations.md, "A d
     expect(firstRefused.startedAt - lostAt).toBeLessThan(60_000);
     expect(whileStopped.length).toBeGreaterThan(5);
     expect(whileStopped.filter((entry) => entry.status !== 503).map((entry) => entry.status ?? entry.error)).toEqual([]);
-    expect(slowOrBroken(traffic.log, lostAt)).toEqual([]);
+    expect(slowOrBroken(traffic.log, lostAt, 10_000)).toEqual([]);
     expect(firstWrite.endedAt - backAt).toBeLessThan(60_000);
     const stored = new Set(stack.sql(`SELECT email FROM "user" WHERE email LIKE 'etcdloss.${stack.name}.%'`).split('\n'));
     expect(registrations(traffic.log).filter((entry) => entry.status === 201 && !stored.has(entry.email!))).toEqual([]);
