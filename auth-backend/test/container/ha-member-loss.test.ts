@@ -112,7 +112,7 @@ describeWithEngine('the HA database losing two members (docs/operations.md, "A d
     expect(afterBack.filter((entry) => entry.status !== 201).map((entry) => entry.status ?? entry.error)).toEqual([]);
     // A commit waits for a lost synchronous standby until the leader's next Patroni loop (loop_wait 5 s,
     // plus up to 2 s Patroni gives a new synchronous standby): one begun just before the first loss can
-    // wait through both losses (8.9 s seen). Bounded all the same: nothing hangs.
+    // wait through both losses (9.1 s seen). Bounded all the same: nothing hangs.
     expect(slowOrBroken(traffic.log, firstLostAt, 20_000)).toEqual([]);
     const stored = new Set(stack.sql(`SELECT email FROM "user" WHERE email LIKE 'pgloss.${stack.name}.%'`).split('\n'));
     expect(registrations(traffic.log).filter((entry) => entry.status === 201 && !stored.has(entry.email!))).toEqual([]);
