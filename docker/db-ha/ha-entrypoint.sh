@@ -84,7 +84,8 @@ bootstrap:
         max_replication_slots: 10
         # The leader archives (archive_mode=always, every member archiving into one repository, is refused
         # by pgBackRest: a standby's copy of a segment can differ from the primary's). A promoted standby
-        # archives its new timeline, the old one's partial segment and the timeline history.
+        # archives its new timeline, the old one's partial segment and the timeline history, and (pre_promote
+        # below) the old timeline's segments that the old primary had not archived.
         archive_mode: 'on'
         archive_command: 'pgbackrest --stanza=${PGBACKREST_STANZA:-auth} archive-push %p'
         archive_timeout: $ARCHIVE_TIMEOUT
@@ -115,6 +116,9 @@ postgresql:
   # A new or re-cloned member copies the leader at once rather than after a spread checkpoint.
   basebackup:
     - checkpoint: fast
+  # Before a standby is promoted: the old primary's complete but unarchived segments that it holds are
+  # archived by it once promoted (pre-promote.sh; it never fails, so it never stops a failover).
+  pre_promote: /usr/local/bin/ha-pre-promote
   parameters:
     unix_socket_directories: /var/run/postgresql
 YAML

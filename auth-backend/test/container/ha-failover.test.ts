@@ -6,9 +6,11 @@
  *   database afterwards, meanwhile only 503 (database_unavailable) and nothing over 10 s, and the killed
  *   member comes back as a standby by itself;
  * - scripts/db-cluster.sh switchover under the same traffic fails no request;
- * - WAL archiving follows the leader: pgBackRest's check passes on the new leader, scripts/verify.sh
- *   --stack reports the cluster, and the restore drill (scripts/verify-backup.sh --stack) restores the
- *   base backup taken before the failover, replaying the WAL across both timeline switches.
+ * - WAL archiving follows the leader with no gap: the killed leader had stopped archiving and completed a
+ *   segment just before (so it died with it unarchived); afterwards every segment from the base backup
+ *   taken before the failover to that one is in the repository, pgBackRest's check passes on the new
+ *   leader, scripts/verify.sh --stack reports the cluster, and the restore drill (scripts/verify-backup.sh
+ *   --stack) restores that backup, replaying the WAL across both timeline switches.
  * Lean on purpose (CI budget): one failover, one switchover; measurements are stderr lines, the repeated
  * runs for docs/performance.md are bench/ha-failover.mjs's business.
  */
@@ -21,11 +23,23 @@ const ENV = { BCRYPT_COST: '10', THROTTLE_IP_MAX: '100000', BACKEND_REPLICAS: '2
 const WORKERS = 4;
 const report = (label: string, value: unknown) => process.stderr.write(`ha ${label}: ${JSON.stringify(value)}\n`);
 
+/** The WAL segment names of one timeline from `first` to `last` (16 MB segments: 256 per log file). */
+function segmentsBetween(first: string, last: string): string[] {
+  const number = (name: string) => parseInt(name.slice(8, 16), 16) * 256 + parseInt(name.slice(16, 24), 16);
+  const hex = (value: number) => value.toString(16).toUpperCase().padStart(8, '0');
+  const names: string[] = [];
+  for (let segment = number(first); segment <= number(last); segment++)
+    names.push(`${first.slice(0, 8)}${hex(Math.floor(segment / 256))}${hex(segment % 256)}`);
+  return names;
+}
+
 const registered = (log: Outcome[]) => log.filter((entry) => entry.route === 'POST /auth/register' && entry.status === 201).map((entry) => entry.email!);
 
 describeWithEngine('the HA database on Docker Swarm (docs/operations.md, "A database that survives losing a node")', () => {
   let stack: HaStack;
   const accounts: string[] = [];
+  /** The segment the killed leader completed but had not archived. */
+  let unarchived = '';
 
   beforeAll(async () => {
     stack = await HaStack.create();
@@ -61,6 +75,15 @@ describeWithEngine('the HA database on Docker Swarm (docs/operations.md, "A data
     const traffic = new Traffic(stack.port, { workers: WORKERS, tag: `failover.${stack.name}` });
     await sleep(5000);
     const leader = stack.leader()!;
+    // The leader stops archiving (its archive_command fails) and completes a segment: it dies with that
+    // segment unarchived, which the standby promoted in its place has (streamed) and must archive.
+    stack.psql(leader.name, "ALTER SYSTEM SET archive_command = '/bin/false'");
+    stack.psql(leader.name, 'SELECT pg_reload_conf()');
+    const failedBefore = Number(stack.psql(leader.name, 'SELECT failed_count FROM pg_stat_archiver'));
+    await sleep(1000);
+    unarchived = stack.psql(leader.name, 'SELECT pg_walfile_name(pg_switch_wal())');
+    await stack.waitFor('the leader failing to archive', () => Number(stack.psql(leader.name, 'SELECT failed_count FROM pg_stat_archiver')) > failedBefore, 30);
+    expect(stack.archivedSegments(leader.name)).not.toContain(unarchived);
     const killedAt = Date.now();
     execFileSync('docker', ['kill', stack.container(leader.name)]);
 
@@ -78,6 +101,9 @@ describeWithEngine('the HA database on Docker Swarm (docs/operations.md, "A data
     await sleep(3000);
     const summary = await traffic.stop();
     const newLeader = stack.leader()!;
+    // Archiving back on the old leader, should it lead again (pg_rewind may already have replaced the setting).
+    stack.psql(leader.name, 'ALTER SYSTEM RESET archive_command');
+    stack.psql(leader.name, 'SELECT pg_reload_conf()');
     const slow = traffic.log.filter((entry) => entry.endedAt - entry.startedAt > 10_000);
     const failures = traffic.log.filter((entry) => entry.error || (entry.status ?? 0) >= 500);
     report('failover', {
@@ -149,8 +175,27 @@ describeWithEngine('the HA database on Docker Swarm (docs/operations.md, "A data
     expect(stack.leader()?.name).toBe(leader);
   }, 300_000);
 
-  it('archives from the new leader with no gap: pgbackrest check, verify.sh --stack and the restore drill pass', async () => {
+  it('archives from the new leader with no gap: every segment from the base backup on, pgbackrest check, verify.sh --stack and the restore drill pass', async () => {
     const leader = stack.leader()!;
+    // Every segment of the old timeline from the newest base backup's first one to the one the killed
+    // leader had not archived (the new leader archived it: docker/db-ha/pre-promote.sh).
+    const start = stack.newestBackupStart(leader.name);
+    expect(unarchived.slice(0, 8)).toBe(start.slice(0, 8));
+    const expected = segmentsBetween(start, unarchived);
+    const missing = () => {
+      const archived = new Set(stack.archivedSegments(leader.name));
+      return expected.filter((segment) => !archived.has(segment));
+    };
+    await stack.waitFor('the old timeline archived with no gap', () => missing().length === 0, 60).catch(() => undefined);
+    const hook = ['pg1', 'pg2', 'pg3'].flatMap((member) =>
+      stack
+        .serviceLogs(member, 5000)
+        .split('\n')
+        .filter((line) => /pre.promote/.test(line))
+        .map((line) => `${member}: ${line}`),
+    );
+    report('archive continuity', { start, unarchived, segments: expected.length, missing: missing(), hook });
+    expect(missing()).toEqual([]);
     expect(stack.exec(leader.name, ['pgbackrest', '--stanza=auth', '--log-level-console=warn', 'check'])).toEqual({ status: 0, output: '' });
     const verify = stack.script('verify.sh', ['--stack', stack.name]);
     expect(verify.output).toMatch(/leader: pg\d/);

@@ -62,6 +62,16 @@ describe('docker/stack.ha.yml', () => {
     expect(entrypoint).toMatch(/exec gosu postgres/);
   });
 
+  it('closes the archive gap before a promotion and carries the Patroni 3.0.2 fix for a lost synchronous standby', () => {
+    // A local (not dcs) setting, so that it holds for clusters bootstrapped before it existed.
+    expect(read('docker/db-ha/ha-entrypoint.sh')).toMatch(/^ {2}pre_promote: \/usr\/local\/bin\/ha-pre-promote$/m);
+    const dockerfile = read('docker/db-ha/Dockerfile');
+    expect(dockerfile).toMatch(/^COPY pre-promote\.sh \/usr\/local\/bin\/ha-pre-promote$/m);
+    expect(dockerfile).toMatch(/^RUN python3 \/tmp\/patroni-stale-sync-fix\.py /m);
+    // It never fails (Patroni would cancel the promotion).
+    expect(read('docker/db-ha/pre-promote.sh')).toMatch(/^main\nexit 0\n$/m);
+  });
+
   it('routes to the member whose Patroni API answers /primary, checked every second, cutting the sessions of one that stops', () => {
     const cfg = read('docker/lb/haproxy-postgres.cfg');
     expect(cfg).toMatch(/http-check send meth OPTIONS uri \/primary/);

@@ -140,6 +140,50 @@ export class HaStack {
     return docker(['exec', '-u', 'postgres', this.container(member), ...command], { timeoutSeconds });
   }
 
+  /**
+   * A member lost as a node is lost: its container killed (no clean shutdown, no hand-over) and its service
+   * scaled to 0 at once, so that swarm does not restart it.
+   */
+  lose(service: string): void {
+    const container = this.container(service);
+    if (container) docker(['kill', container]);
+    ok(['service', 'scale', '--detach', `${this.name}_${service}=0`]);
+  }
+
+  /** A lost member's node back: its service scaled to 1 again (same volume). */
+  restore(service: string): void {
+    ok(['service', 'scale', '--detach', `${this.name}_${service}=1`]);
+  }
+
+  /** What the leader's PostgreSQL waits for at commit ('' when nothing: it commits alone). */
+  synchronousStandbyNames(leader: string): string {
+    return this.psql(leader, 'SHOW synchronous_standby_names');
+  }
+
+  /** psql as postgres in a member's container, on the database postgres: its output, or throws. */
+  psql(member: string, query: string): string {
+    const result = this.exec(member, ['psql', '-X', '-v', 'ON_ERROR_STOP=1', '-d', 'postgres', '-tAc', query], 30);
+    if (result.status !== 0) throw new Error(`psql in ${member} (${query}): ${result.output}`);
+    return result.output.trim();
+  }
+
+  /** The WAL segments in the shared pgBackRest repository (names, of every timeline), listed from a member. */
+  archivedSegments(member: string): string[] {
+    const listed = this.exec(member, ['pgbackrest', '--stanza=auth', '--log-level-console=warn', 'repo-ls', '--recurse', 'archive/auth'], 60);
+    if (listed.status !== 0) throw new Error(`pgbackrest repo-ls in ${member}: ${listed.output}`);
+    return [...listed.output.matchAll(/\/([0-9A-F]{24})-[0-9a-f]{40}/g)].map((match) => match[1] ?? '');
+  }
+
+  /** The first WAL segment the newest base backup needs. */
+  newestBackupStart(member: string): string {
+    const info = this.exec(member, ['pgbackrest', '--stanza=auth', '--log-level-console=warn', '--output=json', 'info'], 60);
+    if (info.status !== 0) throw new Error(`pgbackrest info in ${member}: ${info.output}`);
+    const [stanza] = JSON.parse(info.output) as Array<{ backup: Array<{ archive: { start: string } }> }>;
+    const newest = stanza?.backup[stanza.backup.length - 1];
+    if (!newest) throw new Error(`no base backup in the repository:\n${info.output}`);
+    return newest.archive.start;
+  }
+
   serviceLogs(service: string, tail = 200): string {
     return docker(['service', 'logs', '--raw', '--tail', String(tail), `${this.name}_${service}`], { timeoutSeconds: 60 }).output;
   }
