@@ -64,7 +64,10 @@ function fileTransport(dir: string): MailTransport {
       });
       await fs.mkdir(dir, { recursive: true });
       const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${envelope.id}.eml`);
-      await fs.writeFile(file, info.message as Buffer, { mode: 0o600 });
+      // Written under another name, then renamed: a mail viewer watching the folder never opens half a message.
+      const partial = `${file}.partial`;
+      await fs.writeFile(partial, info.message as Buffer, { mode: 0o600 });
+      await fs.rename(partial, file);
       return { file };
     },
     close: () => composer.close(),
