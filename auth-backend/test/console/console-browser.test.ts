@@ -14,7 +14,7 @@ import { registerUser } from '../support/test-app';
 import { startProviderApp, type ProviderTestApp } from '../support/provider-app';
 import { consoleUser } from '../support/console';
 import { stepOf, totpAtStep } from '../mfa/totp-reference';
-import { CHROMIUM, describeWithChromium } from '../support/chromium';
+import { CHROMIUM, CHROMIUM_ARGS, describeWithChromium } from '../support/chromium';
 
 const SCREENSHOTS = path.join(__dirname, 'screenshots');
 const DOCS_IMAGES = path.join(__dirname, '../../../docs/images');
@@ -54,19 +54,7 @@ describeWithChromium('the admin console in Chromium', () => {
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
     if (process.env.UPDATE_DOCS_SCREENSHOTS === '1') fs.mkdirSync(DOCS_IMAGES, { recursive: true });
     t = await startProviderApp({ ADMIN_REQUIRE_MFA: 'true', WEBHOOK_ALLOW_INSECURE: 'true' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
   });
   afterAll(async () => {
     await browser?.close();

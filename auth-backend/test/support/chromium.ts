@@ -26,21 +26,24 @@ export function describeWithChromium(name: string, body: () => void): void {
   describe.skip(name, body);
 }
 
+/** How the tests start Debian's Chromium: no sandbox (containers, root), nothing that reaches the network by itself. */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
 /** Debian's Chromium, headless, with a throw-away profile; closing the context removes the profile (when Chromium has let go of it). */
 export async function launchChromium(options: { viewport?: { width: number; height: number } } = {}): Promise<BrowserContext> {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: CHROMIUM_ARGS,
     ...(options.viewport ? { viewport: options.viewport } : {}),
   });
   context.on('close', () => {
