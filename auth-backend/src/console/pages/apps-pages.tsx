@@ -1,7 +1,7 @@
 /** The Apps section (the provider's clients): the list, the form of a new app, and one app's page. */
 import type { OAuthClient } from '../../tables/oauth-clients';
 import { CsrfInput } from '../../web/layout';
-import { ConsolePage, Time, type Chrome } from './console-layout';
+import { ConsolePage, StackTable, Time, type Chrome } from './console-layout';
 
 export const appHref = (id: string) => `/console/apps/${encodeURIComponent(id)}`;
 
@@ -14,36 +14,16 @@ export function AppsPage({ chrome, apps, notice }: { chrome: Chrome; apps: OAuth
           Register an app
         </a>
       </p>
-      {apps.length === 0 ? (
-        <p class="muted">No apps.</p>
-      ) : (
-        <table class="stack">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Type</th>
-              <th scope="col">Client id</th>
-              <th scope="col">Registered</th>
-            </tr>
-          </thead>
-          <tbody>
-            {apps.map((app) => (
-              <tr>
-                <td data-label="Name">
-                  <a href={appHref(app.id)}>{app.name}</a>
-                </td>
-                <td data-label="Type">{`${app.type}${app.firstParty ? ', first-party' : ''}`}</td>
-                <td data-label="Client id" class="code">
-                  {app.id}
-                </td>
-                <td data-label="Registered">
-                  <Time at={app.createdAt} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <StackTable
+        rows={apps}
+        empty="No apps."
+        columns={[
+          { label: 'Name', cell: (app) => <a href={appHref(app.id)}>{app.name}</a> },
+          { label: 'Type', cell: (app) => `${app.type}${app.firstParty ? ', first-party' : ''}` },
+          { label: 'Client id', cell: (app) => app.id, attributes: () => ({ class: 'code' }) },
+          { label: 'Registered', cell: (app) => <Time at={app.createdAt} /> },
+        ]}
+      />
     </ConsolePage>
   );
 }

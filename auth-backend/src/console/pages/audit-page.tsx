@@ -1,6 +1,6 @@
 /** The audit log: filters by user and type (a GET form, so a filter is a link), newest first, a next-page link. */
 import type { AuditEvent } from '../../domain/audit';
-import { ConsolePage, NextPage, Time, type Chrome } from './console-layout';
+import { ConsolePage, NextPage, StackTable, Time, type Chrome } from './console-layout';
 import { userHref } from './users-page';
 
 export interface AuditPageProps {
@@ -10,6 +10,15 @@ export interface AuditPageProps {
   events: AuditEvent[];
   nextHref?: string;
   error?: string;
+}
+
+/** A user's page, linked by the first characters of the id; nothing when there is no user. */
+function ShortUserLink({ id }: { id: string | null }) {
+  return id ? (
+    <a href={userHref(id)} class="code">
+      {id.slice(0, 8)}
+    </a>
+  ) : null;
 }
 
 export function AuditPage({ chrome, types, filter, events, nextHref, error }: AuditPageProps) {
@@ -35,55 +44,23 @@ export function AuditPage({ chrome, types, filter, events, nextHref, error }: Au
         </div>
         <button type="submit">Filter</button>
       </form>
-      {events.length === 0 ? (
-        <p class="muted">No events.</p>
-      ) : (
-        <table class="stack">
-          <caption class="muted">Events, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Event</th>
-              <th scope="col">User</th>
-              <th scope="col">Actor</th>
-              <th scope="col">IP address</th>
-              <th scope="col">Details</th>
-            </tr>
-          </thead>
-          <tbody>
-            {events.map((event) => (
-              <tr>
-                <td data-label="When">
-                  <Time at={event.at} />
-                </td>
-                <td data-label="Event">{event.type}</td>
-                <td data-label="User">
-                  {event.userId ? (
-                    <a href={userHref(event.userId)} class="code">
-                      {event.userId.slice(0, 8)}
-                    </a>
-                  ) : (
-                    ''
-                  )}
-                </td>
-                <td data-label="Actor">
-                  {event.actorId ? (
-                    <a href={userHref(event.actorId)} class="code">
-                      {event.actorId.slice(0, 8)}
-                    </a>
-                  ) : (
-                    ''
-                  )}
-                </td>
-                <td data-label="IP address">{event.ip ?? ''}</td>
-                <td data-label="Details" class="code">
-                  {Object.keys(event.data).length > 0 ? JSON.stringify(event.data) : ''}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <StackTable
+        rows={events}
+        empty="No events."
+        caption="Events, newest first"
+        columns={[
+          { label: 'When', cell: (event) => <Time at={event.at} /> },
+          { label: 'Event', cell: (event) => event.type },
+          { label: 'User', cell: (event) => <ShortUserLink id={event.userId} /> },
+          { label: 'Actor', cell: (event) => <ShortUserLink id={event.actorId} /> },
+          { label: 'IP address', cell: (event) => event.ip ?? '' },
+          {
+            label: 'Details',
+            cell: (event) => (Object.keys(event.data).length > 0 ? JSON.stringify(event.data) : ''),
+            attributes: () => ({ class: 'code' }),
+          },
+        ]}
+      />
       <NextPage href={nextHref} />
     </ConsolePage>
   );

@@ -3,7 +3,7 @@
  * navigation, who is signed in and the sign-out link, then the page. Times are written in UTC in
  * <time> elements; the local-time script shows them in the browser's locale where it runs.
  */
-import type { ComponentChildren } from 'preact';
+import type { ComponentChildren, JSX } from 'preact';
 import { Alert, Layout } from '../../web/layout';
 
 export type Section = 'users' | 'audit' | 'apps' | 'webhooks';
@@ -75,6 +75,46 @@ export function Time({ at }: { at: Date | null | undefined }) {
   if (!at) return <span class="muted">never</span>;
   const iso = at.toISOString();
   return <time datetime={iso}>{`${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`}</time>;
+}
+
+/** A column of a StackTable: its heading, which also labels each of its cells when the table stacks. */
+export interface Column<T> {
+  label: string;
+  cell: (row: T) => ComponentChildren;
+  /** More attributes of each cell (a class, a title). */
+  attributes?: (row: T) => JSX.HTMLAttributes<HTMLTableCellElement>;
+}
+
+/**
+ * The console's tables: one row per item, which stack into labelled cards on a narrow screen
+ * (`table.stack`; each cell carries its column's label in data-label); `empty`, muted, when there
+ * is no row.
+ */
+export function StackTable<T>({ rows, columns, empty, caption }: { rows: readonly T[]; columns: Array<Column<T>>; empty: string; caption?: string }) {
+  if (rows.length === 0) return <p class="muted">{empty}</p>;
+  return (
+    <table class="stack">
+      {caption && <caption class="muted">{caption}</caption>}
+      <thead>
+        <tr>
+          {columns.map((column) => (
+            <th scope="col">{column.label}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((row) => (
+          <tr>
+            {columns.map((column) => (
+              <td data-label={column.label} {...column.attributes?.(row)}>
+                {column.cell(row)}
+              </td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
 }
 
 /** The "next page" link of a keyset-paged table (the cursor is in `href`); nothing on the last page. */

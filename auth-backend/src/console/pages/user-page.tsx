@@ -7,7 +7,7 @@ import type { AuditEvent } from '../../domain/audit';
 import type { SessionSummary } from '../../tables/sessions';
 import { CsrfInput } from '../../web/layout';
 import { deviceLabel, deviceOf } from '../../notifications/device';
-import { ConsolePage, Time, type Chrome } from './console-layout';
+import { ConsolePage, StackTable, Time, type Chrome } from './console-layout';
 import { userHref } from './users-page';
 
 export interface UserPageProps {
@@ -105,62 +105,31 @@ export function UserPage({ chrome, csrf, user, sessions, events, notice, error }
       </form>
 
       <h2>Sessions</h2>
-      {sessions.length === 0 ? (
-        <p class="muted">No live session.</p>
-      ) : (
-        <table class="stack">
-          <thead>
-            <tr>
-              <th scope="col">Browser</th>
-              <th scope="col">Began</th>
-              <th scope="col">Last used</th>
-            </tr>
-          </thead>
-          <tbody>
-            {sessions.map((session) => (
-              <tr>
-                <td data-label="Browser" title={session.userAgent ?? undefined}>
-                  {deviceLabel(deviceOf(session.userAgent))}
-                </td>
-                <td data-label="Began">
-                  <Time at={session.createdAt} />
-                </td>
-                <td data-label="Last used">
-                  <Time at={session.lastUsedAt} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <StackTable
+        rows={sessions}
+        empty="No live session."
+        columns={[
+          {
+            label: 'Browser',
+            cell: (session) => deviceLabel(deviceOf(session.userAgent)),
+            attributes: (session) => ({ title: session.userAgent ?? undefined }),
+          },
+          { label: 'Began', cell: (session) => <Time at={session.createdAt} /> },
+          { label: 'Last used', cell: (session) => <Time at={session.lastUsedAt} /> },
+        ]}
+      />
 
       <h2>Recent audit events</h2>
-      {events.length === 0 ? (
-        <p class="muted">None.</p>
-      ) : (
-        <table class="stack">
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Event</th>
-              <th scope="col">By</th>
-              <th scope="col">IP address</th>
-            </tr>
-          </thead>
-          <tbody>
-            {events.map((event) => (
-              <tr>
-                <td data-label="When">
-                  <Time at={event.at} />
-                </td>
-                <td data-label="Event">{event.type}</td>
-                <td data-label="By">{event.actorId ? <a href={userHref(event.actorId)}>an administrator</a> : 'the user'}</td>
-                <td data-label="IP address">{event.ip ?? ''}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <StackTable
+        rows={events}
+        empty="None."
+        columns={[
+          { label: 'When', cell: (event) => <Time at={event.at} /> },
+          { label: 'Event', cell: (event) => event.type },
+          { label: 'By', cell: (event) => (event.actorId ? <a href={userHref(event.actorId)}>an administrator</a> : 'the user') },
+          { label: 'IP address', cell: (event) => event.ip ?? '' },
+        ]}
+      />
       <p>
         <a href={`/console/audit?userId=${encodeURIComponent(user.id)}`}>All of this user’s events</a>
       </p>

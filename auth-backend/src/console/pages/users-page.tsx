@@ -1,6 +1,6 @@
 /** The users list: a search form (GET, so a search is a link), a page of users, and the next page's link. */
 import type { AdminUser } from '../../domain/user';
-import { ConsolePage, NextPage, Time, type Chrome } from './console-layout';
+import { ConsolePage, NextPage, StackTable, Time, type Chrome } from './console-layout';
 
 export interface UsersPageProps {
   chrome: Chrome;
@@ -24,41 +24,19 @@ export function UsersPage({ chrome, search, users, nextHref, notice, error }: Us
         </div>
         <button type="submit">Search</button>
       </form>
-      {users.length === 0 ? (
-        <p class="muted">No users{search ? ` match “${search}”` : ''}.</p>
-      ) : (
-        <table class="stack">
-          <caption class="muted">{search ? `Users whose email or name contains “${search}”, newest first` : 'Users, newest first'}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Email</th>
-              <th scope="col">Name</th>
-              <th scope="col">Role</th>
-              <th scope="col">State</th>
-              <th scope="col">Last sign-in</th>
-              <th scope="col">Registered</th>
-            </tr>
-          </thead>
-          <tbody>
-            {users.map((user) => (
-              <tr>
-                <td data-label="Email">
-                  <a href={userHref(user.id)}>{user.email}</a>
-                </td>
-                <td data-label="Name">{user.name ?? ''}</td>
-                <td data-label="Role">{user.role}</td>
-                <td data-label="State">{[user.disabledAt ? 'disabled' : 'active', user.emailVerifiedAt ? 'verified' : 'unverified'].join(', ')}</td>
-                <td data-label="Last sign-in">
-                  <Time at={user.lastSignInAt} />
-                </td>
-                <td data-label="Registered">
-                  <Time at={user.createdAt} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <StackTable
+        rows={users}
+        empty={`No users${search ? ` match “${search}”` : ''}.`}
+        caption={search ? `Users whose email or name contains “${search}”, newest first` : 'Users, newest first'}
+        columns={[
+          { label: 'Email', cell: (user) => <a href={userHref(user.id)}>{user.email}</a> },
+          { label: 'Name', cell: (user) => user.name ?? '' },
+          { label: 'Role', cell: (user) => user.role },
+          { label: 'State', cell: (user) => [user.disabledAt ? 'disabled' : 'active', user.emailVerifiedAt ? 'verified' : 'unverified'].join(', ') },
+          { label: 'Last sign-in', cell: (user) => <Time at={user.lastSignInAt} /> },
+          { label: 'Registered', cell: (user) => <Time at={user.createdAt} /> },
+        ]}
+      />
       <NextPage href={nextHref} />
     </ConsolePage>
   );

@@ -2,7 +2,7 @@
 import type { WebhookRow } from '../../tables/webhooks';
 import type { DeliveryRow } from '../../tables/webhook-deliveries';
 import { CsrfInput } from '../../web/layout';
-import { ConsolePage, NextPage, Time, type Chrome } from './console-layout';
+import { ConsolePage, NextPage, StackTable, Time, type Chrome } from './console-layout';
 
 export const webhookHref = (id: string) => `/console/webhooks/${encodeURIComponent(id)}`;
 
@@ -17,35 +17,24 @@ export function WebhooksPage({ chrome, webhooks, notice }: { chrome: Chrome; web
           Add a webhook
         </a>
       </p>
-      {webhooks.length === 0 ? (
-        <p class="muted">No webhooks.</p>
-      ) : (
-        <table class="stack">
-          <thead>
-            <tr>
-              <th scope="col">URL</th>
-              <th scope="col">Events</th>
-              <th scope="col">State</th>
-              <th scope="col">Added</th>
-            </tr>
-          </thead>
-          <tbody>
-            {webhooks.map((webhook) => (
-              <tr>
-                <td data-label="URL">
-                  <a href={webhookHref(webhook.id)}>{webhook.url}</a>
-                  {webhook.description && <div class="muted">{webhook.description}</div>}
-                </td>
-                <td data-label="Events">{webhook.events.join(', ')}</td>
-                <td data-label="State">{state(webhook)}</td>
-                <td data-label="Added">
-                  <Time at={webhook.createdAt} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <StackTable
+        rows={webhooks}
+        empty="No webhooks."
+        columns={[
+          {
+            label: 'URL',
+            cell: (webhook) => (
+              <>
+                <a href={webhookHref(webhook.id)}>{webhook.url}</a>
+                {webhook.description && <div class="muted">{webhook.description}</div>}
+              </>
+            ),
+          },
+          { label: 'Events', cell: (webhook) => webhook.events.join(', ') },
+          { label: 'State', cell: state },
+          { label: 'Added', cell: (webhook) => <Time at={webhook.createdAt} /> },
+        ]}
+      />
     </ConsolePage>
   );
 }
@@ -157,51 +146,38 @@ export function WebhookPage({ chrome, csrf, webhook, deliveries, status, nextHre
           Show
         </button>
       </form>
-      {deliveries.length === 0 ? (
-        <p class="muted">No deliveries.</p>
-      ) : (
-        <table class="stack">
-          <caption class="muted">Deliveries, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Event</th>
-              <th scope="col">Status</th>
-              <th scope="col">Attempts</th>
-              <th scope="col">Last error</th>
-              <th scope="col">Created</th>
-              <th scope="col">Next attempt</th>
-              <th scope="col">Action</th>
-            </tr>
-          </thead>
-          <tbody>
-            {deliveries.map((delivery) => (
-              <tr>
-                <td data-label="Event">
-                  {delivery.eventType}
-                  <div class="muted code">{delivery.id}</div>
-                </td>
-                <td data-label="Status">
-                  <DeliveryStatus delivery={delivery} />
-                </td>
-                <td data-label="Attempts">{delivery.attempts}</td>
-                <td data-label="Last error">{delivery.lastError ?? ''}</td>
-                <td data-label="Created">
-                  <Time at={delivery.createdAt} />
-                </td>
-                <td data-label="Next attempt">{delivery.status === 'pending' ? <Time at={delivery.nextAttemptAt} /> : ''}</td>
-                <td data-label="Action">
-                  <form method="post" action={`${base}/deliveries/${encodeURIComponent(delivery.id)}/retry`}>
-                    <CsrfInput token={csrf} />
-                    <button type="submit" class="secondary" aria-label={`Retry now (delivery ${delivery.id})`}>
-                      Retry now
-                    </button>
-                  </form>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <StackTable
+        rows={deliveries}
+        empty="No deliveries."
+        caption="Deliveries, newest first"
+        columns={[
+          {
+            label: 'Event',
+            cell: (delivery) => (
+              <>
+                {delivery.eventType}
+                <div class="muted code">{delivery.id}</div>
+              </>
+            ),
+          },
+          { label: 'Status', cell: (delivery) => <DeliveryStatus delivery={delivery} /> },
+          { label: 'Attempts', cell: (delivery) => delivery.attempts },
+          { label: 'Last error', cell: (delivery) => delivery.lastError ?? '' },
+          { label: 'Created', cell: (delivery) => <Time at={delivery.createdAt} /> },
+          { label: 'Next attempt', cell: (delivery) => (delivery.status === 'pending' ? <Time at={delivery.nextAttemptAt} /> : '') },
+          {
+            label: 'Action',
+            cell: (delivery) => (
+              <form method="post" action={`${base}/deliveries/${encodeURIComponent(delivery.id)}/retry`}>
+                <CsrfInput token={csrf} />
+                <button type="submit" class="secondary" aria-label={`Retry now (delivery ${delivery.id})`}>
+                  Retry now
+                </button>
+              </form>
+            ),
+          },
+        ]}
+      />
       <NextPage href={nextHref} />
     </ConsolePage>
   );
