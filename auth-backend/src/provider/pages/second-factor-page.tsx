@@ -1,6 +1,6 @@
 /** The second step of a hosted sign-in: a code from the authenticator app, a recovery code, or a passkey (with JavaScript). */
 import { Alert, CsrfInput, Field, Layout } from '../../web/layout';
-import type { PasskeyForm } from './sign-in-page';
+import { PasskeySlot, type PasskeyForm } from './passkey-slot';
 
 export interface SecondFactorPageProps {
   stylesheet: string;
@@ -42,21 +42,14 @@ export function SecondFactorPage({ stylesheet, clientName, action, csrf, mfaToke
         </div>
       </form>
       {passkey && (
-        <>
-          <div
-            class="slot"
-            id="passkey-slot"
-            data-mode="second-factor"
-            data-options={passkey.optionsUrl}
-            data-label="Use a passkey"
-            data-failed="The passkey did not answer. Try again, or enter a code."
-          ></div>
-          <form id="passkey-form" method="post" action={passkey.action} hidden>
-            <CsrfInput token={csrf} />
-            <input type="hidden" name="mfaToken" value={mfaToken} />
-            <input type="hidden" name="passkey" value="" />
-          </form>
-        </>
+        <PasskeySlot
+          mode="second-factor"
+          passkey={passkey}
+          label="Use a passkey"
+          failed="The passkey did not answer. Try again, or enter a code."
+          csrf={csrf}
+          fields={{ mfaToken, passkey: '' }}
+        />
       )}
     </Layout>
   );

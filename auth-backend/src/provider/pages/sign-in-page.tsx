@@ -1,5 +1,6 @@
 /** The hosted sign-in page: a password form, a passkey button and autofill (with JavaScript), a button per external provider. */
 import { Alert, CsrfInput, Field, Layout } from '../../web/layout';
+import { PasskeySlot, type PasskeyForm } from './passkey-slot';
 
 export interface ExternalProviderButton {
   name: string;
@@ -18,13 +19,6 @@ export interface SignInPageProps {
   passkey: PasskeyForm;
 }
 
-/** The passkey button's pieces: its scripts, where it asks for options, where its hidden form posts. */
-export interface PasskeyForm {
-  scripts: readonly string[];
-  optionsUrl: string;
-  action: string;
-}
-
 export function SignInPage({ stylesheet, clientName, action, csrf, email, error, providers, passkey }: SignInPageProps) {
   return (
     <Layout title={`Sign in to ${clientName}`} stylesheet={stylesheet} scripts={passkey.scripts}>
@@ -40,19 +34,14 @@ export function SignInPage({ stylesheet, clientName, action, csrf, email, error,
         </div>
       </form>
       {/* With JavaScript: a passkey button and the browser's passkey autofill (pages/passkey-script.ts). */}
-      <div
-        class="slot"
-        id="passkey-slot"
-        data-mode="sign-in"
-        data-options={passkey.optionsUrl}
-        data-label="Sign in with a passkey"
-        data-failed="The passkey sign-in did not complete. Try again, or use your password."
-      ></div>
-      <form id="passkey-form" method="post" action={passkey.action} hidden>
-        <CsrfInput token={csrf} />
-        <input type="hidden" name="challengeId" value="" />
-        <input type="hidden" name="response" value="" />
-      </form>
+      <PasskeySlot
+        mode="sign-in"
+        passkey={passkey}
+        label="Sign in with a passkey"
+        failed="The passkey sign-in did not complete. Try again, or use your password."
+        csrf={csrf}
+        fields={{ challengeId: '', response: '' }}
+      />
       {providers.length > 0 && (
         <>
           <p class="divider">or</p>
