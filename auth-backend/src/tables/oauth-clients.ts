@@ -10,7 +10,6 @@ import { Table } from './table';
 
 /** NOTIFY channel of a client created, changed or deleted (payload: its client_id). */
 export const OAUTH_CLIENT_CHANGED_CHANNEL = 'oauth_client_changed';
-const NOTIFY_CHANGED = `pg_notify('${OAUTH_CLIENT_CHANGED_CHANNEL}', id)`;
 /** The rows of CTE `changed`, each one NOTIFYing its id. */
 const CHANGED_ROWS_NOTIFIED = `SELECT changed.* FROM changed CROSS JOIN LATERAL (SELECT pg_notify('${OAUTH_CLIENT_CHANGED_CHANNEL}', changed.id)) AS notified`;
 
@@ -106,7 +105,7 @@ export class OAuthClientsTable extends Table {
   async replaceSecret(id: string, secretHash: string): Promise<boolean> {
     const { rowCount } = await this.db.query(
       `WITH changed AS (UPDATE oauth_client SET "secretHash" = $2, "updatedAt" = now() WHERE id = $1 AND type = 'confidential' RETURNING id)
-       SELECT ${NOTIFY_CHANGED} FROM changed`,
+       ${CHANGED_ROWS_NOTIFIED}`,
       [id, secretHash],
     );
     return (rowCount ?? 0) > 0;
@@ -114,9 +113,7 @@ export class OAuthClientsTable extends Table {
 
   /** Removes the client (its consents go with it); false when there was none. */
   async delete(id: string): Promise<boolean> {
-    const { rowCount } = await this.db.query(`WITH changed AS (DELETE FROM oauth_client WHERE id = $1 RETURNING id) SELECT ${NOTIFY_CHANGED} FROM changed`, [
-      id,
-    ]);
+    const { rowCount } = await this.db.query(`WITH changed AS (DELETE FROM oauth_client WHERE id = $1 RETURNING id) ${CHANGED_ROWS_NOTIFIED}`, [id]);
     return (rowCount ?? 0) > 0;
   }
 }
