@@ -13,7 +13,7 @@ import type { Fragment } from '../db/statement';
 import { ACCEPTED_ANSWER, ANSWERED_CHALLENGE, type MfaChallengesTable } from '../tables/mfa-challenges';
 import { counterAdvances, type PasskeysTable } from '../tables/passkeys';
 import type { PasskeyChallengesTable } from '../tables/passkey-challenges';
-import type { CredentialSeal } from './credential-seal';
+import { credentialIdHash, type CredentialSeal } from './credential-seal';
 import { PasskeyRefused, type RelyingParty } from './relying-party';
 import type { PasskeyAssertions } from './passkey-assertions';
 import type { AuthenticationResponse, RequestOptions } from './webauthn-schemas';
@@ -66,9 +66,11 @@ export class PasskeySecondFactor {
     const line = { event: 'mfa.verify', userId: answer.userId, method: 'passkey' };
     try {
       let signed = '';
+      const row = await passkeys.findByCredential(credentialIdHash(answer.response.rawId));
+      if (!row) throw new PasskeyRefused('unknown-credential');
       const { passkey, counter, backedUp } = await assertions.checkSignature(
         {
-          passkey: await assertions.find(answer.response),
+          row,
           response: answer.response,
           // Judged in the statement, where it is spent: only a challenge of this mfaToken, unspent, passes.
           challenge: (challenge) => {
@@ -76,11 +78,10 @@ export class PasskeySecondFactor {
             return true;
           },
           userId: answer.userId,
-          meta: answer.meta,
         },
         log,
       );
-      if (!counterAdvances(passkey.counter, counter)) await assertions.suspectClone(passkey, counter, answer.meta, log);
+      if (!counterAdvances(row.counter, counter)) await assertions.suspectClone(passkey, counter, row.counter, answer.meta, log);
       log.info({ ...line, passkeyId: passkey.id }, 'passkey assertion valid: answering the second factor with it');
       return (statement) => [
         ...challenges.spendingForSecondFactor(signed, { gate: ANSWERED_CHALLENGE, name: SPENT_PASSKEY_CHALLENGE })(statement),

@@ -14,15 +14,17 @@ import type { Logger } from '../logger';
 import { AppError } from '../errors';
 import type { RequestMeta } from '../domain/audit';
 import type { PasskeyChallengesTable } from '../tables/passkey-challenges';
-import { hashOpaqueToken } from '../crypto/opaque-token';
-import type { SignInAttempt } from '../sign-in/sign-in-attempt';
-import { PasskeyRefused, type RelyingParty } from './relying-party';
-import { credentialIdHash } from './credential-seal';
+import type { PasskeysTable } from '../tables/passkeys';
+import type { GatedSignInAttempt } from '../sign-in/sign-in-attempt';
+import type { Account } from '../domain/user';
+import { PasskeyRefused, type RelyingParty, type VerifiedAssertion } from './relying-party';
+import type { KnownPasskey } from './passkey-keys';
 import type { PasskeyAssertions } from './passkey-assertions';
 import type { AuthenticationResponse, RequestOptions } from './webauthn-schemas';
 
 export interface PasskeySignInDeps {
   challenges: PasskeyChallengesTable;
+  passkeys: PasskeysTable;
   relyingParty: RelyingParty;
   assertions: PasskeyAssertions;
 }
@@ -35,6 +37,10 @@ export interface PasskeyAnswer {
   /** The provider client a hosted sign-in serves. */
   clientId?: string;
 }
+
+/** The CTEs of the sign-in's statement: the spent challenge, and the recorded use (a row each when it happened). */
+const SPENT_CHALLENGE = 'spent_challenge';
+const PASSKEY_USED = 'passkey_used';
 
 /** The one body of every refused assertion, whatever the cause. */
 export const invalidPasskey = (status?: 401) =>
@@ -50,27 +56,72 @@ export class PasskeySignIn {
     return { options: await this.deps.relyingParty.requestOptions([], issued.challenge), challengeId: issued.id };
   }
 
-  /** The sign-in attempt of a valid assertion; 401 invalid_passkey otherwise. */
-  async authenticate(answer: PasskeyAnswer, log: Logger): Promise<SignInAttempt> {
-    const { challenges, assertions } = this.deps;
-    const line = { event: 'passkey.sign-in' };
-    try {
-      // Spent first, whatever the assertion turns out to be: a challenge is answered once.
-      const found = await challenges.spendForSignIn(answer.challengeId, credentialIdHash(answer.response.rawId));
-      const { challengeHash } = found;
-      if (!challengeHash) throw new PasskeyRefused('challenge');
-      // The account is read with the use (now: the pipeline refuses one disabled since the passkey was made).
-      const { passkey, account } = await assertions.verify(
-        { passkey: found.passkey, response: answer.response, challenge: (signed) => hashOpaqueToken(signed) === challengeHash, meta: answer.meta },
+  /**
+   * The sign-in attempt of an assertion whose signature is valid (checked against the kept key: no
+   * round trip), gated on the rest, which SQL settles in the pipeline's one statement: the
+   * challenge it signed, issued under challengeId, live and unspent, is spent, and the use is
+   * recorded under the counter rule (GatedSignInAttempt). 401 invalid_passkey for anything else,
+   * now or from account(), which the pipeline calls when its statement opened nothing: there the
+   * same steps run alone and say why. A refused assertion spends its challenge all the same: a
+   * challenge is answered once.
+   */
+  async authenticate(answer: PasskeyAnswer, log: Logger): Promise<GatedSignInAttempt> {
+    const { challenges, assertions, passkeys } = this.deps;
+    const refused = (error: unknown) => {
+      if (!(error instanceof PasskeyRefused)) return error;
+      log.info({ event: 'passkey.sign-in', outcome: 'failure', reason: error.reason }, 'passkey sign-in refused');
+      return invalidPasskey(401);
+    };
+    let signed = '';
+    const checked = await assertions
+      .checkSignature(
+        {
+          response: answer.response,
+          // Judged by SQL where it is spent: only the challenge issued under challengeId, live and unspent, passes.
+          challenge: (challenge) => {
+            signed = challenge;
+            return true;
+          },
+        },
         log,
-      );
-      // The pipeline's line says who signed in and how; which passkey it was is for debugging.
-      log.debug({ ...line, outcome: 'passed', userId: account.id, passkeyId: passkey.id }, 'passkey accepted');
-      return { account, amr: ['hwk', 'mfa'], door: 'passkey', userAgent: answer.userAgent, meta: answer.meta, clientId: answer.clientId };
-    } catch (error) {
-      if (!(error instanceof PasskeyRefused)) throw error;
-      log.info({ ...line, outcome: 'failure', reason: error.reason }, 'passkey sign-in refused');
-      throw invalidPasskey(401);
+      )
+      .catch(async (error: unknown) => {
+        if (error instanceof PasskeyRefused) await challenges.discardForSignIn(answer.challengeId);
+        throw refused(error);
+      });
+    const { passkey, counter, backedUp } = checked;
+    const spent = challenges.spendingForSignIn(answer.challengeId, signed, SPENT_CHALLENGE);
+    const used = passkeys.recordingUse(passkey.id, counter, backedUp, { gate: SPENT_CHALLENGE, name: PASSKEY_USED });
+    return {
+      userId: passkey.userId,
+      amr: ['hwk', 'mfa'],
+      door: 'passkey',
+      userAgent: answer.userAgent,
+      meta: answer.meta,
+      clientId: answer.clientId,
+      gate: { fragments: [spent, used], name: PASSKEY_USED },
+      account: () => this.recordUse(answer, checked, signed, log).catch((error: unknown) => Promise.reject(refused(error))),
+    };
+  }
+
+  /** The spending and the use of a checked assertion on their own: the account, or why not (PasskeyRefused). */
+  private async recordUse(answer: PasskeyAnswer, checked: VerifiedAssertion & { passkey: KnownPasskey }, signed: string, log: Logger): Promise<Account> {
+    const { challenges, assertions, passkeys } = this.deps;
+    const { passkey, counter, backedUp } = checked;
+    const recorded = await passkeys.recordUse(passkey.id, counter, backedUp, {
+      fragment: challenges.spendingForSignIn(answer.challengeId, signed, SPENT_CHALLENGE),
+      name: SPENT_CHALLENGE,
+    });
+    if (!recorded.spent) {
+      // Unknown, spent, expired or not the one signed: spend what was issued under that id anyway.
+      await challenges.discardForSignIn(answer.challengeId);
+      throw new PasskeyRefused('challenge');
     }
+    if (recorded.storedCounter === undefined) {
+      assertions.forget(answer.response);
+      throw new PasskeyRefused('unknown-credential');
+    }
+    // The account is read with the use (now: the pipeline refuses one disabled since the passkey was made).
+    return recorded.account ?? (await assertions.suspectClone(passkey, counter, recorded.storedCounter, answer.meta, log));
   }
 }

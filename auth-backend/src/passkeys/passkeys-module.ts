@@ -24,6 +24,7 @@ import { SignInMethods } from '../account/sign-in-methods';
 import { CredentialSeal } from './credential-seal';
 import { RelyingParty } from './relying-party';
 import { PasskeyAssertions } from './passkey-assertions';
+import { PasskeyKeys } from './passkey-keys';
 import { PasskeyService } from './passkey-service';
 import { PasskeySignIn } from './passkey-sign-in';
 import { PasskeySecondFactor } from './passkey-second-factor';
@@ -70,9 +71,9 @@ export function composePasskeys({ webauthn, keys, tables, transaction, audit, te
   const relyingParty = new RelyingParty(webauthn);
   const seal = new CredentialSeal(passkeyCredentialEnvelope(keys));
   const methods = new SignInMethods(tables);
-  const assertions = new PasskeyAssertions({ passkeys, seal, relyingParty, audit });
+  const assertions = new PasskeyAssertions({ passkeys, keys: new PasskeyKeys(seal), relyingParty, audit });
   const service = new PasskeyService({ transaction, passkeys, challenges, outbox: tables.outbox, audit, methods, seal, relyingParty, templates, clock });
-  const signIn = new PasskeySignIn({ challenges, relyingParty, assertions });
+  const signIn = new PasskeySignIn({ challenges, passkeys, relyingParty, assertions });
   const secondFactor = new PasskeySecondFactor({ mfaChallenges: tables.mfaChallenges, passkeys, challenges, seal, relyingParty, assertions });
   return {
     service,

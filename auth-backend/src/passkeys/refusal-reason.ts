@@ -39,3 +39,11 @@ export function refusalReason(error: unknown): RefusalReason {
   const message = error instanceof Error ? error.message : '';
   return PATTERNS.find(([pattern]) => pattern.test(message))?.[1] ?? 'malformed';
 }
+
+/** A response the relying party refused; `reason` is for the log line only (the client gets one body). */
+export class PasskeyRefused extends Error {
+  constructor(readonly reason: RefusalReason) {
+    super(`passkey refused: ${reason}`);
+    this.name = 'PasskeyRefused';
+  }
+}

@@ -1,17 +1,17 @@
 /**
- * The WebAuthn relying party: options and verification through @simplewebauthn/server (the only
- * module that imports it). Every check of the specification is the library's (challenge, origin,
- * RP id hash, user presence and verification, algorithm, signature); what is ours is the policy:
- * discoverable credentials, user verification required, attestation `none`, the RP id named in
- * every options object, and the counter rule, which lives in SQL (tables/passkeys.ts recordUse)
- * so that it holds across replicas: the library is given a counter of 0 and never refuses on it.
+ * The WebAuthn relying party: options, registration and assertion checks. Options and
+ * registrations are @simplewebauthn/server's (the only module that imports its ceremonies);
+ * assertions are checked by assertion-signature.ts, which applies the library's checks
+ * (challenge, origin, RP id hash, user presence and verification, signature) with node:crypto and
+ * a key imported once, held to the library's verdict by its tests (ADR 0032). What is ours is the
+ * policy: discoverable credentials, user verification required, attestation `none`, the RP id
+ * named in every options object, and the counter rule, which lives in SQL (tables/passkeys.ts)
+ * so that it holds across replicas: the counter is never judged here.
  */
 import {
   generateAuthenticationOptions,
   generateRegistrationOptions,
-  verifyAuthenticationResponse,
   verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
   type AuthenticatorTransportFuture,
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
@@ -29,18 +29,13 @@ import {
   type Transport,
 } from './webauthn-schemas';
 import type { Credential } from './credential-seal';
-import { refusalReason, type RefusalReason } from './refusal-reason';
+import { PasskeyRefused, refusalReason } from './refusal-reason';
+import { checkAssertion, rpIdHashOf, type AssertionExpectations, type PublicKey } from './assertion-signature';
 
 /** The COSE algorithms offered and accepted: EdDSA, ES256, RS256 (what authenticators make). */
 export const SUPPORTED_ALGORITHMS = [-8, -7, -257];
 
-/** A response the relying party refused; `reason` is for the log line only (the client gets one body). */
-export class PasskeyRefused extends Error {
-  constructor(readonly reason: RefusalReason) {
-    super(`passkey refused: ${reason}`);
-    this.name = 'PasskeyRefused';
-  }
-}
+export { PasskeyRefused };
 
 export interface StoredCredential extends Credential {
   transports: string[];
@@ -72,7 +67,11 @@ const descriptor = (credential: StoredCredential) => ({
 });
 
 export class RelyingParty {
-  constructor(private readonly config: WebAuthnConfig) {}
+  private readonly expected: AssertionExpectations;
+
+  constructor(private readonly config: WebAuthnConfig) {
+    this.expected = { origins: config.origins, rpIdHash: rpIdHashOf(config.rpId) };
+  }
 
   async creationOptions(user: { id: string; email: string; name: string | null }, existing: StoredCredential[], challenge: string): Promise<CreationOptions> {
     const options = await generateRegistrationOptions({
@@ -128,20 +127,15 @@ export class RelyingParty {
     };
   }
 
-  /** The assertion's counter and backup state, or PasskeyRefused. The counter is not judged here (see above). */
-  async verifyAssertion(response: AuthenticationResponse, credential: StoredCredential, challenge: ChallengeCheck): Promise<VerifiedAssertion> {
-    const verification = await this.refusing(() =>
-      verifyAuthenticationResponse({
-        response: response as AuthenticationResponseJSON,
-        expectedChallenge: challenge,
-        expectedOrigin: [...this.config.origins],
-        expectedRPID: this.config.rpId,
-        credential: { id: credential.id, publicKey: credential.publicKey, counter: 0 },
-        requireUserVerification: true,
-      }),
-    );
-    if (!verification.verified) throw new PasskeyRefused('signature');
-    return { counter: verification.authenticationInfo.newCounter, backedUp: verification.authenticationInfo.credentialBackedUp };
+  /**
+   * The assertion's counter and backup state, or PasskeyRefused. Checked with node:crypto against
+   * a key imported once (assertion-signature.ts: the library's checks, in its order); the challenge
+   * last, by `challenge`. The counter is not judged here (see above).
+   */
+  async verifyAssertion(response: AuthenticationResponse, publicKey: PublicKey, challenge: ChallengeCheck): Promise<VerifiedAssertion> {
+    const checked = checkAssertion(response, publicKey, this.expected);
+    if (!(await challenge(checked.challenge))) throw new PasskeyRefused('challenge');
+    return { counter: checked.counter, backedUp: checked.backedUp };
   }
 
   private async refusing<T>(verify: () => Promise<T>): Promise<T> {

@@ -5,6 +5,7 @@
  */
 import type { Account, AuthMethod, User } from '../domain/user';
 import type { RequestMeta } from '../domain/audit';
+import type { Fragment } from '../db/statement';
 
 /** The way in, for logs and events; registration's first session is the one sign-in an unverified address always gets. */
 export type Door = 'registration' | 'password' | 'provider' | 'second-factor' | 'passkey';
@@ -19,6 +20,22 @@ export interface SignInAttempt {
   meta?: RequestMeta;
   /** The provider client a hosted sign-in serves (its user.login event names it). */
   clientId?: string;
+}
+
+/**
+ * A sign-in whose credential is settled by SQL (a passkey: the challenge it signed spent, its use
+ * recorded under the counter rule), so that the whole sign-in can be one statement: the pipeline
+ * puts `gate` in front of its own, and opens the session only when the gate's CTE has a row and
+ * the account may sign in. When that statement does not open one, nothing of it happened, and
+ * the pipeline asks the door for `account()`: its own statement(s), which refuse with the reason
+ * or hand over the account as any door does.
+ */
+export interface GatedSignInAttempt extends Omit<SignInAttempt, 'account'> {
+  /** The account the credential names. */
+  userId: string;
+  /** Fragments defining CTE `name`, with a row only when the door's credential passed. */
+  gate: { fragments: readonly Fragment[]; name: string };
+  account(): Promise<Account>;
 }
 
 /** A finished sign-in: a new session of the service (listed by GET /auth/sessions). */

@@ -19,7 +19,8 @@ import type { SessionsTable } from '../tables/sessions';
 import type { AuditLog } from '../audit/audit-log';
 import type { AccessTokens } from '../tokens/access-tokens';
 import { tokenGrant, type TokenGrant } from '../tokens/token-grant';
-import type { SecondFactorRequired, SecondFactorStep, SignedIn, SignInAttempt, SignInOutcome } from './sign-in-attempt';
+import { hasSecondFactor } from '../domain/user';
+import type { GatedSignInAttempt, SecondFactorRequired, SecondFactorStep, SignedIn, SignInAttempt, SignInOutcome } from './sign-in-attempt';
 
 /** What auth_login_attempts_total counts of a sign-in the pipeline ends. */
 export type PipelineOutcome = 'success' | 'disabled' | 'unverified';
@@ -46,16 +47,29 @@ const EVENT: Record<SignInAttempt['door'], string> = {
   passkey: 'passkey.sign-in',
 };
 
+/** The CTE of the one-statement sign-in that holds the account (tables/users.ts signingIn). */
+const SIGNING_IN = 'signing_in';
+
 export const accountDisabled = () => new AppError('account_disabled', 'This account is disabled; contact the administrator.');
 const emailNotVerified = () => new AppError('email_not_verified', 'Verify your email address before signing in: see the link in the verification mail.');
 
 export class SignInPipeline {
   constructor(private readonly deps: SignInPipelineDeps) {}
 
-  /** Finishes the sign-in: a session, or the second-factor challenge; throws the 403s. */
-  async finish(attempt: SignInAttempt, log: Logger): Promise<SignInOutcome> {
+  /**
+   * Finishes the sign-in: a session, or the second-factor challenge; throws the 403s. A gated
+   * attempt whose amr has passed every factor is first tried as one statement (inOneStatement);
+   * when that opens nothing, it goes the ordinary way with the account the door then reads.
+   */
+  async finish(gatedOrNot: SignInAttempt | GatedSignInAttempt, log: Logger): Promise<SignInOutcome> {
+    let attempt: SignInAttempt;
+    if ('gate' in gatedOrNot) {
+      const signedIn = await this.inOneStatement(gatedOrNot);
+      if (signedIn) return this.signedIn(gatedOrNot, signedIn, log);
+      attempt = { ...gatedOrNot, account: await gatedOrNot.account() };
+    } else attempt = gatedOrNot;
     const { account, door } = attempt;
-    const line = { event: EVENT[door], door, userId: account.id, ...(attempt.clientId ? { clientId: attempt.clientId } : {}) };
+    const line = this.line(attempt, account.id);
     if (account.disabledAt) {
       log.info({ ...line, outcome: 'failure', reason: 'account-disabled' }, 'sign-in refused: account disabled');
       await this.deps.audit.record({ type: 'user.login_failed', userId: account.id, meta: attempt.meta, data: { reason: 'account-disabled', door } });
@@ -72,16 +86,23 @@ export class SignInPipeline {
       log.info({ ...line, outcome: 'second-factor-required' }, 'first factor accepted: second factor required');
       return challenge;
     }
-    const signedIn = await this.openSession(attempt);
-    log.info({ ...line, outcome: 'success', sessionId: signedIn.sessionId, amr: signedIn.amr }, 'signed in');
-    if (door !== 'registration') this.deps.onOutcome?.('success');
-    return signedIn;
+    return this.signedIn(attempt, await this.openSession(attempt), log);
   }
 
   /** finish(), for the JSON API's doors: a token pair for the new session, or the challenge. */
-  async finishWithTokens(attempt: SignInAttempt, log: Logger): Promise<TokenGrant | SecondFactorRequired> {
+  async finishWithTokens(attempt: SignInAttempt | GatedSignInAttempt, log: Logger): Promise<TokenGrant | SecondFactorRequired> {
     const outcome = await this.finish(attempt, log);
     return outcome.kind === 'signed-in' ? tokenGrant(this.deps.tokens, outcome) : outcome;
+  }
+
+  private line(attempt: Pick<SignInAttempt, 'door' | 'clientId'>, userId: string) {
+    return { event: EVENT[attempt.door], door: attempt.door, userId, ...(attempt.clientId ? { clientId: attempt.clientId } : {}) };
+  }
+
+  private signedIn(attempt: Pick<SignInAttempt, 'door' | 'clientId'>, signedIn: SignedIn, log: Logger): SignedIn {
+    log.info({ ...this.line(attempt, signedIn.user.id), outcome: 'success', sessionId: signedIn.sessionId, amr: signedIn.amr }, 'signed in');
+    if (attempt.door !== 'registration') this.deps.onOutcome?.('success');
+    return signedIn;
   }
 
   /**
@@ -90,22 +111,46 @@ export class SignInPipeline {
    */
   private async openSession(attempt: SignInAttempt): Promise<SignedIn> {
     const { transaction, sessions, users, audit } = this.deps;
-    const { account, amr, meta, clientId } = attempt;
+    const { account, amr, userAgent } = attempt;
     const { disabledAt, ...user } = account;
     const session = sessions.prepare();
-    const event = {
-      type: 'user.login' as const,
-      userId: user.id,
-      meta,
-      data: { sessionId: session.sessionId, amr, door: attempt.door, ...(clientId ? { clientId } : {}) },
-    };
+    const event = this.loginEvent(attempt, user.id, session.sessionId);
     const together = audit.writes(event);
-    if (together) await sessions.open(session, user.id, amr, attempt.userAgent, [users.signInRecorded(user.id), together.fragment]);
+    if (together) await sessions.open(session, user.id, amr, userAgent, [users.signInRecorded(user.id), together.fragment]);
     else
       await transaction(async (tx) => {
-        await sessions.in(tx).open(session, user.id, amr, attempt.userAgent, [users.signInRecorded(user.id)]);
+        await sessions.in(tx).open(session, user.id, amr, userAgent, [users.signInRecorded(user.id)]);
         await audit.in(tx).record(event);
       });
     return { kind: 'signed-in', user, amr, sessionId: session.sessionId, refreshToken: session.refreshToken };
+  }
+
+  /**
+   * A gated attempt in one statement: the door's gate, the account read and judged by the rules
+   * finish() applies (tables/users.ts signingIn says them in SQL), the session, lastSignInAt and
+   * the user.login event with its reactions. Undefined when it opened nothing (and so changed
+   * nothing): the gate or a rule refused, or the attempt needs what one statement cannot do (a
+   * second factor to ask for, an event a subscriber must see).
+   */
+  private async inOneStatement(attempt: GatedSignInAttempt): Promise<SignedIn | undefined> {
+    const { sessions, users, audit, requireVerifiedEmail } = this.deps;
+    const { userId, amr, gate } = attempt;
+    if (!hasSecondFactor(amr)) return undefined;
+    const session = sessions.prepare();
+    const together = audit.writes(this.loginEvent(attempt, userId, session.sessionId));
+    if (!together) return undefined;
+    const owner = { fragments: [...gate.fragments, users.signingIn(userId, gate.name, requireVerifiedEmail, SIGNING_IN)], name: SIGNING_IN };
+    const user = await sessions.openIf(session, owner, amr, attempt.userAgent, [users.signInRecorded(userId), together.fragment]);
+    return user && { kind: 'signed-in', user, amr, sessionId: session.sessionId, refreshToken: session.refreshToken };
+  }
+
+  private loginEvent(attempt: Pick<SignInAttempt, 'amr' | 'meta' | 'clientId' | 'door'>, userId: string, sessionId: string) {
+    const { amr, meta, clientId } = attempt;
+    return {
+      type: 'user.login' as const,
+      userId,
+      meta,
+      data: { sessionId, amr, door: attempt.door, ...(clientId ? { clientId } : {}) },
+    };
   }
 }

@@ -14,7 +14,6 @@ import { hashOpaqueToken, newOpaqueToken } from '../crypto/opaque-token';
 import type { Queryable } from '../db/transaction';
 import { Table } from './table';
 import type { Fragment } from '../db/statement';
-import { PASSKEY_COLUMNS, type PasskeyRow } from './passkeys';
 
 /** How long a challenge can be answered, seconds (the options' timeout too). */
 export const CHALLENGE_TTL = 5 * 60;
@@ -62,25 +61,33 @@ export class PasskeyChallengesTable extends Table {
   }
 
   /**
-   * A username-less sign-in's first step, in one statement (one round trip on the sign-in's path):
-   * spends the challenge `id` and reads the passkey whose credential id hashes to
-   * `credentialIdHash` (a read of table passkey; tables/passkeys.ts owns its writes). The
-   * challenge's hash is undefined when it is unknown, spent, expired or of another purpose
-   * (nothing is spent then); the passkey, when there is none.
+   * Spending the username-less sign-in challenge `id`, answered with `challenge` (as signed back),
+   * as a fragment of the statement that records the passkey's use (tables/passkeys.ts recordUse):
+   * only when `challenge` is the one issued under that id, for a sign-in, live and unspent; defines
+   * `name`, with a row when it was spent.
    */
-  async spendForSignIn(id: string, credentialIdHash: string): Promise<{ challengeHash: string | undefined; passkey: PasskeyRow | undefined }> {
-    const { rows } = await this.db.query<PasskeyRow & { challengeHash: string | null }>({
-      name: 'passkey-challenge-spend-for-sign-in',
-      text: `WITH spent AS (
-               UPDATE passkey_challenge SET "usedAt" = $2
-                WHERE id = $1::uuid AND purpose = 'authentication' AND "usedAt" IS NULL AND "expiresAt" > $2 RETURNING "challengeHash"
-             )
-             SELECT (SELECT "challengeHash" FROM spent) AS "challengeHash", found.* FROM (SELECT 1) AS one
-               LEFT JOIN (SELECT ${PASSKEY_COLUMNS} FROM passkey WHERE "credentialIdHash" = $3) AS found ON true`,
-      values: [UUID.test(id) ? id : null, this.clock(), credentialIdHash],
+  spendingForSignIn(id: string, challenge: string, name: string): Fragment {
+    return (statement) => {
+      const now = statement.bind(this.clock());
+      return [
+        {
+          name,
+          body: `UPDATE passkey_challenge SET "usedAt" = ${now}
+                  WHERE id = ${statement.bind(UUID.test(id) ? id : null)}::uuid AND "challengeHash" = ${statement.bind(hashOpaqueToken(challenge))}
+                    AND purpose = 'authentication' AND "usedAt" IS NULL AND "expiresAt" > ${now} RETURNING id`,
+        },
+      ];
+    };
+  }
+
+  /** Spends the username-less sign-in challenge `id` whatever it was answered with: a refused answer spends it too. */
+  async discardForSignIn(id: string): Promise<void> {
+    if (!UUID.test(id)) return;
+    await this.db.query({
+      name: 'passkey-challenge-discard-for-sign-in',
+      text: `UPDATE passkey_challenge SET "usedAt" = $2 WHERE id = $1 AND purpose = 'authentication' AND "usedAt" IS NULL`,
+      values: [id, this.clock()],
     });
-    const { challengeHash, ...passkey } = rows[0]!;
-    return { challengeHash: challengeHash ?? undefined, passkey: passkey.id ? (passkey as PasskeyRow) : undefined };
   }
 
   /**

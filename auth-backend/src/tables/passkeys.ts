@@ -9,7 +9,8 @@
  */
 import type { Clock } from '../clock';
 import type { Queryable } from '../db/transaction';
-import type { Fragment } from '../db/statement';
+import { Statement, withFragments, type Fragment } from '../db/statement';
+import { namedFor } from './statement-names';
 import type { Account } from '../domain/user';
 import { Table } from './table';
 import { USER_COLUMNS } from './users';
@@ -134,23 +135,42 @@ export class PasskeysTable extends Table {
   }
 
   /**
-   * A verified assertion: its counter, backup state and the time of use, if and only if the
+   * A verified sign-in assertion, in one statement (one round trip on the sign-in's path): `gate`
+   * (fragments defining CTE `gate.name`, which has a row when the challenge the assertion signed
+   * was spent, tables/passkey-challenges.ts spendingForSignIn) runs first; then, only if it has a
+   * row, the passkey's counter, backup state and time of use are recorded, if and only if the
    * counter increased, or both it and the stored one are 0 (an authenticator without a counter);
-   * then the passkey's account as a sign-in door hands it on (read in the same statement: one round
-   * trip on the sign-in's path). Undefined otherwise: a counter that went backwards or stood still
-   * means a copy of the credential.
+   * then the passkey's account is read as a sign-in door hands it on. A counter that went
+   * backwards or stood still means a copy of the credential: no account, and `storedCounter` says
+   * what it was; a passkey that is gone has no `storedCounter`.
    */
-  async recordUse(id: string, counter: number, backedUp: boolean): Promise<Account | undefined> {
-    const { rows } = await this.db.query<Account>({
-      name: 'passkey-record-use',
-      text: `WITH used AS (
-               UPDATE passkey SET counter = $2, "backedUp" = $3, "lastUsedAt" = $4
-                WHERE id = $1 AND ${ADVANCES('$2')} RETURNING "userId"
-             )
-             SELECT ${USER_COLUMNS}, "disabledAt" FROM "user" WHERE id = (SELECT "userId" FROM used)`,
-      values: [id, counter, backedUp, this.clock()],
-    });
-    return rows[0];
+  async recordUse(
+    id: string,
+    counter: number,
+    backedUp: boolean,
+    gate: { fragment: Fragment; name: string },
+  ): Promise<{ spent: boolean; storedCounter: number | undefined; account: Account | undefined }> {
+    const statement = new Statement();
+    const passkey = statement.bind(id);
+    const next = statement.bind(counter);
+    const text = withFragments(
+      statement,
+      [
+        () => [
+          {
+            name: 'used',
+            body: `UPDATE passkey SET counter = ${next}, "backedUp" = ${statement.bind(backedUp)}, "lastUsedAt" = ${statement.bind(this.clock())}
+                    WHERE id = ${passkey} AND ${ADVANCES(next)} AND EXISTS (SELECT 1 FROM ${gate.name}) RETURNING "userId"`,
+          },
+        ],
+      ],
+      gate.fragment(statement),
+      `SELECT EXISTS (SELECT 1 FROM ${gate.name}) AS spent, (SELECT counter::float8 FROM passkey WHERE id = ${passkey}) AS "storedCounter", account.*
+         FROM (SELECT 1) AS one LEFT JOIN (SELECT ${USER_COLUMNS}, "disabledAt" FROM "user" WHERE id = (SELECT "userId" FROM used)) AS account ON true`,
+    );
+    const { rows } = await this.db.query<Account & { spent: boolean; storedCounter: number | null }>({ name: namedFor(text), text, values: statement.values });
+    const { spent, storedCounter, ...account } = rows[0]!;
+    return { spent, storedCounter: storedCounter ?? undefined, account: account.id ? account : undefined };
   }
 
   /**

@@ -15,7 +15,7 @@ import type { RequestMeta } from '../domain/audit';
 import { hashOpaqueToken, newOpaqueToken } from '../crypto/opaque-token';
 import { reuseEventInsert } from './audit-events';
 import { namedFor } from './statement-names';
-import { Statement, withFragments, type Fragment } from '../db/statement';
+import { Statement, withFragments, type Cte, type Fragment } from '../db/statement';
 
 export interface SessionPolicy {
   /** Absolute lifetime of a session, seconds. */
@@ -155,12 +155,50 @@ export class SessionsTable extends Table {
    * modules), so that it all lands together in one round trip.
    */
   async open(session: NewSession, userId: string, amr: AuthMethod[], userAgent: string | null, alsoWrites: readonly Fragment[] = []): Promise<void> {
+    const statement = new Statement();
+    const text = this.opening(statement, session, statement.bind(userId), amr, userAgent, [], alsoWrites, 'SELECT 1');
+    await this.db.query({ name: namedFor(text), text, values: statement.values });
+  }
+
+  /**
+   * open(), for a user that `owner` reads in the same statement: `owner.fragments` define CTE
+   * `owner.name`, with the user's row (USER_COLUMNS) only when the sign-in may happen. When it has
+   * none, the session's user is NULL, which its NOT NULL column refuses: the statement fails and
+   * nothing of it (the owner's own writes, `alsoWrites`) happened; undefined then. The user otherwise.
+   */
+  async openIf(
+    session: NewSession,
+    owner: { fragments: readonly Fragment[]; name: string },
+    amr: AuthMethod[],
+    userAgent: string | null,
+    alsoWrites: readonly Fragment[] = [],
+  ): Promise<User | undefined> {
+    const statement = new Statement();
+    const before = owner.fragments.flatMap((fragment) => fragment(statement));
+    const text = this.opening(statement, session, `(SELECT id FROM ${owner.name})`, amr, userAgent, before, alsoWrites, `SELECT * FROM ${owner.name}`);
+    try {
+      const { rows } = await this.db.query<User>({ name: namedFor(text), text, values: statement.values });
+      return rows[0];
+    } catch (error) {
+      if (isNullSessionUser(error)) return undefined;
+      throw error;
+    }
+  }
+
+  private opening(
+    statement: Statement,
+    session: NewSession,
+    user: string,
+    amr: AuthMethod[],
+    userAgent: string | null,
+    before: Cte[],
+    alsoWrites: readonly Fragment[],
+    final: string,
+  ): string {
     const now = this.clock();
     const sessionExpiresAt = addSeconds(now, this.policy.ttl);
-    const statement = new Statement();
-    const [id, user, at, expires, tokenId, hash, tokenExpires, agent, methods] = [
+    const [id, at, expires, tokenId, hash, tokenExpires, agent, methods] = [
       session.sessionId,
-      userId,
       now,
       sessionExpiresAt,
       randomUUID(),
@@ -169,10 +207,11 @@ export class SessionsTable extends Table {
       userAgent,
       amr,
     ].map((value) => statement.bind(value));
-    const text = withFragments(
+    return withFragments(
       statement,
       alsoWrites,
       [
+        ...before,
         {
           name: 'opened',
           body: `INSERT INTO session (id, "userId", "createdAt", "expiresAt", "lastUsedAt", "userAgent", amr) VALUES (${id}, ${user}, ${at}, ${expires}, ${at}, ${agent}, ${methods}) RETURNING id`,
@@ -182,9 +221,8 @@ export class SessionsTable extends Table {
           body: `INSERT INTO refresh_token (id, "sessionId", "tokenHash", "createdAt", "expiresAt") SELECT ${tokenId}, id, ${hash}, ${at}, ${tokenExpires} FROM opened`,
         },
       ],
-      'SELECT 1',
+      final,
     );
-    await this.db.query({ name: namedFor(text), text, values: statement.values });
   }
 
   /**
@@ -322,3 +360,9 @@ export class SessionsTable extends Table {
     return rowCount ?? 0;
   }
 }
+
+/** The error of openIf's refusal: a session whose user is NULL (PostgreSQL's not_null_violation on session."userId"). */
+const isNullSessionUser = (error: unknown): boolean => {
+  const fields = error as { code?: string; table?: string; column?: string };
+  return fields.code === '23502' && fields.table === 'session' && fields.column === 'userId';
+};

@@ -92,6 +92,22 @@ export class UsersTable extends Table {
     return rows[0] ?? null;
   }
 
+  /**
+   * The account `id` as the one-statement sign-in reads it (sign-in/sign-in-pipeline.ts finish),
+   * as a fragment defining CTE `name`: a row only when `gate` has one (the door's credential
+   * passed) and the account may sign in by the pipeline's rules, said here in SQL as finish() says
+   * them in code: not disabled, and with `requireVerifiedEmail`, a proved address.
+   */
+  signingIn(id: string, gate: string, requireVerifiedEmail: boolean, name: string): Fragment {
+    return (statement) => [
+      {
+        name,
+        body: `SELECT ${USER_COLUMNS} FROM "user" WHERE id = ${statement.bind(id)} AND EXISTS (SELECT 1 FROM ${gate})
+                  AND "disabledAt" IS NULL${requireVerifiedEmail ? ' AND "emailVerifiedAt" IS NOT NULL' : ''}`,
+      },
+    ];
+  }
+
   /** The user and whether it is disabled: what a sign-in door hands the pipeline. */
   async findAccount(id: string): Promise<Account | null> {
     const { rows } = await this.db.query<Account>({

@@ -281,6 +281,48 @@ describe('passkeys: registration and username-less sign-in', () => {
     await signedInWithPasskey(t.app, phone);
   });
 
+  it("signs in with one statement after the throttle's, and a refused sign-in leaves nothing of that statement behind", async () => {
+    const { user, device } = await userWithPasskey();
+    await signedInWithPasskey(t.app, device); // the passkey's key is kept from now on
+    const { options, challengeId } = (await apiClient(t.app).passkeySignInOptions().expect(200)).body;
+    const sent: string[] = [];
+    const pool = t.db.pool;
+    const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+    const spy = jest.spyOn(pool, 'query').mockImplementation(((...args: unknown[]) => {
+      const [statement] = args as [string | { text: string }];
+      sent.push(typeof statement === 'string' ? statement : statement.text);
+      return query(...args);
+    }) as never);
+    try {
+      await apiClient(t.app)
+        .passkeySignIn({ challengeId, response: device.get(options) })
+        .expect(200);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(sent).toHaveLength(2);
+    expect(sent[0]).toMatch(/rate_limit/);
+    expect(sent[1]).toMatch(/INSERT INTO session/);
+
+    // A disabled account: the one statement refuses and changes nothing; the ordinary steps then say why (and spend, record, refuse).
+    const before = await t.database.query<{ counter: string; lastUsedAt: Date }>(`SELECT counter, "lastUsedAt" FROM passkey WHERE "userId" = $1`, [
+      user.user.id,
+    ]);
+    const admin = await registerAdmin(t);
+    await request(t.app).patch(`/admin/users/${user.user.id}`).set(bearer(admin.accessToken)).send({ disabled: true }).expect(200);
+    const sessions = async () => (await t.database.query(`SELECT 1 FROM session WHERE "userId" = $1`, [user.user.id])).length;
+    const open = await sessions();
+    const { response: refused } = await passkeySignIn(t.app, device);
+    expect(refused.status).toBe(403);
+    expect(await sessions()).toBe(open);
+    const after = await t.database.query<{ lastUsedAt: Date }>(`SELECT "lastUsedAt" FROM passkey WHERE "userId" = $1`, [user.user.id]);
+    expect(after[0]!.lastUsedAt.getTime()).toBeGreaterThan(before[0]!.lastUsedAt.getTime());
+    expect(
+      (await t.database.query(`SELECT 1 FROM audit_event WHERE "userId" = $1 AND type = 'user.login' AND at > $2`, [user.user.id, before[0]!.lastUsedAt]))
+        .length,
+    ).toBe(0);
+  });
+
   it('refuses a disabled account with 403 account_disabled, no session and a user.login_failed event', async () => {
     const { user, device } = await userWithPasskey();
     const admin = await registerAdmin(t);
