@@ -282,7 +282,7 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
     onLoginAttempt: countLogin,
   });
   const sessionService = new SessionService({ transaction, sessions, audit, tokens });
-  const passkeys = composePasskeys({ webauthn: config.webauthn, keys: config.keys, tables, transaction, audit, templates, clock });
+  const passkeys = composePasskeys({ webauthn: config.webauthn, keys: config.keys, tables, transaction, audit, templates, clock, throttle });
   const oidc = composeOidc(config, tables, { audit, unproved, transaction, digests, methods: passkeys.methods }, clock, logger);
   const mfa = new MfaService({ ...tables, audit, transaction, codes, secrets, throttle, templates, clock, issuer: mail.productName });
   const mfaVerification = new MfaVerification({ mfaChallenges: tables.mfaChallenges, audit, codes, throttle, passkeys: passkeys.secondFactor });
@@ -396,7 +396,7 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
       ...jwksEndpoints(keyRing, config.keys.jwksMaxAge),
       ...oidcEndpoints({ ...oidc, pipeline, throttle, publicUrl: config.oidc.publicUrl }),
       ...provider.endpoints,
-      ...passkeys.endpoints(pipeline, throttle),
+      ...passkeys.endpoints(pipeline),
       ...webhooks.endpoints((auth) => admin.requireAdmin(auth)),
     ],
     lifecycle,

@@ -48,15 +48,14 @@ export function passkeySignInEndpoints(
         'A valid assertion to the options of `challengeId` signs its account in, with no password and no further factor (amr `hwk`, `mfa`). ' +
         'Every failure of the assertion (unknown or spent challenge, unknown passkey, another origin or RP id, no user verification, a bad ' +
         'signature, a counter that did not increase) answers the same 401 `invalid_passkey`. A disabled account: 403 `account_disabled`; ' +
-        'with REQUIRE_VERIFIED_EMAIL, an unproved address: 403 `email_not_verified`. Throttled per client IP, like login.',
+        "with REQUIRE_VERIFIED_EMAIL, an unproved address: 403 `email_not_verified`. Every attempt counts on the client IP's login window, " +
+        "like a password login (counted within the sign-in's own statement); past it, 429 with Retry-After.",
       tag: 'passkeys',
       body: AuthenticationBody,
-      before: limitByIp('login'),
       success: { status: 200, description: 'A token pair for a new session (amr hwk, mfa)', schema: TokenResponse },
-      successHeaders: RATE_LIMIT_HEADER_NAMES,
       failures: [400, 401, 403, 429],
       handle: async ({ body, req, log }) => {
-        const attempt = await signIn.authenticate({ ...body, userAgent: userAgentOf(req), meta: requestMeta(req) }, log);
+        const attempt = await signIn.authenticate({ ...body, ip: req.ip ?? 'unknown', userAgent: userAgentOf(req), meta: requestMeta(req) }, log);
         // amr hwk + mfa has passed every factor there is: the pipeline asks for no other.
         return tokenBody(passedEveryFactor(await pipeline.finishWithTokens(attempt, log)));
       },

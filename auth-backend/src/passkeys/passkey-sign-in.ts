@@ -17,20 +17,30 @@ import type { PasskeyChallengesTable } from '../tables/passkey-challenges';
 import type { PasskeysTable } from '../tables/passkeys';
 import type { GatedSignInAttempt } from '../sign-in/sign-in-attempt';
 import type { Account } from '../domain/user';
+import type { Fragment } from '../db/statement';
 import { PasskeyRefused, type RelyingParty, type VerifiedAssertion } from './relying-party';
 import type { KnownPasskey } from './passkey-keys';
 import type { PasskeyAssertions } from './passkey-assertions';
 import type { AuthenticationResponse, RequestOptions } from './webauthn-schemas';
 
+/** The per-IP count of sign-in attempts (throttle/login-throttle.ts, its `login` window). */
+export interface SignInAttempts {
+  consumeIp(action: 'login', ip: string): Promise<unknown>;
+  countingIp(action: 'login', ip: string, name: string): Fragment;
+}
+
 export interface PasskeySignInDeps {
   challenges: PasskeyChallengesTable;
   passkeys: PasskeysTable;
+  throttle: SignInAttempts;
   relyingParty: RelyingParty;
   assertions: PasskeyAssertions;
 }
 
 export interface PasskeyAnswer {
   challengeId: string;
+  /** The client's IP: every attempt counts on its `login` window, like a password's. */
+  ip: string;
   response: AuthenticationResponse;
   userAgent: string | null;
   meta?: RequestMeta;
@@ -38,8 +48,10 @@ export interface PasskeyAnswer {
   clientId?: string;
 }
 
-/** The CTEs of the sign-in's statement: the spent challenge, and the recorded use (a row each when it happened). */
+/** The CTEs of the sign-in's statement: the attempt counted within the IP's limit, the spent challenge, both, and the recorded use (a row each when it happened). */
+const WITHIN_LIMIT = 'within_ip_limit';
 const SPENT_CHALLENGE = 'spent_challenge';
+const ANSWERED = 'answered_within_limit';
 const PASSKEY_USED = 'passkey_used';
 
 /** The one body of every refused assertion, whatever the cause. */
@@ -58,15 +70,17 @@ export class PasskeySignIn {
 
   /**
    * The sign-in attempt of an assertion whose signature is valid (checked against the kept key: no
-   * round trip), gated on the rest, which SQL settles in the pipeline's one statement: the
-   * challenge it signed, issued under challengeId, live and unspent, is spent, and the use is
-   * recorded under the counter rule (GatedSignInAttempt). 401 invalid_passkey for anything else,
-   * now or from account(), which the pipeline calls when its statement opened nothing: there the
-   * same steps run alone and say why. A refused assertion spends its challenge all the same: a
+   * round trip), gated on the rest, which SQL settles in the pipeline's one statement: the attempt
+   * is counted on the client IP's `login` window and is within it, the challenge it signed (issued
+   * under challengeId, live and unspent) is spent, and the use is recorded under the counter rule
+   * (GatedSignInAttempt). When that statement opens nothing, nothing of it happened, and the
+   * pipeline calls account(): there the same steps run on their own (the IP's count by the
+   * throttle, which answers 429 past the limit) and say why. 401 invalid_passkey for every refused
+   * assertion, now or then; a refused one is counted and spends its challenge all the same: a
    * challenge is answered once.
    */
   async authenticate(answer: PasskeyAnswer, log: Logger): Promise<GatedSignInAttempt> {
-    const { challenges, assertions, passkeys } = this.deps;
+    const { challenges, assertions, passkeys, throttle } = this.deps;
     const refused = (error: unknown) => {
       if (!(error instanceof PasskeyRefused)) return error;
       log.info({ event: 'passkey.sign-in', outcome: 'failure', reason: error.reason }, 'passkey sign-in refused');
@@ -86,12 +100,13 @@ export class PasskeySignIn {
         log,
       )
       .catch(async (error: unknown) => {
-        if (error instanceof PasskeyRefused) await challenges.discardForSignIn(answer.challengeId);
+        if (!(error instanceof PasskeyRefused)) throw error;
+        await throttle.consumeIp('login', answer.ip);
+        await challenges.discardForSignIn(answer.challengeId);
         throw refused(error);
       });
     const { passkey, counter, backedUp } = checked;
-    const spent = challenges.spendingForSignIn(answer.challengeId, signed, SPENT_CHALLENGE);
-    const used = passkeys.recordingUse(passkey.id, counter, backedUp, { gate: SPENT_CHALLENGE, name: PASSKEY_USED });
+    const answered: Fragment = () => [{ name: ANSWERED, body: `SELECT 1 FROM ${WITHIN_LIMIT} CROSS JOIN ${SPENT_CHALLENGE}` }];
     return {
       userId: passkey.userId,
       amr: ['hwk', 'mfa'],
@@ -99,8 +114,19 @@ export class PasskeySignIn {
       userAgent: answer.userAgent,
       meta: answer.meta,
       clientId: answer.clientId,
-      gate: { fragments: [spent, used], name: PASSKEY_USED },
-      account: () => this.recordUse(answer, checked, signed, log).catch((error: unknown) => Promise.reject(refused(error))),
+      gate: {
+        fragments: [
+          throttle.countingIp('login', answer.ip, WITHIN_LIMIT),
+          challenges.spendingForSignIn(answer.challengeId, signed, SPENT_CHALLENGE),
+          answered,
+          passkeys.recordingUse(passkey.id, counter, backedUp, { gate: ANSWERED, name: PASSKEY_USED }),
+        ],
+        name: PASSKEY_USED,
+      },
+      account: async () => {
+        await throttle.consumeIp('login', answer.ip);
+        return this.recordUse(answer, checked, signed, log).catch((error: unknown) => Promise.reject(refused(error)));
+      },
     };
   }
 

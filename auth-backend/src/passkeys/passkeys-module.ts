@@ -46,6 +46,8 @@ export interface PasskeysModuleDeps {
   audit: AuditLog;
   templates: MailTemplates;
   clock: Clock;
+  /** The per-IP login window every sign-in attempt counts on. */
+  throttle: LoginThrottle;
 }
 
 export interface Passkeys {
@@ -57,7 +59,7 @@ export interface Passkeys {
   secondFactor: PasskeySecondFactor;
   /** "How many ways in": used by every last-sign-in-method guard. */
   methods: SignInMethods;
-  endpoints(pipeline: SignInPipeline, throttle: LoginThrottle): AnyEndpoint[];
+  endpoints(pipeline: SignInPipeline): AnyEndpoint[];
 }
 
 /** What the second-factor step (mfa/mfa-step.ts extraMethods) and the unproved account (account/unproved-account.ts alsoRemove) need of passkeys. */
@@ -66,20 +68,20 @@ export const passkeyHooks = (passkeys: PasskeysTable) => ({
   removeOfUser: (tx: Transaction, userId: string): Promise<number> => passkeys.in(tx).removeOfUser(userId),
 });
 
-export function composePasskeys({ webauthn, keys, tables, transaction, audit, templates, clock }: PasskeysModuleDeps): Passkeys {
+export function composePasskeys({ webauthn, keys, tables, transaction, audit, templates, clock, throttle }: PasskeysModuleDeps): Passkeys {
   const { passkeys, passkeyChallenges: challenges } = tables;
   const relyingParty = new RelyingParty(webauthn);
   const seal = new CredentialSeal(passkeyCredentialEnvelope(keys));
   const methods = new SignInMethods(tables);
   const assertions = new PasskeyAssertions({ passkeys, keys: new PasskeyKeys(seal), relyingParty, audit });
   const service = new PasskeyService({ transaction, passkeys, challenges, outbox: tables.outbox, audit, methods, seal, relyingParty, templates, clock });
-  const signIn = new PasskeySignIn({ challenges, passkeys, relyingParty, assertions });
+  const signIn = new PasskeySignIn({ challenges, passkeys, throttle, relyingParty, assertions });
   const secondFactor = new PasskeySecondFactor({ mfaChallenges: tables.mfaChallenges, passkeys, challenges, seal, relyingParty, assertions });
   return {
     service,
     signIn,
     secondFactor,
     methods,
-    endpoints: (pipeline, throttle) => [...passkeyEndpoints(service), ...passkeySignInEndpoints(signIn, secondFactor, pipeline, throttle)],
+    endpoints: (pipeline) => [...passkeyEndpoints(service), ...passkeySignInEndpoints(signIn, secondFactor, pipeline, throttle)],
   };
 }

@@ -48,10 +48,12 @@ export class HostedSignIn {
     return this.deps.pipeline.finish(attempt, log);
   }
 
-  /** A username-less passkey sign-in (the page's button or autofill); counted per client IP like POST /auth/passkeys/authentication. */
+  /** A username-less passkey sign-in (the page's button or autofill); counted per client IP like POST /auth/passkeys/authentication (by the door). */
   async passkey(input: { challengeId: string; response: AuthenticationResponse }, context: SignInContext, log: Logger): Promise<SignInOutcome> {
-    await this.deps.throttle.consumeIp('login', context.ip);
-    const attempt = await this.deps.passkeys.authenticate({ ...input, userAgent: context.userAgent, meta: context.meta, clientId: context.clientId }, log);
+    const attempt = await this.deps.passkeys.authenticate(
+      { ...input, ip: context.ip, userAgent: context.userAgent, meta: context.meta, clientId: context.clientId },
+      log,
+    );
     return this.deps.pipeline.finish(attempt, log);
   }
 

@@ -19,6 +19,7 @@ import type { LoginFailuresTable } from '../tables/login-failures';
 import type { RateLimitState, WindowLimit, WindowLimits } from './window-limit';
 import { clientKey } from './client-key';
 import { throttled } from './throttled';
+import type { Fragment } from '../db/statement';
 
 /** The per-account counters' fixed part of the policy (tables/login-failures.ts). */
 export const ACCOUNT_FAILURE_LIMITS = { windowSeconds: 24 * 3600, dailyCap: 100, leaseSeconds: 60 };
@@ -72,6 +73,15 @@ export class LoginThrottle {
   /** Counts one attempt from `ip`; throws the 429 past the limit. */
   async consumeIp(action: ThrottledAction, ip: string): Promise<RateLimitState> {
     return this.perIp[action].consume(clientKey(ip));
+  }
+
+  /**
+   * consumeIp() as a fragment of the statement of the attempt itself (WindowLimit.counting): CTE
+   * `name` has a row when the attempt is within the limit. When it has none the statement must fail,
+   * and the caller call consumeIp(), which counts the attempt and throws the 429.
+   */
+  countingIp(action: ThrottledAction, ip: string, name: string): Fragment {
+    return this.perIp[action].counting(clientKey(ip), name);
   }
 
   /**

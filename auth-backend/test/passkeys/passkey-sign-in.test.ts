@@ -281,7 +281,7 @@ describe('passkeys: registration and username-less sign-in', () => {
     await signedInWithPasskey(t.app, phone);
   });
 
-  it("signs in with one statement after the throttle's, and a refused sign-in leaves nothing of that statement behind", async () => {
+  it('signs in with one statement, the attempt counted in it, and a refused sign-in leaves nothing of that statement behind', async () => {
     const { user, device } = await userWithPasskey();
     await signedInWithPasskey(t.app, device); // the passkey's key is kept from now on
     const { options, challengeId } = (await apiClient(t.app).passkeySignInOptions().expect(200)).body;
@@ -300,9 +300,9 @@ describe('passkeys: registration and username-less sign-in', () => {
     } finally {
       spy.mockRestore();
     }
-    expect(sent).toHaveLength(2);
-    expect(sent[0]).toMatch(/rate_limit/);
-    expect(sent[1]).toMatch(/INSERT INTO session/);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatch(/INSERT INTO rate_limit/);
+    expect(sent[0]).toMatch(/INSERT INTO session/);
 
     // A disabled account: the one statement refuses and changes nothing; the ordinary steps then say why (and spend, record, refuse).
     const before = await t.database.query<{ counter: string; lastUsedAt: Date }>(`SELECT counter, "lastUsedAt" FROM passkey WHERE "userId" = $1`, [
@@ -363,6 +363,51 @@ describe('passkeys: registration and username-less sign-in', () => {
       }
     }
     expect(TEST_ORIGIN).toBe('http://localhost:3000');
+  });
+});
+
+describe('passkey sign-in throttled per client IP', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ THROTTLE_IP_MAX: '3' });
+  });
+  afterAll(() => t.close());
+
+  it('counts every attempt on the IP login window (in the sign-in statement or on its own) and answers 429 past it, changing nothing', async () => {
+    const user = await registerUser(t.app);
+    const device = newAuthenticator();
+    await addedPasskey(t.app, user.accessToken, device);
+    const options = async () => (await apiClient(t.app).passkeySignInOptions().expect(200)).body;
+    const [first, second, third] = [await options(), await options(), await options()];
+    const points = async () => (await t.database.query<{ points: number }>(`SELECT points FROM rate_limit WHERE key LIKE 'ip-login:%'`))[0]?.points;
+
+    // 1: a sign-in, counted by its own statement.
+    await apiClient(t.app)
+      .passkeySignIn({ challengeId: first.challengeId, response: device.get(first.options) })
+      .expect(200);
+    expect(await points()).toBe(1);
+    // 2: a valid signature over another challenge than challengeId's: counted when the ordinary steps say why.
+    await apiClient(t.app)
+      .passkeySignIn({ challengeId: first.challengeId, response: device.get(second.options) })
+      .expect(401);
+    expect(await points()).toBe(2);
+    // 3: a signature that does not verify: counted before anything else.
+    const forged = device.get(third.options);
+    forged.response.signature = Buffer.from(forged.response.signature, 'base64url').reverse().toString('base64url');
+    await apiClient(t.app).passkeySignIn({ challengeId: third.challengeId, response: forged }).expect(401);
+    expect(await points()).toBe(3);
+
+    // 4: past the limit, a perfectly good answer is refused, and nothing of it happens.
+    const sessions = async () => (await t.database.query(`SELECT 1 FROM session WHERE "userId" = $1`, [user.user.id])).length;
+    const before = { sessions: await sessions(), passkey: await t.database.query(`SELECT counter, "lastUsedAt" FROM passkey`) };
+    const refused = await apiClient(t.app)
+      .passkeySignIn({ challengeId: second.challengeId, response: device.get(second.options) })
+      .expect(429);
+    expect(refused.headers['retry-after']).toMatch(/^\d+$/);
+    expect(refused.body.code).toBe('throttled');
+    expect(await sessions()).toBe(before.sessions);
+    expect(await t.database.query(`SELECT counter, "lastUsedAt" FROM passkey`)).toEqual(before.passkey);
+    expect(await t.database.query(`SELECT 1 FROM passkey_challenge WHERE id = $1 AND "usedAt" IS NULL`, [second.challengeId])).toHaveLength(1);
   });
 });
 

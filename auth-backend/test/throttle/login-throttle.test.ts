@@ -1,3 +1,4 @@
+import { Statement, withFragments } from '../../src/db/statement';
 import request from 'supertest';
 import { createDatabase } from '../../src/db/database';
 import { createApp } from '../../src/app';
@@ -146,6 +147,41 @@ describe('login throttling behind a proxy (TRUST_PROXY=1)', () => {
 });
 
 describe('the rate_limit table', () => {
+  it('counts alike through the library (consume) and as a fragment of another statement (counting), window and limit included', async () => {
+    const t = await createTestApp();
+    try {
+      const windows = t.service.services.windows;
+      const limit = windows.create('fragment-test', 3, 60, 'Too many.');
+      const key = `k-${Date.now()}`;
+      const counted = async () => {
+        const statement = new Statement();
+        const text = withFragments(statement, [limit.counting(key, 'within')], [], 'SELECT EXISTS (SELECT 1 FROM within) AS within');
+        const { rows } = await t.db.pool.query<{ within: boolean }>(text, statement.values);
+        return rows[0]!.within;
+      };
+      const points = async () =>
+        (await t.database.query<{ points: number; expire: string }>(`SELECT points, expire FROM rate_limit WHERE key = $1`, [`fragment-test:${key}`]))[0];
+
+      expect(await counted()).toBe(true);
+      expect((await limit.consume(key)).remaining).toBe(1);
+      const expire = (await points())!.expire;
+      expect(await counted()).toBe(true);
+      expect(await points()).toEqual({ points: 3, expire }); // one window: its expiry stays
+      expect(await counted()).toBe(false); // the fourth is past the limit...
+      await expect(limit.consume(key)).rejects.toMatchObject({ status: 429 }); // ...as the library says of the fifth
+      expect((await points())!.points).toBe(5);
+      // An expired window starts again at 1, with a new expiry, whichever counts.
+      await t.database.query(`UPDATE rate_limit SET expire = $2 WHERE key = $1`, [`fragment-test:${key}`, Date.now() - 1]);
+      expect(await counted()).toBe(true);
+      expect((await points())!.points).toBe(1);
+      expect(Number((await points())!.expire)).toBeGreaterThan(Date.now() + 50_000);
+      await t.database.query(`UPDATE rate_limit SET expire = $2 WHERE key = $1`, [`fragment-test:${key}`, Date.now() - 1]);
+      expect((await limit.consume(key)).remaining).toBe(2);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('keeps live counters and loses those expired over an hour ago when pruned', async () => {
     const t = await createTestApp();
     try {
