@@ -2,7 +2,8 @@
 // Starts the built service against a real PostgreSQL and a bare Express 5 app, drives both with
 // autocannon from this process, and reports each case as a ratio to bare Express measured in the
 // same run, login/register against the bcrypt ceiling, /health p99 during a login storm,
-// start-up time and RSS. Writes docs/performance.json and docs/performance.md.
+// start-up time and RSS, then the passkey sign-in against refresh (bench/passkey-sign-in.mjs, a
+// service of its own). Writes docs/performance.json and docs/performance.md.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -268,10 +269,27 @@ async function main() {
       serviceLogs: `appended to ${path.relative(root, LOG_FILE)} (info level, as in production)`,
       command: COMMAND,
     };
+    process.stderr.write('passkey sign-in against POST /auth/refresh (bench/passkey-sign-in.mjs, a service of its own)...\n');
+    results.passkeySignIn = await passkeySignIn();
     report(results, bareResult.rps);
   } finally {
     await db.drop();
   }
+}
+
+/** bench/passkey-sign-in.mjs in a process of its own (its own database and service): the v4 target's ratio and its rounds. */
+async function passkeySignIn() {
+  const args = [path.join(here, 'passkey-sign-in.mjs'), '--requests', quick ? '300' : '1000'];
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  child.stdout.on('data', (chunk) => {
+    output += chunk;
+    process.stderr.write(chunk);
+  });
+  const code = await new Promise((resolve) => child.on('exit', resolve));
+  const ratio = Number(output.match(/CPU per request: ([\d.]+)/)?.[1]);
+  if (code !== 0 || !Number.isFinite(ratio)) throw new Error(`bench/passkey-sign-in.mjs failed (exit ${code})`);
+  return { cpuRatio: ratio, rounds: output.split('\n').filter((line) => /^(passkey|refresh):/.test(line)) };
 }
 
 function report(results, bareRps) {
@@ -301,6 +319,15 @@ function report(results, bareRps) {
     ['GET /auth/me >= 0.35x bare Express', ratio('GET /auth/me') >= 0.35, `${ratio('GET /auth/me').toFixed(2)}x`],
     ['POST /auth/refresh >= 0.15x bare Express (not lower than before)', ratio('POST /auth/refresh') >= 0.15, `${ratio('POST /auth/refresh').toFixed(2)}x`],
     ['start -> /ready <= 3 s, nothing pending', results.startup.nothingPendingMs <= 3000, `${results.startup.nothingPendingMs} ms`],
+    ...(results.passkeySignIn
+      ? [
+          [
+            'POST /auth/passkeys/authentication <= 2x the CPU per request of POST /auth/refresh (bench/passkey-sign-in.mjs)',
+            results.passkeySignIn.cpuRatio <= 2,
+            `${results.passkeySignIn.cpuRatio.toFixed(2)}x`,
+          ],
+        ]
+      : []),
   ];
   const table = [
     '| case | req/s | p50 ms | p99 ms | ratio to bare | to bcrypt ceiling |',
