@@ -151,21 +151,12 @@ export class PasskeysTable extends Table {
     gate: { fragment: Fragment; name: string },
   ): Promise<{ spent: boolean; storedCounter: number | undefined; account: Account | undefined }> {
     const statement = new Statement();
-    const passkey = statement.bind(id);
-    const next = statement.bind(counter);
+    const used = this.recordingUse(id, counter, backedUp, { gate: gate.name, name: 'used' });
     const text = withFragments(
       statement,
-      [
-        () => [
-          {
-            name: 'used',
-            body: `UPDATE passkey SET counter = ${next}, "backedUp" = ${statement.bind(backedUp)}, "lastUsedAt" = ${statement.bind(this.clock())}
-                    WHERE id = ${passkey} AND ${ADVANCES(next)} AND EXISTS (SELECT 1 FROM ${gate.name}) RETURNING "userId"`,
-          },
-        ],
-      ],
+      [used],
       gate.fragment(statement),
-      `SELECT EXISTS (SELECT 1 FROM ${gate.name}) AS spent, (SELECT counter::float8 FROM passkey WHERE id = ${passkey}) AS "storedCounter", account.*
+      `SELECT EXISTS (SELECT 1 FROM ${gate.name}) AS spent, (SELECT counter::float8 FROM passkey WHERE id = ${statement.bind(id)}) AS "storedCounter", account.*
          FROM (SELECT 1) AS one LEFT JOIN (SELECT ${USER_COLUMNS}, "disabledAt" FROM "user" WHERE id = (SELECT "userId" FROM used)) AS account ON true`,
     );
     const { rows } = await this.db.query<Account & { spent: boolean; storedCounter: number | null }>({ name: namedFor(text), text, values: statement.values });
@@ -174,9 +165,10 @@ export class PasskeysTable extends Table {
   }
 
   /**
-   * recordUse as a fragment of a second factor's answer (tables/mfa-challenges.ts answer), gated
-   * on `gate` (a CTE that has a row only when the challenge it answers was spent); defines `name`,
-   * with a row when the use was recorded.
+   * The use of a verified assertion as a fragment, gated on `gate` (a CTE that has a row only when
+   * the challenge it answers was spent), under the counter rule: recordUse's, a second factor's
+   * answer (tables/mfa-challenges.ts answer) and the one-statement sign-in's. Defines `name`, with
+   * the passkey's id and user when the use was recorded.
    */
   recordingUse(id: string, counter: number, backedUp: boolean, names: { gate: string; name: string }): Fragment {
     return (statement) => {
@@ -185,7 +177,7 @@ export class PasskeysTable extends Table {
         {
           name: names.name,
           body: `UPDATE passkey SET counter = ${next}, "backedUp" = ${statement.bind(backedUp)}, "lastUsedAt" = ${statement.bind(this.clock())}
-                  WHERE id = ${statement.bind(id)} AND ${ADVANCES(next)} AND EXISTS (SELECT 1 FROM ${names.gate}) RETURNING id`,
+                  WHERE id = ${statement.bind(id)} AND ${ADVANCES(next)} AND EXISTS (SELECT 1 FROM ${names.gate}) RETURNING id, "userId"`,
         },
       ];
     };
