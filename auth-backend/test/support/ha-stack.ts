@@ -31,6 +31,8 @@ export class HaStack {
   private secretsCreated = false;
   private deployed = false;
   private readonly built: string[] = [];
+  /** When each member was lost (lose()). */
+  private readonly lostAt = new Map<string, number>();
 
   private constructor(readonly port: number) {}
 
@@ -147,7 +149,40 @@ export class HaStack {
   lose(service: string): void {
     const container = this.container(service);
     if (container) docker(['kill', container]);
+    this.lostAt.set(service, Date.now());
     ok(['service', 'scale', '--detach', `${this.name}_${service}=0`]);
+  }
+
+  /**
+   * Makes sure lost members stay lost: swarm restarts a killed task after the service's restart delay (1 s
+   * for etcd), and under load that restart can win the race with the scale to 0 and keep running (seen in
+   * CI: etcd3 back within seconds, so etcd never lost its majority). Until the restart delay and a margin
+   * have passed since each loss, any container of the service is killed again and the scale repeated.
+   * Resolves with how many such restarts were killed.
+   */
+  async keepLost(services: string[], marginSeconds = 3): Promise<number> {
+    const until = new Map(
+      services.map((service) => [service, (this.lostAt.get(service) ?? Date.now()) + (this.restartDelayMs(service) + marginSeconds * 1000)]),
+    );
+    let killed = 0;
+    while ([...until.values()].some((deadline) => Date.now() < deadline)) {
+      for (const service of services) {
+        const container = this.container(service);
+        if (!container) continue;
+        docker(['kill', container]);
+        ok(['service', 'scale', '--detach', `${this.name}_${service}=0`]);
+        until.set(service, Date.now() + this.restartDelayMs(service) + marginSeconds * 1000);
+        killed += 1;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    return killed;
+  }
+
+  /** The service's restart delay (its restart_policy's delay, in ns as JSON; swarm's 5 s when it has none). */
+  private restartDelayMs(service: string): number {
+    const delay = ok(['service', 'inspect', '--format', '{{json .Spec.TaskTemplate.RestartPolicy.Delay}}', `${this.name}_${service}`]).trim();
+    return /^\d+$/.test(delay) ? Number(delay) / 1e6 : 5000;
   }
 
   /** A lost member's node back: its service scaled to 1 again (same volume). */
