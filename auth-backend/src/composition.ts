@@ -390,7 +390,7 @@ export function compose({ config, db, clock, checkReadiness, logger = silentLogg
       ...authEndpoints(auth, pipeline, throttle),
       ...sessionEndpoints(sessionService),
       ...recoveryEndpoints(recovery, mailThrottle),
-      ...mfaEndpoints(mfa, mfaVerification, pipeline, throttle),
+      ...mfaEndpoints(mfa, mfaVerification, pipeline),
       ...deletionEndpoints(deletion),
       ...adminEndpoints(admin),
       ...jwksEndpoints(keyRing, config.keys.jwksMaxAge),

@@ -1,7 +1,4 @@
 import { endpoint, type AnyEndpoint } from '../http/endpoint';
-import { ipLimitHook } from '../throttle/ip-throttle-hook';
-import { RATE_LIMIT_HEADER_NAMES } from '../throttle/window-limit';
-import type { LoginThrottle } from '../throttle/login-throttle';
 import { TokenResponse, tokenBody } from '../tokens/token-response';
 import { passedEveryFactor } from '../sign-in/sign-in-response';
 import type { SignInPipeline } from '../sign-in/sign-in-pipeline';
@@ -11,7 +8,7 @@ import type { MfaVerification } from './mfa-verification';
 import { MfaVerifyBody, RecoveryCodesResponse, TotpCodeBody, TotpSetupResponse } from './mfa-schemas';
 
 /** The second factor of docs/api.md (v3): /auth/mfa. */
-export function mfaEndpoints(mfa: MfaService, verification: MfaVerification, pipeline: SignInPipeline, throttle: LoginThrottle): AnyEndpoint[] {
+export function mfaEndpoints(mfa: MfaService, verification: MfaVerification, pipeline: SignInPipeline): AnyEndpoint[] {
   const tag = 'mfa';
   return [
     endpoint({
@@ -50,12 +47,10 @@ export function mfaEndpoints(mfa: MfaService, verification: MfaVerification, pip
         'A passkey answer (`passkey`: the response to POST /auth/mfa/passkey/options) adds amr `hwk` and `mfa`.',
       tag,
       body: MfaVerifyBody,
-      before: ipLimitHook(throttle)('login'),
       success: { status: 200, description: 'A token pair for a new session (amr: first factor + otp, mfa, or hwk and mfa)', schema: TokenResponse },
-      successHeaders: RATE_LIMIT_HEADER_NAMES,
       failures: [400, 401, 403, 429],
       handle: async ({ body, req, log }) => {
-        const attempt = await verification.verify({ ...body, userAgent: userAgentOf(req), meta: requestMeta(req) }, log);
+        const attempt = await verification.verify({ ...body, ip: req.ip ?? 'unknown', userAgent: userAgentOf(req), meta: requestMeta(req) }, log);
         return tokenBody(passedEveryFactor(await pipeline.finishWithTokens(attempt, log)));
       },
     }),

@@ -9,17 +9,18 @@
  * so fresh mfaTokens buy no fresh guesses). The answers to one mfaToken are judged one at a time
  * under its row lock, in one statement (tables/mfa-challenges.ts answer): it dies at its
  * MAX_WRONG_CODES-th wrong code, and is spent by the statement that accepts the code (so a code is
- * not used up by an mfaToken spent meanwhile). Four round trips in all, the pipeline's one more.
+ * not used up by an mfaToken spent meanwhile). A right code is two round trips: the challenge read,
+ * then the pipeline's one statement with all of that in front (docs/decisions/0033).
  */
 import type { Logger } from '../logger';
 import { AppError } from '../errors';
-import type { AuthMethod } from '../domain/user';
+import type { Account, AuthMethod } from '../domain/user';
 import type { Fragment } from '../db/statement';
 import type { RequestMeta } from '../domain/audit';
 import type { AuditLog } from '../audit/audit-log';
 import { MAX_WRONG_CODES, type Answer, type MfaChallengesTable, type OpenChallenge } from '../tables/mfa-challenges';
 import { judged, type LoginThrottle } from '../throttle/login-throttle';
-import type { SignInAttempt } from '../sign-in/sign-in-attempt';
+import type { GatedSignInAttempt, SignInAttempt } from '../sign-in/sign-in-attempt';
 import type { SecondFactorCodes } from './second-factor-codes';
 import type { PasskeySecondFactor } from '../passkeys/passkey-second-factor';
 import type { AuthenticationResponse } from '../passkeys/webauthn-schemas';
@@ -35,6 +36,8 @@ export interface MfaVerificationDeps {
 
 export interface MfaAnswer {
   mfaToken: string;
+  /** The client's IP: every answer counts on its `login` window, like a password. */
+  ip: string;
   code?: string;
   recoveryCode?: string;
   /** An assertion to the options of POST /auth/mfa/passkey/options for this mfaToken. */
@@ -52,25 +55,87 @@ type Method = 'totp' | 'recovery-code' | 'passkey';
 const PROVES: Record<Method, AuthMethod[]> = { totp: ['otp'], 'recovery-code': ['mfa'], passkey: ['hwk', 'mfa'] };
 const methodOf = (input: MfaAnswer): Method => (input.code !== undefined ? 'totp' : input.passkey !== undefined ? 'passkey' : 'recovery-code');
 
+/** The CTEs of the one-statement sign-in (a row each when it happened): the IP's count within its limit, the account allowed to try, the challenge passed, all three. */
+const WITHIN_IP_LIMIT = 'within_ip_limit';
+const ACCOUNT_MAY_TRY = 'account_may_try';
+const CHALLENGE_PASSED = 'challenge_passed';
+const PASSED = 'second_factor_passed';
+
 export class MfaVerification {
   constructor(private readonly deps: MfaVerificationDeps) {}
 
-  /** The sign-in attempt after a right code (for the pipeline to finish); 401 otherwise, 429 past the account's limit. */
-  async verify(input: MfaAnswer, log: Logger): Promise<SignInAttempt> {
-    const { mfaChallenges, throttle, codes, audit } = this.deps;
+  /**
+   * The sign-in attempt of an answer, for the pipeline to finish. Every answer counts on the client
+   * IP's `login` window. A code (TOTP or recovery) is handed over gated (GatedSignInAttempt): the
+   * pipeline's one statement counts the IP, finds the account allowed to try (and resets its
+   * count: a success), and spends the code and the challenge. When that statement opens nothing,
+   * nothing of it happened, and account() answers on its own: the IP's count (429 past the limit),
+   * then one attempt on the account's counter (429 while it waits) that judges the answer (401 for a
+   * wrong one). A wrong code goes the same way as a right one, so the time of a refusal says
+   * nothing of the code. A passkey answer goes that second way directly.
+   */
+  async verify(input: MfaAnswer, log: Logger): Promise<SignInAttempt | GatedSignInAttempt> {
+    const { mfaChallenges, throttle, codes } = this.deps;
     const challenge = await mfaChallenges.findOpen(input.mfaToken);
     if (!challenge) {
+      await throttle.consumeIp('login', input.ip);
       log.info({ event: 'mfa.verify', outcome: 'failure', reason: 'invalid-mfa-token' }, 'second factor refused');
       throw invalidMfaToken();
     }
-    const { account } = challenge;
     const method = methodOf(input);
+    const attempt = {
+      amr: [...challenge.amr, ...PROVES[method]],
+      door: 'second-factor' as const,
+      userAgent: input.userAgent ?? null,
+      meta: input.meta,
+      clientId: input.clientId,
+    };
+    if (method === 'passkey') {
+      await throttle.consumeIp('login', input.ip);
+      return { ...attempt, account: await this.answered(challenge, method, () => this.passkeyAnswering(challenge, input, log), input, log) };
+    }
+    const { account } = challenge;
+    const accepting = codes.answering(challenge.factor, account.id, input);
+    const passed: Fragment = () => [{ name: PASSED, body: `SELECT 1 FROM ${WITHIN_IP_LIMIT} CROSS JOIN ${ACCOUNT_MAY_TRY} CROSS JOIN ${CHALLENGE_PASSED}` }];
+    return {
+      ...attempt,
+      userId: account.id,
+      gate: {
+        fragments: [
+          throttle.countingIp('login', input.ip, WITHIN_IP_LIMIT),
+          throttle.succeeding(account.email, ACCOUNT_MAY_TRY),
+          mfaChallenges.passing(challenge.id, accepting, CHALLENGE_PASSED),
+          passed,
+        ],
+        name: PASSED,
+      },
+      account: async () => {
+        await throttle.consumeIp('login', input.ip);
+        return this.answered(challenge, method, () => Promise.resolve(accepting), input, log);
+      },
+    };
+  }
+
+  /**
+   * Judges the answer on its own: one attempt on the account's counter, and the challenge answered
+   * in one statement (tables/mfa-challenges.ts answer). The account read with the challenge when it
+   * passed (one disabled since its password was checked is refused by the pipeline); 401 otherwise,
+   * 429 past the account's limit.
+   */
+  private async answered(
+    challenge: OpenChallenge,
+    method: Method,
+    accepting: () => Promise<Fragment | undefined>,
+    input: MfaAnswer,
+    log: Logger,
+  ): Promise<Account> {
+    const { mfaChallenges, throttle, audit } = this.deps;
+    const { account } = challenge;
     const line = { event: 'mfa.verify', userId: account.id, method };
     let answer: Answer;
     try {
       answer = await throttle.guard(account.email, async () => {
-        const accepting = method === 'passkey' ? await this.passkeyAnswering(challenge, input, log) : codes.answering(challenge.factor, account.id, input);
-        const answered = await mfaChallenges.answer(challenge.id, accepting);
+        const answered = await mfaChallenges.answer(challenge.id, await accepting());
         // Spent, expired or dead while this request waited: not a guess.
         return judged(answered === 'passed' ? 'succeeded' : answered === 'spent' ? 'uncounted' : 'failed', answered);
       });
@@ -91,15 +156,7 @@ export class MfaVerification {
       throw new AppError('invalid_code', 'The code is not valid (wrong, expired, or already used).', { status: 401 });
     }
     log.info({ ...line, outcome: 'passed' }, 'second factor passed');
-    // The account as read with the challenge, now: one disabled since its password was checked is refused by the pipeline.
-    return {
-      account,
-      amr: [...challenge.amr, ...PROVES[method]],
-      door: 'second-factor',
-      userAgent: input.userAgent ?? null,
-      meta: input.meta,
-      clientId: input.clientId,
-    };
+    return account;
   }
 
   /** A passkey's answer as a fragment of the challenge's one statement; undefined (a wrong answer) when it is refused already. */

@@ -63,8 +63,7 @@ export class HostedSignIn {
     context: SignInContext,
     log: Logger,
   ): Promise<SignInOutcome> {
-    await this.deps.throttle.consumeIp('login', context.ip);
-    const attempt = await this.deps.mfa.verify({ ...input, userAgent: context.userAgent, meta: context.meta, clientId: context.clientId }, log);
+    const attempt = await this.deps.mfa.verify({ ...input, ip: context.ip, userAgent: context.userAgent, meta: context.meta, clientId: context.clientId }, log);
     return this.deps.pipeline.finish(attempt, log);
   }
 

@@ -5,6 +5,7 @@
  */
 import type { Queryable } from '../db/transaction';
 import { Table } from './table';
+import type { Fragment } from '../db/statement';
 
 export interface FailurePolicy {
   /** Failures before delays start. */
@@ -29,6 +30,10 @@ const DELAY = (n: string, max: string) => `CASE WHEN ${n} >= $2::int THEN now() 
  * $1 key, $2 free failures, $3 window (s), $4 daily cap, $5 lease (s).
  */
 const fresh = `f."windowEndsAt" <= now()`;
+/** Whether counter row `f` lets an attempt in: not in a delay, no attempt holding the lease, not at the daily cap (`cap`) of its window. */
+const mayTry = (f: string, cap: string) =>
+  `(${f}."blockedUntil" IS NULL OR ${f}."blockedUntil" <= now()) AND (${f}."leasedUntil" IS NULL OR ${f}."leasedUntil" <= now())
+    AND (${f}."windowEndsAt" <= now() OR ${f}.failures < ${cap})`;
 const count = `(CASE WHEN ${fresh} THEN 1 ELSE f.failures + 1 END)`;
 const lease = (n: string) => `CASE WHEN ${n} >= $2::int THEN now() + make_interval(secs => $5::float8) END`;
 const BEGIN_ATTEMPT = `
@@ -37,8 +42,7 @@ const BEGIN_ATTEMPT = `
   ON CONFLICT (key) DO UPDATE SET failures = ${count},
     "windowEndsAt" = CASE WHEN ${fresh} THEN now() + make_interval(secs => $3::float8) ELSE f."windowEndsAt" END,
     "leasedUntil" = ${lease(count)}
-  WHERE (f."blockedUntil" IS NULL OR f."blockedUntil" <= now()) AND (f."leasedUntil" IS NULL OR f."leasedUntil" <= now())
-    AND (${fresh} OR f.failures < $4::int)
+  WHERE ${mayTry('f', '$4::int')}
   RETURNING failures`;
 
 export class LoginFailuresTable extends Table {
@@ -58,6 +62,27 @@ export class LoginFailuresTable extends Table {
       values: [key, freeFailures, windowSeconds, dailyCap, leaseSeconds],
     });
     return rows[0]?.failures;
+  }
+
+  /**
+   * An attempt that succeeds, as a fragment of its own statement: CTE `name` has a row when the
+   * account may try now (beginAttempt's rule: the counter row, if any, locked first, so an attempt
+   * that began meanwhile is seen), and then the counter is reset, as reset() resets it after a
+   * success. When `name` has no row nothing is written here: the statement must fail, and the
+   * attempt go through beginAttempt.
+   */
+  succeeding(key: string, name: string): Fragment {
+    return (statement) => {
+      const at = statement.bind(key);
+      return [
+        { name: `${name}_counter`, body: `SELECT f.* FROM login_failure f WHERE f.key = ${at} FOR UPDATE` },
+        {
+          name,
+          body: `SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM ${name}_counter f WHERE NOT (${mayTry('f', `${statement.bind(this.policy.dailyCap)}::int`)}))`,
+        },
+        { name: `${name}_reset`, body: `DELETE FROM login_failure WHERE key = ${at} AND EXISTS (SELECT 1 FROM ${name}) RETURNING key` },
+      ];
+    };
   }
 
   /** The delay that the failures so far earn starts now, and the lease is released. */

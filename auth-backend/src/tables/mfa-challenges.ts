@@ -36,6 +36,18 @@ export const ACCEPTED_ANSWER = 'accepted_answer';
 
 /** A challenge that may still be answered: not spent, not expired, fewer than MAX_WRONG_CODES wrong codes. $n: now. */
 const usable = (now: string) => `c."usedAt" IS NULL AND c."expiresAt" > ${now} AND c.failures < ${MAX_WRONG_CODES}`;
+/** The challenge `id`, locked if still usable: answers to one mfaToken are judged one at a time. */
+const lockedIfUsable = (id: string, now: string): Cte => ({
+  name: ANSWERED_CHALLENGE,
+  body: `SELECT c.id FROM mfa_challenge c WHERE c.id = ${id} AND ${usable(now)} FOR UPDATE`,
+});
+/** Spends the locked challenge when the answer was accepted; its id back. */
+const spentIfAccepted = (name: string, now: string): Cte => ({
+  name,
+  body: `UPDATE mfa_challenge SET "usedAt" = ${now} WHERE id IN (SELECT id FROM ${ANSWERED_CHALLENGE}) AND EXISTS (SELECT 1 FROM ${ACCEPTED_ANSWER}) RETURNING id`,
+});
+/** No acceptance: a code that matches nothing. */
+const nothingAccepted: Fragment = () => [{ name: ACCEPTED_ANSWER, body: 'SELECT NULL::uuid AS id WHERE false' }];
 
 export class MfaChallengesTable extends Table {
   constructor(
@@ -100,30 +112,38 @@ export class MfaChallengesTable extends Table {
   async answer(challengeId: string, accepting: Fragment | undefined): Promise<Answer> {
     const statement = new Statement();
     const [id, now] = [statement.bind(challengeId), statement.bind(this.clock())];
-    const locked: Cte = { name: ANSWERED_CHALLENGE, body: `SELECT c.id FROM mfa_challenge c WHERE c.id = ${id} AND ${usable(now)} FOR UPDATE` };
-    const nothing: Fragment = () => [{ name: ACCEPTED_ANSWER, body: 'SELECT NULL::uuid AS id WHERE false' }];
     const text = withFragments(
       statement,
       [
-        accepting ?? nothing,
+        accepting ?? nothingAccepted,
         () => [
-          {
-            name: 'spent',
-            body: `UPDATE mfa_challenge SET "usedAt" = ${now} WHERE id IN (SELECT id FROM ${ANSWERED_CHALLENGE}) AND EXISTS (SELECT 1 FROM ${ACCEPTED_ANSWER}) RETURNING id`,
-          },
+          spentIfAccepted('spent', now),
           {
             name: 'wrong',
             body: `UPDATE mfa_challenge SET failures = failures + 1 WHERE id IN (SELECT id FROM ${ANSWERED_CHALLENGE}) AND NOT EXISTS (SELECT 1 FROM ${ACCEPTED_ANSWER}) RETURNING failures`,
           },
         ],
       ],
-      [locked],
+      [lockedIfUsable(id, now)],
       `SELECT EXISTS (SELECT 1 FROM spent) AS passed, (SELECT failures FROM wrong) AS "wrongCodes"`,
     );
     const { rows } = await this.db.query<{ passed: boolean; wrongCodes: number | null }>({ name: namedFor(text), text, values: statement.values });
     const row = rows[0]!;
     if (row.passed) return 'passed';
     return row.wrongCodes === null ? 'spent' : { wrongCodes: row.wrongCodes };
+  }
+
+  /**
+   * answer() of a right answer, as a fragment of the sign-in's one statement: the challenge locked
+   * if still usable, `accepting` spends the code, and the challenge is spent; CTE `name` has its id
+   * when all that happened. A wrong answer, or a challenge spent or dead meanwhile, leaves `name`
+   * empty and counts nothing: the statement must then fail, and answer() judge it on its own.
+   */
+  passing(challengeId: string, accepting: Fragment | undefined, name: string): Fragment {
+    return (statement) => {
+      const [id, now] = [statement.bind(challengeId), statement.bind(this.clock())];
+      return [lockedIfUsable(id, now), ...(accepting ?? nothingAccepted)(statement), spentIfAccepted(name, now)];
+    };
   }
 
   /** Ends every open challenge of the user (its mfaTokens stop working). */

@@ -116,6 +116,16 @@ export class LoginThrottle {
     return judged.result;
   }
 
+  /**
+   * guard() of an attempt known to succeed if its statement commits, as a fragment of that
+   * statement (LoginFailuresTable.succeeding): CTE `name` has a row when the account may try now,
+   * and its count is then reset. When it has none, the statement must fail, and the attempt go
+   * through guard(), which answers 429 or waits for the lease as for any attempt.
+   */
+  succeeding(email: string, name: string): Fragment {
+    return this.failures.succeeding(this.accountKey(email), name);
+  }
+
   /** Clears the account's counter: its delays were for guesses at a password that a reset has just replaced. */
   async forgive(email: string): Promise<void> {
     await this.failures.reset(this.accountKey(email));

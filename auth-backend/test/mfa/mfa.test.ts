@@ -8,6 +8,8 @@ import request from 'supertest';
 import { createTestApp, registerUser, STRONG_PASSWORD, type TestApp } from '../support/test-app';
 import { describeWithPgTools } from '../support/test-database';
 import { base32Decode, hotp, stepOf, totpAtStep } from './totp-reference';
+import { hashOpaqueToken } from '../../src/crypto/opaque-token';
+import { statementsSent } from '../support/statements-sent';
 
 const claims = (accessToken: string) => JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString()) as { amr: string[]; sid: string };
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
@@ -463,5 +465,117 @@ describe('second factor: the per-account throttle', () => {
       .post('/auth/mfa/verify')
       .send({ mfaToken, code: nextCode(clock, user) })
       .expect(200);
+  });
+});
+
+describe('second factor: one statement after the challenge is read', () => {
+  const clock = new TestClock();
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ THROTTLE_IP_MAX: '50', THROTTLE_ACCOUNT_FREE_FAILURES: '3' }, { clock: clock.now });
+  });
+  afterAll(() => t.close());
+
+  const statementsOf = (send: () => Promise<unknown>) => statementsSent(t.db.pool, send);
+  const ipPoints = async () => (await t.database.query<{ points: number }>(`SELECT points FROM rate_limit WHERE key LIKE 'ip-login:%'`))[0]?.points ?? 0;
+  const accountFailures = async () => (await t.database.query<{ failures: number }>(`SELECT failures FROM login_failure`))[0]?.failures ?? 0;
+  const challenge = async (mfaToken: string) => {
+    const rows = await t.database.query<{ usedAt: Date | null; failures: number }>(`SELECT "usedAt", failures FROM mfa_challenge WHERE "tokenHash" = $1`, [
+      hashOpaqueToken(mfaToken),
+    ]);
+    return rows[0];
+  };
+  const sessions = async () => (await t.database.query(`SELECT 1 FROM session`)).length;
+
+  it('a right code (TOTP or recovery) signs in with the challenge read and one statement: the IP counted, the account reset, the code and the challenge spent, the session opened', async () => {
+    const user = await enroll(t, clock);
+    const wrongToken = await startLogin(t, user.email);
+    const right = nextCode(clock, user);
+    await request(t.app)
+      .post('/auth/mfa/verify')
+      .send({ mfaToken: wrongToken, code: right === '000000' ? '000001' : '000000' })
+      .expect(401);
+    expect(await accountFailures()).toBe(1);
+
+    const mfaToken = await startLogin(t, user.email);
+    const points = await ipPoints();
+    let response: request.Response | undefined;
+    const sent = await statementsOf(async () => {
+      response = await request(t.app).post('/auth/mfa/verify').send({ mfaToken, code: right }).expect(200);
+    });
+    expect(sent).toHaveLength(2);
+    expect(sent[0]).toMatch(/FROM mfa_challenge c JOIN "user"/);
+    for (const part of [/INSERT INTO rate_limit/, /FROM login_failure/, /UPDATE mfa_factor/, /UPDATE mfa_challenge/, /INSERT INTO session/])
+      expect(sent[1]).toMatch(part);
+    expect(claims(response!.body.accessToken).amr).toEqual(['pwd', 'otp']);
+    expect(await ipPoints()).toBe(points + 1);
+    expect(await accountFailures()).toBe(0);
+    expect((await challenge(mfaToken))?.usedAt).toBeInstanceOf(Date);
+    // The step was spent by that statement: the same code again is a wrong code.
+    await request(t.app)
+      .post('/auth/mfa/verify')
+      .send({ mfaToken: await startLogin(t, user.email), code: right })
+      .expect(401);
+
+    const recoveryToken = await startLogin(t, user.email);
+    const recovery = await statementsOf(async () => {
+      response = await request(t.app).post('/auth/mfa/verify').send({ mfaToken: recoveryToken, recoveryCode: user.recoveryCodes[0] }).expect(200);
+    });
+    expect(recovery).toHaveLength(2);
+    expect(recovery[1]).toMatch(/UPDATE recovery_code/);
+    expect(claims(response!.body.accessToken).amr).toEqual(['pwd', 'mfa']);
+    await request(t.app)
+      .post('/auth/mfa/verify')
+      .send({ mfaToken: await startLogin(t, user.email), recoveryCode: user.recoveryCodes[0] })
+      .expect(401);
+  });
+
+  it('counts every answer once on the IP, and past its limit a right code is refused with 429 and changes nothing', async () => {
+    const user = await enroll(t, clock);
+    await t.database.query(`DELETE FROM login_failure`);
+    const right = nextCode(clock, user);
+    const wrong = right === '000000' ? '000001' : '000000';
+    /** The IP's count that answering `mfaToken` with `body` added (the password step before it counts too). */
+    const counted = async (body: Record<string, string>, status: number) => {
+      const before = await ipPoints();
+      await request(t.app).post('/auth/mfa/verify').send(body).expect(status);
+      return (await ipPoints()) - before;
+    };
+    // A wrong code (the one statement fails, the ordinary steps count it), a right one (counted in the statement), an unknown mfaToken.
+    expect(await counted({ mfaToken: await startLogin(t, user.email), code: wrong }, 401)).toBe(1);
+    expect(await accountFailures()).toBe(1);
+    expect(await counted({ mfaToken: await startLogin(t, user.email), code: right }, 200)).toBe(1);
+    expect(await accountFailures()).toBe(0);
+    expect(await counted({ mfaToken: 'not-a-token', code: right }, 401)).toBe(1);
+
+    const mfaToken = await startLogin(t, user.email);
+    await t.database.query(`UPDATE rate_limit SET points = 50 WHERE key LIKE 'ip-login:%'`);
+    const open = await sessions();
+    const refused = await request(t.app)
+      .post('/auth/mfa/verify')
+      .send({ mfaToken, code: nextCode(clock, user) })
+      .expect(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(await ipPoints()).toBe(51);
+    expect(await challenge(mfaToken)).toEqual({ usedAt: null, failures: 0 });
+    expect(await sessions()).toBe(open);
+    await t.database.query(`DELETE FROM rate_limit`);
+  });
+
+  it('a right code while another answer of the account holds its lease waits for it, as every attempt does', async () => {
+    const user = await enroll(t, clock);
+    await t.database.query(`DELETE FROM login_failure`);
+    const right = nextCode(clock, user);
+    await request(t.app)
+      .post('/auth/mfa/verify')
+      .send({ mfaToken: await startLogin(t, user.email), code: right === '000000' ? '000001' : '000000' })
+      .expect(401);
+    const mfaToken = await startLogin(t, user.email);
+    // As if another answer, beyond the free failures, were being judged for two more seconds.
+    await t.database.query(`UPDATE login_failure SET failures = 3, "leasedUntil" = now() + interval '2 seconds'`);
+    const started = Date.now();
+    await request(t.app).post('/auth/mfa/verify').send({ mfaToken, code: right }).expect(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
+    expect(await accountFailures()).toBe(0);
   });
 });

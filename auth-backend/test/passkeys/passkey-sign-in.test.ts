@@ -11,6 +11,7 @@ import { apiClient } from '../support/api-client';
 import { bearer, claimsOf, registerAdmin } from '../support/admin';
 import { addPasskey, addedPasskey, newAuthenticator, passkeySignIn, signedInWithPasskey, TEST_ORIGIN } from '../support/passkeys';
 import type { SoftwareAuthenticator } from '../support/software-authenticator';
+import { statementsSent } from '../support/statements-sent';
 
 /** The service's clock, moved forward by the tests that need a challenge to expire. */
 let offsetMs = 0;
@@ -285,21 +286,11 @@ describe('passkeys: registration and username-less sign-in', () => {
     const { user, device } = await userWithPasskey();
     await signedInWithPasskey(t.app, device); // the passkey's key is kept from now on
     const { options, challengeId } = (await apiClient(t.app).passkeySignInOptions().expect(200)).body;
-    const sent: string[] = [];
-    const pool = t.db.pool;
-    const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
-    const spy = jest.spyOn(pool, 'query').mockImplementation(((...args: unknown[]) => {
-      const [statement] = args as [string | { text: string }];
-      sent.push(typeof statement === 'string' ? statement : statement.text);
-      return query(...args);
-    }) as never);
-    try {
-      await apiClient(t.app)
+    const sent = await statementsSent(t.db.pool, () =>
+      apiClient(t.app)
         .passkeySignIn({ challengeId, response: device.get(options) })
-        .expect(200);
-    } finally {
-      spy.mockRestore();
-    }
+        .expect(200),
+    );
     expect(sent).toHaveLength(1);
     expect(sent[0]).toMatch(/INSERT INTO rate_limit/);
     expect(sent[0]).toMatch(/INSERT INTO session/);
