@@ -508,6 +508,7 @@ describe('second factor: one statement after the challenge is read', () => {
     for (const part of [/INSERT INTO rate_limit/, /FROM login_failure/, /UPDATE mfa_factor/, /UPDATE mfa_challenge/, /INSERT INTO session/])
       expect(sent[1]).toMatch(part);
     expect(claims(response!.body.accessToken).amr).toEqual(['pwd', 'otp']);
+    expect(response!.headers['ratelimit-limit']).toBeUndefined();
     expect(await ipPoints()).toBe(points + 1);
     expect(await accountFailures()).toBe(0);
     expect((await challenge(mfaToken))?.usedAt).toBeInstanceOf(Date);
@@ -556,6 +557,7 @@ describe('second factor: one statement after the challenge is read', () => {
       .send({ mfaToken, code: nextCode(clock, user) })
       .expect(429);
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(refused.headers['ratelimit-limit']).toBe('50');
     expect(await ipPoints()).toBe(51);
     expect(await challenge(mfaToken)).toEqual({ usedAt: null, failures: 0 });
     expect(await sessions()).toBe(open);
