@@ -29,3 +29,8 @@ export function withFragments(statement: Statement, fragments: readonly Fragment
   const ctes = [...head, ...fragments.flatMap((fragment) => fragment(statement))];
   return `WITH ${ctes.map((cte) => `${cte.name} AS (${cte.body})`).join(',\n')}\n${final}`;
 }
+
+/** CTE `name` with a row only when every one of `ctes` has one: a gate made of several (the parts of a sign-in that must all have happened). */
+export const allOf =
+  (name: string, ctes: readonly string[]): Fragment =>
+  () => [{ name, body: `SELECT 1 FROM ${ctes.join(' CROSS JOIN ')}` }];

@@ -15,7 +15,7 @@
 import type { Logger } from '../logger';
 import { AppError } from '../errors';
 import type { Account, AuthMethod } from '../domain/user';
-import type { Fragment } from '../db/statement';
+import { allOf, type Fragment } from '../db/statement';
 import type { RequestMeta } from '../domain/audit';
 import type { AuditLog } from '../audit/audit-log';
 import { MAX_WRONG_CODES, type Answer, type MfaChallengesTable, type OpenChallenge } from '../tables/mfa-challenges';
@@ -96,7 +96,6 @@ export class MfaVerification {
     }
     const { account } = challenge;
     const accepting = codes.answering(challenge.factor, account.id, input);
-    const passed: Fragment = () => [{ name: PASSED, body: `SELECT 1 FROM ${WITHIN_IP_LIMIT} CROSS JOIN ${ACCOUNT_MAY_TRY} CROSS JOIN ${CHALLENGE_PASSED}` }];
     return {
       ...attempt,
       userId: account.id,
@@ -105,7 +104,7 @@ export class MfaVerification {
           throttle.countingIp('login', input.ip, WITHIN_IP_LIMIT),
           throttle.succeeding(account.email, ACCOUNT_MAY_TRY),
           mfaChallenges.passing(challenge.id, accepting, CHALLENGE_PASSED),
-          passed,
+          allOf(PASSED, [WITHIN_IP_LIMIT, ACCOUNT_MAY_TRY, CHALLENGE_PASSED]),
         ],
         name: PASSED,
       },

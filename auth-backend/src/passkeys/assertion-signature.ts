@@ -5,7 +5,7 @@
  * importing the COSE key anew and hashing asynchronously on every call: about two thirds of a
  * passkey sign-in's CPU (docs/performance.md, ADR 0032). The parsing is the library's own
  * (decodeClientDataJSON, parseAuthenticatorData, decodeCredentialPublicKey); what is here is the
- * key import and the checks. test/passkeys/assertion-signature.test.ts holds it to the library's
+ * key import and the checks. test/passkeys/assertion-signature.unit.test.ts holds it to the library's
  * verdict on valid and tampered assertions alike.
  */
 import { createHash, createPublicKey, verify, type JsonWebKey, type KeyObject } from 'node:crypto';

@@ -17,7 +17,7 @@ import type { PasskeyChallengesTable } from '../tables/passkey-challenges';
 import type { PasskeysTable } from '../tables/passkeys';
 import type { GatedSignInAttempt } from '../sign-in/sign-in-attempt';
 import type { Account } from '../domain/user';
-import type { Fragment } from '../db/statement';
+import { allOf, type Fragment } from '../db/statement';
 import { PasskeyRefused, type RelyingParty, type VerifiedAssertion } from './relying-party';
 import type { KnownPasskey } from './passkey-keys';
 import type { PasskeyAssertions } from './passkey-assertions';
@@ -106,7 +106,6 @@ export class PasskeySignIn {
         throw refused(error);
       });
     const { passkey, counter, backedUp } = checked;
-    const answered: Fragment = () => [{ name: ANSWERED, body: `SELECT 1 FROM ${WITHIN_LIMIT} CROSS JOIN ${SPENT_CHALLENGE}` }];
     return {
       userId: passkey.userId,
       amr: ['hwk', 'mfa'],
@@ -118,7 +117,7 @@ export class PasskeySignIn {
         fragments: [
           throttle.countingIp('login', answer.ip, WITHIN_LIMIT),
           challenges.spendingForSignIn(answer.challengeId, signed, SPENT_CHALLENGE),
-          answered,
+          allOf(ANSWERED, [WITHIN_LIMIT, SPENT_CHALLENGE]),
           passkeys.recordingUse(passkey.id, counter, backedUp, { gate: ANSWERED, name: PASSKEY_USED }),
         ],
         name: PASSKEY_USED,

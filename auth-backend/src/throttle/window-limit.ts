@@ -56,12 +56,12 @@ export class WindowLimit {
 
   /**
    * consume() as a fragment of another statement, for a hot path whose whole work is one statement
-   * (a passkey sign-in): the very upsert the library runs for consume() (rate-limiter-flexible
+   * (a passkey sign-in, a second factor's answer): the very upsert the library runs for consume() (rate-limiter-flexible
    * 8.3's 'rlflx-upsert' on this table, one point, its key and its epoch-millisecond expiry),
    * defining CTE `name` with a row when the request is within the limit. The statement must do
    * nothing when it has none (and fail, so that the count is not kept either); its caller then
-   * calls consume(), which counts the request once and throws the 429. test/throttle/window-limit
-   * .test.ts holds the two to the same counts.
+   * calls consume(), which counts the request once and throws the 429.
+   * test/throttle/login-throttle.test.ts holds the two to the same counts.
    */
   counting(key: string, name: string): Fragment {
     return (statement) => {
