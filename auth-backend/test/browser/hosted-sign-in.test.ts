@@ -1,7 +1,8 @@
 /**
  * A real browser (Debian's Chromium, driven by playwright-core; never a downloaded browser) signs
  * in through the hosted pages once, end to end: a small relying-party app (openid-client) sends it
- * to the provider, the person signs in and allows, and the app ends up with tokens. axe-core
+ * to the provider, the person signs in and allows, and the app ends up with tokens; and once more
+ * with a TOTP code on the second-factor page (the ID token's amr pwd, otp). axe-core
  * (injected into each page) finds no serious or critical violation on any hosted page, and the
  * pages' CSP lets everything they need through (no CSP error on the console). Screenshots go to
  * test/browser/screenshots/ (git-ignored).
@@ -103,6 +104,33 @@ describeWithChromium('the hosted pages in Chromium', () => {
     await page.screenshot({ path: path.join(SCREENSHOTS, '3-back-at-the-app.png') });
     await page.close();
     expect(consoleErrors).toEqual([]);
+  });
+
+  it('signs in with a TOTP code on the hosted second-factor page: the app gets an ID token with amr pwd and otp', async () => {
+    const user = await registerUser(t.app);
+    const setup = await request(t.app).post('/auth/mfa/totp/setup').set(bearer(user.accessToken)).expect(200);
+    const enrolledAt = stepOf(Date.now());
+    await request(t.app)
+      .post('/auth/mfa/totp/confirm')
+      .set(bearer(user.accessToken))
+      .send({ code: totpAtStep(setup.body.secret, enrolledAt) })
+      .expect(200);
+    const page = await context.newPage();
+    const authorization = await rp.authorize({ prompt: 'login', scope: 'openid' });
+    await page.goto(authorization.url);
+    await page.getByLabel('Email').fill(user.email);
+    await page.getByLabel('Password').fill(STRONG_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    // The next time step's code: the one that confirmed the factor is spent.
+    await page.getByLabel('Authentication code').fill(totpAtStep(setup.body.secret, enrolledAt + 1));
+    await page.screenshot({ path: path.join(SCREENSHOTS, '4-second-factor-code.png'), fullPage: true });
+    const callback = page.waitForRequest((sent) => sent.url().startsWith(`${appUrl}/callback`));
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.waitForSelector('button[name=decision][value=allow]');
+    await page.getByRole('button', { name: 'Allow' }).click();
+    const tokens = await rp.exchange(new URL((await callback).url()), authorization);
+    expect(tokens.claims()).toMatchObject({ sub: user.user.id, amr: ['pwd', 'otp'] });
+    await page.close();
   });
 
   it('has no serious axe violation on the second-factor, device, logout and error pages', async () => {
