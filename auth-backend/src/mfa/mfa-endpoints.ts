@@ -44,6 +44,7 @@ export function mfaEndpoints(mfa: MfaService, verification: MfaVerification, pip
       description:
         'The mfaToken comes from the mfaRequired login body. A wrong code answers 401 `invalid_code`, a refused passkey 401 `invalid_passkey`; ' +
         'the mfaToken survives up to 5 wrong answers. Wrong answers count toward the per-account login throttle (429). ' +
+        "Every answer counts on the client IP's login window, like a password login (a right code within the sign-in's own statement); past it, 429 with Retry-After. " +
         'A passkey answer (`passkey`: the response to POST /auth/mfa/passkey/options) adds amr `hwk` and `mfa`.',
       tag,
       body: MfaVerifyBody,
