@@ -548,6 +548,13 @@ describe('second factor: one statement after the challenge is read', () => {
     expect(await counted({ mfaToken: await startLogin(t, user.email), code: right }, 200)).toBe(1);
     expect(await accountFailures()).toBe(0);
     expect(await counted({ mfaToken: 'not-a-token', code: right }, 401)).toBe(1);
+    // A body that is not an answer is refused before anything is counted or read.
+    const malformedToken = await startLogin(t, user.email);
+    const before = await ipPoints();
+    const malformed = await request(t.app).post('/auth/mfa/verify').send({ mfaToken: malformedToken, code: '12345' }).expect(400);
+    expect(malformed.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(await ipPoints()).toBe(before);
+    expect(await challenge(malformedToken)).toEqual({ usedAt: null, failures: 0 });
 
     const mfaToken = await startLogin(t, user.email);
     await t.database.query(`UPDATE rate_limit SET points = 50 WHERE key LIKE 'ip-login:%'`);
